@@ -1,0 +1,71 @@
+# usewatch: `make run` (set up, start the pipeline, send demo traffic, watch) and `make test`.
+# Every target installs what it needs on first use; `make help` lists them.
+
+SHELL := /bin/bash
+PY := .venv/bin/python
+VENV_STAMP := .venv/.installed
+KAFKA_JARS := infra/kafka/libs/.complete
+PYTEST := $(PY) -m pytest
+DEMO_RATE ?= 40
+
+.DEFAULT_GOAL := help
+.PHONY: help setup up down status run demo test test-unit test-integration lint typecheck \
+        schemas clean
+
+help: ## List the targets
+	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | \
+	  awk 'BEGIN {FS = ":.*## "}; {printf "  \033[36m%-17s\033[0m %s\n", $$1, $$2}'
+
+setup: $(VENV_STAMP) $(KAFKA_JARS) /usr/bin/redis-server ## Install Python deps, Kafka jars, Redis
+
+$(VENV_STAMP): requirements.lock pyproject.toml
+	test -d .venv || python3 -m venv .venv
+	.venv/bin/pip install -q -r requirements.lock
+	.venv/bin/pip install -q --no-deps -e .
+	touch $@
+
+$(KAFKA_JARS): infra/kafka/pom.xml
+	infra/kafka/kafkactl fetch
+
+/usr/bin/redis-server:
+	@command -v apt-get >/dev/null || { echo "install redis-server (7.x) by hand"; exit 1; }
+	(apt-get install -y -qq redis-server || (apt-get update -qq && apt-get install -y -qq redis-server))
+
+up: setup ## Start Redis, Kafka and every service in the background; wait until ready
+	infra/stack up
+
+down: ## Stop every service, Kafka and Redis cleanly
+	infra/stack down
+
+status: ## Show what is running
+	@infra/stack status
+
+run: up ## Start everything, send demo traffic and watch enforcement live (Ctrl-C to stop)
+	@echo "demo traffic at $(DEMO_RATE) events/s; logs in .run/logs; 'make down' stops the stack"
+	@.venv/bin/usewatch emit --demo 1000000 --rate $(DEMO_RATE) > .run/logs/demo.log 2>&1 & \
+	  demo=$$!; trap 'kill $$demo 2>/dev/null' EXIT; .venv/bin/usewatch watch
+
+demo: ## Send 1,000 demo events to a running stack
+	.venv/bin/usewatch emit --demo 1000
+
+test: setup lint typecheck ## Run the whole suite: lint, types, unit, integration (starts Kafka and Redis itself)
+	$(PYTEST) tests
+
+test-unit: setup ## Unit tests only (no broker, no Redis)
+	$(PYTEST) tests -m unit
+
+test-integration: setup ## Integration and end-to-end tests on a real Kafka and Redis
+	$(PYTEST) tests -m integration
+
+lint: $(VENV_STAMP) ## ruff check and format check
+	.venv/bin/ruff check .
+	.venv/bin/ruff format --check .
+
+typecheck: $(VENV_STAMP) ## mypy (strict on schemas/, services/, usewatch/)
+	.venv/bin/mypy
+
+schemas: $(VENV_STAMP) ## Regenerate the JSON Schema files from the models
+	$(PY) -m schemas.generate
+
+clean: down ## Stop everything and delete local state (.run)
+	rm -rf .run

@@ -1,0 +1,34 @@
+"""The one place faust apps are configured, so every service runs with the same guarantees."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import faust
+
+from services.settings import ServiceSettings
+
+
+def make_app(service: str, settings: ServiceSettings, data_dir: Path) -> faust.App:
+    """A faust app for one service: its consumer group is `<prefix>usewatch-<service>`."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    return faust.App(
+        f"{settings.topic_prefix}usewatch-{service}",
+        broker=settings.faust_broker(),
+        datadir=str(data_dir / f"{settings.topic_prefix}{service}"),
+        # No web server: several services share a host and readiness is read from the log.
+        web_enabled=False,
+        # Our services use no tables or reply topics, so the assignor's leader topic is not
+        # needed; the broker also refuses to create topics implicitly.
+        topic_disable_leader=True,
+        # Acknowledged by every in-sync replica before an input offset is committed.
+        producer_acks=-1,
+        producer_linger_ms=5,
+        producer_compression_type=None,
+        consumer_auto_offset_reset="earliest",
+        broker_commit_interval=1.0,
+        broker_max_poll_records=2000,
+        stream_buffer_maxsize=8192,
+        # A batch is processed in one go; a slow broker must not make faust think we hang.
+        stream_processing_timeout=120.0,
+    )

@@ -1,0 +1,143 @@
+"""Gateway agent: `generations` → `generations.accepted` (valid, normalised, first time seen) or
+`generations.dlq` (invalid, with every error). Wiring only; decisions are in `admission`.
+
+Per batch: admit every message (pure), one Redis round trip to learn which event ids are new
+(it also writes the previous batch's marks), publish, wait for the broker's acknowledgement of
+every message, then queue the new ids as seen. faust commits the input offsets only after the
+batch body returns, so a crash at any point re-reads the batch instead of losing it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Sequence
+from datetime import UTC, datetime
+from typing import Any, cast
+
+import faust
+import redis.asyncio as aioredis
+from faust.types import EventT
+from opentelemetry import trace
+
+from schemas.codec import encode, encode_key
+from schemas.topics import GENERATIONS, GENERATIONS_ACCEPTED, GENERATIONS_DLQ
+from services.faust_app import make_app
+from services.gateway.admission import Accepted, Rejected, Source, admit
+from services.gateway.settings import GatewaySettings
+from services.retry import with_backoff
+from services.state.seen import EventKey, RedisSeenEvents
+from services.telemetry import extract_context, inject_headers, setup_tracing
+
+log = logging.getLogger("usewatch.gateway")
+
+settings = GatewaySettings()
+tracer = setup_tracing("gateway")
+app = make_app("gateway", settings, settings.gateway_data_dir)
+
+source_topic = app.topic(
+    GENERATIONS.full_name(settings.topic_prefix),
+    key_type=bytes,
+    value_type=bytes,
+    key_serializer="raw",
+    value_serializer="raw",
+)
+accepted_topic = GENERATIONS_ACCEPTED.full_name(settings.topic_prefix)
+dlq_topic = GENERATIONS_DLQ.full_name(settings.topic_prefix)
+
+seen = RedisSeenEvents(
+    aioredis.from_url(settings.redis_url),
+    prefix=f"uw:{settings.topic_prefix}",
+    ttl_s=settings.gateway_seen_ttl_s,
+)
+
+
+@app.agent(source_topic)
+async def gateway(stream: faust.StreamT[bytes]) -> None:
+    # take_events is on the concrete Stream only; faust's StreamT protocol does not declare it.
+    async for batch in cast(faust.Stream[bytes], stream).take_events(
+        settings.gateway_batch_size, within=settings.gateway_batch_within_s
+    ):
+        await process_batch(batch)
+
+
+async def process_batch(batch: Sequence[EventT[Any]]) -> None:
+    now = datetime.now(UTC)
+    admissions = [
+        admit(
+            event.message.key,
+            event.message.value,
+            Source(event.message.topic, event.message.partition, event.message.offset),
+            now,
+            settings.gateway_max_message_bytes,
+        )
+        for event in batch
+    ]
+    keys = [
+        EventKey(a.event.account_id, a.event.event_id) if isinstance(a, Accepted) else None
+        for a in admissions
+    ]
+    candidates = [k for k in dict.fromkeys(keys) if k is not None]  # first of in-batch repeats
+    fresh_flags = await with_backoff(lambda: seen.unseen(candidates), "seen-events lookup", log)
+    fresh = {k for k, is_new in zip(candidates, fresh_flags, strict=True) if is_new}
+
+    producer = app.producer
+    acks: list[Awaitable[Any]] = []
+    published: list[EventKey] = []
+    duplicates = 0
+    for event, admission, key in zip(batch, admissions, keys, strict=True):
+        if isinstance(admission, Rejected):
+            acks.append(
+                await producer.send(
+                    dlq_topic,
+                    event.message.key,
+                    encode(admission.dead_letter),
+                    partition=None,
+                    timestamp=None,
+                    headers=event.message.headers,
+                )
+            )
+            continue
+        if key is None or key not in fresh:
+            duplicates += 1
+            continue
+        fresh.discard(key)  # a later repeat in this batch is a duplicate
+        with tracer.start_as_current_span(
+            f"process {GENERATIONS.name}",
+            context=extract_context(event.message.headers),
+            kind=trace.SpanKind.CONSUMER,
+            attributes={
+                "messaging.system": "kafka",
+                "messaging.operation.type": "process",
+                "messaging.destination.name": event.message.topic,
+                "messaging.destination.partition.id": str(event.message.partition),
+                "messaging.kafka.offset": event.message.offset,
+            },
+        ):
+            headers = inject_headers()
+        acks.append(
+            await producer.send(
+                accepted_topic,
+                encode_key(admission.event.account_id),
+                encode(admission.event),
+                partition=None,
+                timestamp=None,
+                headers=headers,
+            )
+        )
+        published.append(key)
+    await asyncio.gather(*acks)
+    seen.remember(published)
+    if duplicates:
+        log.info("dropped %d duplicate event(s)", duplicates)
+
+
+@app.timer(interval=1.0)  # type: ignore[untyped-decorator]  # faust's decorator is untyped
+async def flush_seen_marks() -> None:
+    """Write queued marks when traffic pauses (otherwise the next batch carries them)."""
+    await with_backoff(seen.flush, "seen-events flush", log)
+
+
+@app.on_before_shutdown.connect
+async def _flush_on_shutdown(sender: Any, /, *args: Any, signal: Any, **kwargs: Any) -> None:
+    await seen.flush()

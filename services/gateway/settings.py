@@ -1,0 +1,24 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+
+from services.settings import ServiceSettings
+
+
+class GatewaySettings(ServiceSettings):
+    """The gateway's knobs. Defaults suit one 2-core machine; every field maps to an upper-case
+    environment variable of the same name (GATEWAY_BATCH_SIZE, ...)."""
+
+    gateway_batch_size: int = Field(default=500, ge=1, le=10_000)
+    gateway_batch_within_s: float = Field(
+        default=0.05, gt=0, description="Longest wait to fill a batch before processing it."
+    )
+    gateway_seen_ttl_s: int = Field(
+        default=72 * 3600,
+        ge=48 * 3600,
+        description="How long an event_id is remembered for de-duplication (at least 48 h).",
+    )
+    gateway_max_message_bytes: int = Field(default=512 * 1024, ge=1024)
+    gateway_data_dir: Path = Path(".run/faust")

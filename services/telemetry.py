@@ -1,0 +1,71 @@
+"""Tracing across hops: one trace per generation, carried in Kafka headers as W3C traceparent.
+
+`setup_tracing` installs the SDK's TracerProvider so spans get real ids (and the SDK's emit can
+start the trace). Exporters are configured only by the standard OTEL_* variables; with no
+endpoint set nothing is exported and nothing fails.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from opentelemetry import context as otel_context
+from opentelemetry import propagate, trace
+from opentelemetry.sdk.resources import Resource
+from opentelemetry.sdk.trace import TracerProvider
+
+KafkaHeaders = list[tuple[str, bytes]]
+
+_configured = False
+
+
+def setup_tracing(service_name: str) -> trace.Tracer:
+    """Install a TracerProvider once per process and return this service's tracer."""
+    global _configured
+    if not _configured:
+        provider = TracerProvider(resource=Resource.create({"service.name": service_name}))
+        _maybe_add_otlp_exporter(provider)
+        trace.set_tracer_provider(provider)
+        _configured = True
+    return trace.get_tracer(f"usewatch.{service_name}")
+
+
+def _maybe_add_otlp_exporter(provider: TracerProvider) -> None:
+    # The standard variables decide; the exporter package is optional (docker-compose stack).
+    if not (
+        os.environ.get("OTEL_EXPORTER_OTLP_ENDPOINT")
+        or os.environ.get("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")
+    ):
+        return
+    try:
+        from opentelemetry.exporter.otlp.proto.http.trace_exporter import (  # type: ignore[import-not-found,unused-ignore]
+            OTLPSpanExporter,
+        )
+        from opentelemetry.sdk.trace.export import BatchSpanProcessor
+    except ImportError:
+        return
+    provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter()))
+
+
+def extract_context(
+    headers: Iterable[tuple[str, bytes]] | Mapping[str, bytes] | None,
+) -> otel_context.Context:
+    """The trace context a message carries, or an empty one."""
+    if not headers:
+        return otel_context.Context()
+    items = headers.items() if isinstance(headers, Mapping) else headers
+    carrier = {
+        k: v.decode("latin-1") if isinstance(v, bytes) else str(v)
+        for k, v in items
+        if k in ("traceparent", "tracestate")
+    }
+    return propagate.extract(carrier)
+
+
+def inject_headers(ctx: otel_context.Context | None = None) -> KafkaHeaders:
+    """Kafka headers carrying the current (or given) span's context."""
+    carrier: dict[str, Any] = {}
+    propagate.inject(carrier, context=ctx)
+    return [(k, str(v).encode()) for k, v in carrier.items()]

@@ -1,0 +1,243 @@
+"""The `usewatch` command line: emit events, tail topics, create topics, watch enforcement."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from collections import Counter, deque
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from kafka import KafkaConsumer, KafkaProducer
+from pydantic import BaseModel, ValidationError
+from rich.console import Console, Group
+from rich.live import Live
+from rich.table import Table
+
+from schemas.codec import decode
+from schemas.events import DeadLetter, EnforcementEvent, GenerationEvent, ViolationReport
+from schemas.topics import ALL_TOPICS, GENERATIONS, topic_named
+from usewatch import demo
+from usewatch.admin import ensure_topics
+from usewatch.sdk import Emitter
+from usewatch.settings import ClientSettings
+
+app = typer.Typer(
+    help="usewatch: usage-policy enforcement on generation streams.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+console = Console()
+err = Console(stderr=True)
+
+
+def _settings() -> ClientSettings:
+    return ClientSettings()
+
+
+@app.command()
+def topics() -> None:
+    """Create every topic of the contract that does not exist yet."""
+    s = _settings()
+    created = ensure_topics(s.bootstrap_list, s.topic_prefix)
+    console.print(
+        f"created {len(created)} topic(s)" + (f": {', '.join(created)}" if created else "")
+    )
+
+
+def _read_jsonl(path: Path) -> Iterator[tuple[int, str]]:
+    with path.open(encoding="utf-8", errors="surrogateescape") as fh:
+        for number, line in enumerate(fh, 1):
+            if line.strip():
+                yield number, line.rstrip("\n")
+
+
+@app.command()
+def emit(
+    file: Annotated[
+        Path | None, typer.Argument(help="JSONL file, one GenerationEvent a line.")
+    ] = None,
+    demo_count: Annotated[int, typer.Option("--demo", help="Send N synthetic demo events.")] = 0,
+    seed: Annotated[int, typer.Option(help="Seed of the demo stream.")] = 7,
+    rate: Annotated[float, typer.Option(help="Events per second (0: as fast as possible).")] = 0,
+    raw: Annotated[
+        bool, typer.Option(help="Send file lines as-is, unvalidated (tests the DLQ).")
+    ] = False,
+) -> None:
+    """Send events from a JSONL file or the demo generator to the `generations` topic."""
+    s = _settings()
+    if (file is None) == (demo_count == 0):
+        raise typer.BadParameter("give a FILE or --demo N (one of them)")
+    sent = invalid = 0
+    started = time.monotonic()
+    if raw and file is not None:
+        producer = KafkaProducer(bootstrap_servers=s.bootstrap_list, acks="all")
+        for _, line in _read_jsonl(file):
+            producer.send(
+                GENERATIONS.full_name(s.topic_prefix), value=line.encode("utf-8", "surrogateescape")
+            )
+            sent += 1
+        producer.flush()
+        producer.close()
+    else:
+        with Emitter(s.bootstrap_list, s.topic_prefix) as emitter:
+            counter: Counter[str] = Counter()
+            events: Iterator[GenerationEvent] = (
+                _valid_lines(file, counter)
+                if file is not None
+                else demo.generate(demo_count, seed=seed)
+            )
+            for event in events:
+                emitter.emit(event)
+                sent += 1
+                if rate:
+                    time.sleep(max(0.0, started + sent / rate - time.monotonic()))
+            invalid = counter["invalid"]
+    elapsed = time.monotonic() - started
+    console.print(
+        f"sent {sent} event(s) in {elapsed:.1f}s"
+        + (f"; skipped {invalid} invalid line(s)" if invalid else "")
+    )
+    if invalid:
+        raise typer.Exit(1)
+
+
+def _valid_lines(file: Path, counter: Counter[str]) -> Iterator[GenerationEvent]:
+    for number, line in _read_jsonl(file):
+        try:
+            yield decode(GenerationEvent, line.encode("utf-8", "surrogateescape"))
+        except ValidationError as exc:
+            counter["invalid"] += 1
+            for e in exc.errors(include_url=False, include_input=False):
+                loc = ".".join(map(str, e["loc"]))
+                err.print(f"[red]{file}:{number}[/red] {loc}: {e['msg']}")
+
+
+@app.command()
+def tail(
+    topic: Annotated[str, typer.Argument(help="Topic name, e.g. enforcement.actions")],
+    from_beginning: Annotated[bool, typer.Option("--from-beginning")] = False,
+    limit: Annotated[int, typer.Option(help="Stop after N messages (0: never).")] = 0,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object a line.")] = False,
+) -> None:
+    """Print a topic's messages, decoded and validated against their schema."""
+    s = _settings()
+    spec = topic_named(topic, s.topic_prefix)
+    consumer = KafkaConsumer(
+        spec.full_name(s.topic_prefix),
+        bootstrap_servers=s.bootstrap_list,
+        auto_offset_reset="earliest" if from_beginning else "latest",
+        enable_auto_commit=False,
+    )
+    shown = 0
+    try:
+        for record in consumer:
+            try:
+                message = decode(spec.value, record.value)
+            except ValidationError as exc:
+                err.print(
+                    f"[red]undecodable {record.topic}[{record.partition}]@{record.offset}: "
+                    f"{exc.error_count()} error(s)[/red]"
+                )
+                continue
+            if as_json:
+                sys.stdout.write(message.model_dump_json(exclude_none=True) + "\n")
+                sys.stdout.flush()
+            else:
+                console.print(f"[dim]{record.partition}@{record.offset}[/dim] {_summary(message)}")
+            shown += 1
+            if limit and shown >= limit:
+                break
+    except KeyboardInterrupt:
+        pass
+    finally:
+        consumer.close()
+
+
+def _summary(message: BaseModel) -> str:
+    """One line a person can read at a glance."""
+    match message:
+        case GenerationEvent():
+            return (
+                f"[bold]{message.account_id}[/bold] {message.channel} "
+                f"{message.identity or ''} {message.generation[:80]!r}"
+            )
+        case DeadLetter():
+            first = message.errors[0]
+            return (
+                f"[red]{message.reason}[/red] {message.source_topic}[{message.source_partition}]"
+                f"@{message.source_offset}: {first.loc} {first.message}"
+            )
+        case EnforcementEvent():
+            return (
+                f"[bold red]{message.action}[/bold red] {message.account_id} "
+                f"{message.category} strikes={message.strikes}: {message.reason}"
+            )
+        case ViolationReport():
+            return (
+                f"[yellow]report[/yellow] {message.account_id} {message.category} "
+                f"score={message.score:.2f} due {message.report_due_at:%Y-%m-%d %H:%M}Z"
+                + (" [magenta]red-team[/magenta]" if message.red_team else "")
+            )
+        case _:
+            return json.dumps(message.model_dump(mode="json", exclude_none=True))[:200]
+
+
+@app.command()
+def watch(
+    from_beginning: Annotated[bool, typer.Option("--from-beginning")] = False,
+) -> None:
+    """Live view: messages per topic and the latest enforcement, dead letters and reports."""
+    s = _settings()
+    names = {t.full_name(s.topic_prefix): t for t in ALL_TOPICS}
+    consumer = KafkaConsumer(
+        *names,
+        bootstrap_servers=s.bootstrap_list,
+        auto_offset_reset="earliest" if from_beginning else "latest",
+        enable_auto_commit=False,
+    )
+    counts: Counter[str] = Counter()
+    latest: deque[str] = deque(maxlen=15)
+    started = time.monotonic()
+
+    def render() -> Group:
+        table = Table(title="usewatch: messages since start", expand=False)
+        table.add_column("topic")
+        table.add_column("messages", justify="right")
+        table.add_column("per second", justify="right")
+        elapsed = max(time.monotonic() - started, 1e-3)
+        for t in ALL_TOPICS:
+            table.add_row(t.name, str(counts[t.name]), f"{counts[t.name] / elapsed:.1f}")
+        recent = Table(title="latest enforcement, reports and dead letters", expand=True)
+        recent.add_column("what")
+        for line in latest:
+            recent.add_row(line)
+        if not latest:
+            recent.add_row("[dim]nothing enforced yet[/dim]")
+        return Group(table, recent)
+
+    try:
+        with Live(render(), console=console, refresh_per_second=4) as live:
+            while True:
+                for records in consumer.poll(timeout_ms=250).values():
+                    for record in records:
+                        spec = names[record.topic]
+                        counts[spec.name] += 1
+                        if spec.name in ("generations", "generations.accepted", "verdicts"):
+                            continue
+                        try:
+                            latest.appendleft(_summary(decode(spec.value, record.value)))
+                        except ValidationError:
+                            latest.appendleft(f"[red]undecodable message on {spec.name}[/red]")
+                live.update(render())
+    except KeyboardInterrupt:
+        pass
+    finally:
+        consumer.close()
+
+
+if __name__ == "__main__":
+    app()
