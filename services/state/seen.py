@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -52,12 +53,19 @@ class RedisSeenEvents:
         self._prefix = prefix
         self._ttl_s = ttl_s
         self._pending: list[EventKey] = []
+        # Marks and lookups from different tasks (the batch, the flush timer) must reach Redis in
+        # the order they were made, or a lookup could overtake the mark it depends on.
+        self._lock = asyncio.Lock()
         self.round_trips = 0
 
     def _key(self, k: EventKey) -> str:
         return f"{self._prefix}seen:{{{k.account_id}}}:{k.event_id}"
 
     async def unseen(self, keys: Sequence[EventKey]) -> list[bool]:
+        async with self._lock:
+            return await self._write_pending_and_check(keys)
+
+    async def _write_pending_and_check(self, keys: Sequence[EventKey]) -> list[bool]:
         pending, self._pending = self._pending, []
         pipe = self._redis.pipeline(transaction=False)
         for k in pending:
