@@ -1,0 +1,72 @@
+from __future__ import annotations
+
+import base64
+import json
+
+import pytest
+
+from schemas.events import DeadLetterReason
+from services.gateway.admission import Accepted, Rejected, Source, admit
+from tests.factories import T0, event_fields, invalid_payloads
+
+SOURCE = Source("generations", 3, 42)
+
+
+def _admit(value: bytes | None, key: bytes | None = b"acct-1") -> Accepted | Rejected:
+    return admit(key, value, SOURCE, T0, max_bytes=512 * 1024)
+
+
+def test_a_valid_event_is_accepted_with_normalised_text_beside_the_original() -> None:
+    result = _admit(json.dumps(event_fields(1)).encode())
+    assert isinstance(result, Accepted)
+    assert result.event.normalized is not None
+    assert "\u200b" in result.event.generation
+    assert result.event.normalized.generation == (
+        "Hi, thanks for your message about ticket 1. we will reply."
+    )
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "reason"),
+    invalid_payloads(count_per_kind=1),
+    ids=lambda v: v.decode()[:-2] if isinstance(v, bytes) and v.endswith(b"-0") else "",
+)
+def test_each_kind_of_bad_input_gets_its_reason_and_keeps_its_bytes(
+    key: bytes, value: bytes, reason: DeadLetterReason
+) -> None:
+    result = _admit(value, key)
+    assert isinstance(result, Rejected)
+    letter = result.dead_letter
+    assert letter.reason == reason
+    assert base64.b64decode(letter.original_value_b64) == value
+    assert letter.original_key_b64 == base64.b64encode(key).decode()
+    assert (letter.source_topic, letter.source_partition, letter.source_offset) == (
+        "generations", 3, 42,
+    )
+    assert letter.failed_at == T0
+    assert all(p.message for p in letter.errors)
+
+
+def test_schema_errors_name_every_field_at_fault() -> None:
+    result = _admit(json.dumps(event_fields(channel="fax", red_team="yes")).encode())
+    assert isinstance(result, Rejected)
+    assert {p.loc for p in result.dead_letter.errors} == {"channel", "red_team"}
+
+
+def test_producers_may_not_supply_the_normalised_text() -> None:
+    forged = event_fields(normalized={"prompt": "", "generation": ""})
+    result = _admit(json.dumps(forged).encode())
+    assert isinstance(result, Rejected)
+    assert result.dead_letter.errors[0].loc == "normalized"
+
+
+@pytest.mark.parametrize("value", [None, b"", b"null", b"\x00" * 10, b"{}" * 1000])
+def test_degenerate_messages_are_rejected_not_raised(value: bytes | None) -> None:
+    assert isinstance(_admit(value, key=None), Rejected)
+
+
+def test_the_size_bound_is_checked_before_parsing() -> None:
+    result = admit(None, b"x" * 2048, SOURCE, T0, max_bytes=1024)
+    assert isinstance(result, Rejected)
+    assert result.dead_letter.reason == DeadLetterReason.TOO_LARGE
+    assert result.dead_letter.original_key_b64 is None

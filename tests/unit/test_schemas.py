@@ -1,0 +1,131 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+from pydantic import ValidationError
+
+from schemas.codec import decode, encode
+from schemas.events import (
+    DeadLetter,
+    GenerationEvent,
+    Verdict,
+    ViolationReport,
+)
+from schemas.generate import stale_files
+from schemas.topics import ALL_TOPICS, DEFAULT_PARTITIONS, GENERATIONS, topic_named
+from tests.factories import T0, event, event_fields
+
+
+def _errors(fields: dict[str, object]) -> list[tuple[str, str]]:
+    with pytest.raises(ValidationError) as info:
+        GenerationEvent.model_validate(fields)
+    return [(".".join(map(str, e["loc"])), e["type"]) for e in info.value.errors()]
+
+
+def test_a_valid_event_round_trips_through_the_wire_format() -> None:
+    original = event(3)
+    assert decode(GenerationEvent, encode(original)) == original
+
+
+def test_optional_fields_left_out_cost_nothing_on_the_wire() -> None:
+    minimal = GenerationEvent.model_validate(
+        {k: v for k, v in event_fields().items()
+         if k in ("event_id", "occurred_at", "account_id", "app_id", "channel", "prompt",
+                  "generation", "model")}
+    )
+    assert b"null" not in encode(minimal)
+    assert minimal.red_team is False
+    assert minimal.attributes == {}
+
+
+def test_times_are_stored_as_utc() -> None:
+    cet = timezone(timedelta(hours=1))
+    e = event(occurred_at=datetime(2026, 11, 1, 13, 0, tzinfo=cet).isoformat())
+    assert e.occurred_at == T0
+    assert e.occurred_at.tzinfo == UTC
+
+
+@pytest.mark.parametrize(
+    ("overrides", "loc", "kind"),
+    [
+        ({"channel": "carrier_pigeon"}, "channel", "enum"),
+        ({"occurred_at": "2026-11-01T12:00:00"}, "occurred_at", "timezone_aware"),
+        ({"generation": "x" * 32_001}, "generation", "string_too_long"),
+        ({"prompt": "x" * 32_001}, "prompt", "string_too_long"),
+        ({"recipients": [f"r{i}" for i in range(1_001)]}, "recipients", "too_long"),
+        ({"event_id": ""}, "event_id", "string_too_short"),
+        ({"account_id": "a" * 129}, "account_id", "string_too_long"),
+        ({"attributes": {f"k{i}": "v" for i in range(33)}}, "attributes", "too_long"),
+        ({"red_team": "yes"}, "red_team", "bool_type"),
+        ({"red_team": 1}, "red_team", "bool_type"),
+        ({"account_id": 42}, "account_id", "string_type"),
+        ({"surprise": True}, "surprise", "extra_forbidden"),
+        ({"schema_version": "2"}, "schema_version", "literal_error"),
+    ],
+)
+def test_the_contract_rejects_with_a_precise_error(
+    overrides: dict[str, object], loc: str, kind: str
+) -> None:
+    assert (loc, kind) in _errors(event_fields(**overrides))
+
+
+def test_every_problem_is_reported_at_once() -> None:
+    fields = event_fields(channel="fax", red_team="no")
+    del fields["account_id"]
+    locs = {loc for loc, _ in _errors(fields)}
+    assert {"channel", "red_team", "account_id"} <= locs
+
+
+def test_exactly_1000_recipients_is_allowed() -> None:
+    assert len(event(recipients=[f"r{i}" for i in range(1_000)]).recipients or []) == 1_000
+
+
+def test_models_are_frozen() -> None:
+    e = event()
+    with pytest.raises(ValidationError):
+        e.account_id = "someone-else"  # type: ignore[misc]
+
+
+def test_verdict_score_is_a_probability() -> None:
+    base = {"event_id": "e", "account_id": "a", "detector": "spam", "category": "spam",
+            "label": "violation", "model_version": "m1", "decided_at": T0.isoformat()}
+    assert Verdict.model_validate({**base, "score": 1.0}).score == 1.0
+    with pytest.raises(ValidationError):
+        Verdict.model_validate({**base, "score": 1.01})
+    with pytest.raises(ValidationError):
+        Verdict.model_validate({**base, "score": 0.5, "category": "not.a.category"})
+    with pytest.raises(ValidationError):
+        Verdict.model_validate({**base, "score": 0.5, "evidence": {str(i): i for i in range(33)}})
+
+
+def test_a_report_is_due_24_hours_after_the_generation() -> None:
+    base = {"report_id": "r", "event_id": "e", "account_id": "a", "app_id": "p",
+            "category": "spam", "score": 0.9, "occurred_at": T0, "reported_at": T0}
+    report = ViolationReport.model_validate({**base, "report_due_at": T0 + timedelta(hours=24)})
+    assert report.enforcement_id is None
+    with pytest.raises(ValidationError, match="24 h"):
+        ViolationReport.model_validate({**base, "report_due_at": T0 + timedelta(hours=25)})
+
+
+def test_dead_letters_keep_at_most_100_errors() -> None:
+    letter = DeadLetter.model_validate({
+        "reason": "schema", "original_key_b64": None, "original_value_b64": "",
+        "source_topic": "generations", "source_partition": 0, "source_offset": 0,
+        "failed_at": T0,
+        "errors": [{"loc": str(i), "message": "bad", "type": "x"} for i in range(500)],
+    })
+    assert len(letter.errors) == 100
+
+
+def test_json_schema_files_match_the_models() -> None:
+    assert stale_files() == [], "run `make schemas` and commit the result"
+
+
+def test_topics_are_keyed_by_account_with_six_partitions_by_default() -> None:
+    assert {t.key for t in ALL_TOPICS} == {"account_id", "original key"}
+    assert all(t.partitions == DEFAULT_PARTITIONS == 6 for t in ALL_TOPICS)
+    assert GENERATIONS.full_name("staging.") == "staging.generations"
+    assert topic_named("staging.verdicts", "staging.").name == "verdicts"
+    with pytest.raises(KeyError, match="known"):
+        topic_named("nope")
