@@ -41,7 +41,9 @@ def test_each_kind_of_bad_input_gets_its_reason_and_keeps_its_bytes(
     assert base64.b64decode(letter.original_value_b64) == value
     assert letter.original_key_b64 == base64.b64encode(key).decode()
     assert (letter.source_topic, letter.source_partition, letter.source_offset) == (
-        "generations", 3, 42,
+        "generations",
+        3,
+        42,
     )
     assert letter.failed_at == T0
     assert all(p.message for p in letter.errors)

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import itertools
 from collections import Counter
 from datetime import UTC, datetime
 
@@ -12,14 +13,15 @@ def test_the_demo_stream_is_deterministic_and_valid() -> None:
     first = list(demo.generate(500, seed=3, start=START))
     assert first == list(demo.generate(500, seed=3, start=START))
     assert len({e.event_id for e in first}) == 500
-    assert all(a.occurred_at <= b.occurred_at for a, b in zip(first, first[1:], strict=False))
+    assert all(a.occurred_at <= b.occurred_at for a, b in itertools.pairwise(first))
 
 
 def test_the_demo_stream_is_mostly_legitimate_with_a_long_tail_of_accounts() -> None:
     events = list(demo.generate(5_000, seed=1, start=START))
     kinds = Counter(e.account_id.rsplit("-", 1)[0] for e in events)
-    violative = sum(kinds[k] for k in ("sms-spam", "phishing", "ghostwritten", "fake-reviews",
-                                       "persona-farm"))
+    violative = sum(
+        kinds[k] for k in ("sms-spam", "phishing", "ghostwritten", "fake-reviews", "persona-farm")
+    )
     assert 0.05 < violative / len(events) < 0.15
     per_account = Counter(e.account_id for e in events).most_common()
     assert per_account[0][1] > 20 * per_account[-1][1]  # a few busy accounts, many quiet ones

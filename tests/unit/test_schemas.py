@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta, timezone
+from typing import Any
 
 import pytest
 from pydantic import ValidationError
@@ -30,9 +31,21 @@ def test_a_valid_event_round_trips_through_the_wire_format() -> None:
 
 def test_optional_fields_left_out_cost_nothing_on_the_wire() -> None:
     minimal = GenerationEvent.model_validate(
-        {k: v for k, v in event_fields().items()
-         if k in ("event_id", "occurred_at", "account_id", "app_id", "channel", "prompt",
-                  "generation", "model")}
+        {
+            k: v
+            for k, v in event_fields().items()
+            if k
+            in (
+                "event_id",
+                "occurred_at",
+                "account_id",
+                "app_id",
+                "channel",
+                "prompt",
+                "generation",
+                "model",
+            )
+        }
     )
     assert b"null" not in encode(minimal)
     assert minimal.red_team is False
@@ -65,7 +78,7 @@ def test_times_are_stored_as_utc() -> None:
     ],
 )
 def test_the_contract_rejects_with_a_precise_error(
-    overrides: dict[str, object], loc: str, kind: str
+    overrides: dict[str, Any], loc: str, kind: str
 ) -> None:
     assert (loc, kind) in _errors(event_fields(**overrides))
 
@@ -88,8 +101,15 @@ def test_models_are_frozen() -> None:
 
 
 def test_verdict_score_is_a_probability() -> None:
-    base = {"event_id": "e", "account_id": "a", "detector": "spam", "category": "spam",
-            "label": "violation", "model_version": "m1", "decided_at": T0.isoformat()}
+    base = {
+        "event_id": "e",
+        "account_id": "a",
+        "detector": "spam",
+        "category": "spam",
+        "label": "violation",
+        "model_version": "m1",
+        "decided_at": T0.isoformat(),
+    }
     assert Verdict.model_validate({**base, "score": 1.0}).score == 1.0
     with pytest.raises(ValidationError):
         Verdict.model_validate({**base, "score": 1.01})
@@ -100,8 +120,16 @@ def test_verdict_score_is_a_probability() -> None:
 
 
 def test_a_report_is_due_24_hours_after_the_generation() -> None:
-    base = {"report_id": "r", "event_id": "e", "account_id": "a", "app_id": "p",
-            "category": "spam", "score": 0.9, "occurred_at": T0, "reported_at": T0}
+    base = {
+        "report_id": "r",
+        "event_id": "e",
+        "account_id": "a",
+        "app_id": "p",
+        "category": "spam",
+        "score": 0.9,
+        "occurred_at": T0,
+        "reported_at": T0,
+    }
     report = ViolationReport.model_validate({**base, "report_due_at": T0 + timedelta(hours=24)})
     assert report.enforcement_id is None
     with pytest.raises(ValidationError, match="24 h"):
@@ -109,12 +137,18 @@ def test_a_report_is_due_24_hours_after_the_generation() -> None:
 
 
 def test_dead_letters_keep_at_most_100_errors() -> None:
-    letter = DeadLetter.model_validate({
-        "reason": "schema", "original_key_b64": None, "original_value_b64": "",
-        "source_topic": "generations", "source_partition": 0, "source_offset": 0,
-        "failed_at": T0,
-        "errors": [{"loc": str(i), "message": "bad", "type": "x"} for i in range(500)],
-    })
+    letter = DeadLetter.model_validate(
+        {
+            "reason": "schema",
+            "original_key_b64": None,
+            "original_value_b64": "",
+            "source_topic": "generations",
+            "source_partition": 0,
+            "source_offset": 0,
+            "failed_at": T0,
+            "errors": [{"loc": str(i), "message": "bad", "type": "x"} for i in range(500)],
+        }
+    )
     assert len(letter.errors) == 100
 
 
