@@ -27,6 +27,11 @@ def make_app(service: str, settings: ServiceSettings, data_dir: Path) -> faust.A
         producer_compression_type=None,
         consumer_auto_offset_reset="earliest",
         broker_commit_interval=1.0,
+        # A worker that died (kill -9, OOM) holds its partitions until its session expires;
+        # faust's 60 s default stalls those accounts for a minute. Heartbeats run on their own
+        # task, and a batch takes well under a second, so 10 s is still far from false alarms.
+        broker_session_timeout=10.0,
+        broker_heartbeat_interval=3.0,
         broker_max_poll_records=2000,
         stream_buffer_maxsize=8192,
         # A batch is processed in one go; a slow broker must not make faust think we hang.
