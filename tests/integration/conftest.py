@@ -10,8 +10,8 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from tests.integration.harness import ROOT, ServiceProcess, Stack
 from usewatch.admin import ensure_topics
+from usewatch.localstack import ROOT, ServiceProcess, Stack
 
 TEST_STATE = ROOT / ".run" / "test-stack"
 

@@ -1,104 +1,19 @@
-"""Real parts for integration tests: the broker and Redis started by the same infra scripts that
-`make up` uses (on their own ports, so a running dev stack is left alone), service processes
-that can be killed with SIGKILL, and readers that drain a topic."""
+"""Readers that drain a topic and wait for a consumer group, for integration tests. The broker,
+Redis and service processes come from `usewatch.localstack`."""
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from pathlib import Path
+from dataclasses import dataclass
 from typing import TypeVar
 
 from kafka import KafkaAdminClient, KafkaConsumer, TopicPartition
 from pydantic import BaseModel
 
 from schemas.codec import decode
-from schemas.topics import Topic
 
-ROOT = Path(__file__).resolve().parents[2]
 M = TypeVar("M", bound=BaseModel)
-
-
-@dataclass(frozen=True)
-class Stack:
-    kafka_port: int
-    redis_port: int
-    state_dir: Path
-
-    @property
-    def bootstrap(self) -> str:
-        return f"127.0.0.1:{self.kafka_port}"
-
-    @property
-    def redis_url(self) -> str:
-        return f"redis://127.0.0.1:{self.redis_port}/0"
-
-    def script_env(self) -> dict[str, str]:
-        return {
-            **os.environ,
-            "KAFKA_PORT": str(self.kafka_port),
-            "KAFKA_STATE_DIR": str(self.state_dir / "kafka"),
-            "REDIS_PORT": str(self.redis_port),
-            "REDIS_STATE_DIR": str(self.state_dir / "redis"),
-        }
-
-    def start(self) -> None:
-        for cmd in (["infra/redis/redisctl", "start"], ["infra/kafka/kafkactl", "start"]):
-            subprocess.run(cmd, cwd=ROOT, env=self.script_env(), check=True)
-
-    def stop(self) -> None:
-        for cmd in (["infra/kafka/kafkactl", "stop"], ["infra/redis/redisctl", "stop"]):
-            subprocess.run(cmd, cwd=ROOT, env=self.script_env(), check=False)
-
-
-@dataclass
-class ServiceProcess:
-    """One service worker as its own OS process, like `make up` runs it."""
-
-    module: str
-    env: dict[str, str]
-    log_path: Path
-    proc: subprocess.Popen[bytes] | None = field(default=None, init=False)
-
-    def start(self, ready_timeout_s: float = 60.0) -> None:
-        self.log_path.parent.mkdir(parents=True, exist_ok=True)
-        offset = self.log_path.stat().st_size if self.log_path.exists() else 0
-        with self.log_path.open("ab") as log:
-            self.proc = subprocess.Popen(
-                [sys.executable, "-m", self.module],
-                cwd=ROOT,
-                env=self.env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-        deadline = time.monotonic() + ready_timeout_s
-        while b"[^Worker]: Ready" not in self.log_path.read_bytes()[offset:]:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"{self.module} exited; see {self.log_path}")
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"{self.module} not ready; see {self.log_path}")
-            time.sleep(0.1)
-
-    def kill(self) -> None:
-        """SIGKILL: no flush, no commit, no goodbye."""
-        assert self.proc is not None
-        self.proc.send_signal(signal.SIGKILL)
-        self.proc.wait(timeout=10)
-
-    def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
 
 
 @dataclass
@@ -179,7 +94,3 @@ def wait_for(condition: Callable[[], bool], timeout_s: float, what: str) -> None
         if time.monotonic() > deadline:
             raise TimeoutError(f"timed out waiting for {what}")
         time.sleep(0.2)
-
-
-def topic_name(topic: Topic, prefix: str) -> str:
-    return topic.full_name(prefix)

@@ -15,14 +15,13 @@ from schemas.topics import GENERATIONS, GENERATIONS_ACCEPTED, GENERATIONS_DLQ
 from tests.factories import event, invalid_payloads
 from tests.integration.harness import (
     Received,
-    ServiceProcess,
-    Stack,
     decode_all,
     group_lag,
     read_all,
     read_topic,
     wait_for,
 )
+from usewatch.localstack import ServiceProcess, Stack
 from usewatch.sdk import Emitter
 
 

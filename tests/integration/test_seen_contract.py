@@ -10,7 +10,7 @@ import pytest_asyncio
 import redis.asyncio as aioredis
 
 from services.state.seen import EventKey, MemorySeenEvents, RedisSeenEvents, SeenEvents
-from tests.integration.harness import Stack
+from usewatch.localstack import Stack
 
 TTL_S = 48 * 3600
 

@@ -1,0 +1,213 @@
+"""`make bench`: throughput of the gateway beside the raw Kafka limit, measured in the same run.
+
+Both stages read the same pre-loaded messages from a 6-partition topic and write to another:
+
+- P0: a bare aiokafka passthrough (getmany, produce the same bytes with acks=all, commit), the
+  most a Python consumer-producer can move on this machine and broker;
+- gateway: the real `python -m services.gateway` worker (validate, normalise, de-duplicate in
+  Redis, publish, wait for acks).
+
+Throughput is output messages / (last output CreateTime − first output CreateTime), the same
+clock for both, so start-up and group joins are not counted. Absolute numbers on a shared 2-core
+machine are noisy; the ratio gateway/P0 is the figure to compare across runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import time
+from pathlib import Path
+from typing import Any
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from kafka import KafkaConsumer, KafkaProducer, TopicPartition
+from rich.console import Console
+from rich.table import Table
+
+from schemas.codec import encode, encode_key
+from schemas.topics import GENERATIONS, GENERATIONS_ACCEPTED
+from usewatch import demo
+from usewatch.admin import ensure_topics
+from usewatch.localstack import ROOT, ServiceProcess, Stack
+
+console = Console()
+
+
+def preload(bootstrap: str, topic: str, messages: list[tuple[bytes, bytes]]) -> None:
+    producer = KafkaProducer(
+        bootstrap_servers=bootstrap, acks="all", linger_ms=20, batch_size=256 * 1024
+    )
+    for key, value in messages:
+        producer.send(topic, key=key, value=value)
+    producer.flush()
+    producer.close()
+
+
+def output_span(bootstrap: str, topic: str, expected: int, timeout_s: float) -> tuple[int, float]:
+    """Wait for `expected` messages on `topic`; return (count, seconds from first to last)."""
+    consumer = KafkaConsumer(
+        bootstrap_servers=bootstrap, enable_auto_commit=False, fetch_max_bytes=64 * 1024 * 1024
+    )
+    partitions = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
+    consumer.assign(partitions)
+    consumer.seek_to_beginning(*partitions)
+    count, first, last = 0, float("inf"), 0.0
+    deadline = time.monotonic() + timeout_s
+    while count < expected and time.monotonic() < deadline:
+        for records in consumer.poll(timeout_ms=500, max_records=10_000).values():
+            for r in records:
+                count += 1
+                first = min(first, r.timestamp)
+                last = max(last, r.timestamp)
+    consumer.close()
+    if count < expected:
+        raise TimeoutError(f"only {count} of {expected} messages on {topic}")
+    return count, (last - first) / 1000.0
+
+
+async def passthrough(bootstrap: str, src: str, dst: str, expected: int, group: str) -> None:
+    consumer = AIOKafkaConsumer(
+        src,
+        bootstrap_servers=bootstrap,
+        group_id=group,
+        enable_auto_commit=False,
+        auto_offset_reset="earliest",
+        max_partition_fetch_bytes=8 * 1024 * 1024,
+    )
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", linger_ms=5)
+    await consumer.start()
+    await producer.start()
+    try:
+        done = 0
+        while done < expected:
+            batches = await consumer.getmany(timeout_ms=100, max_records=2000)
+            acks = [
+                await producer.send(dst, m.value, key=m.key)
+                for messages in batches.values()
+                for m in messages
+            ]
+            await asyncio.gather(*acks)
+            await consumer.commit()
+            done += len(acks)
+    finally:
+        await producer.stop()
+        await consumer.stop()
+
+
+def cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def peak_rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--events", type=int, default=50_000)
+    args = parser.parse_args()
+    n = args.events
+
+    stack = Stack(kafka_port=29092, redis_port=26379, state_dir=ROOT / ".run" / "bench-stack")
+    stack.stop()
+    stack.start()
+    try:
+        console.print(f"generating {n} demo events")
+        messages = [(encode_key(e.account_id), encode(e)) for e in demo.generate(n, seed=11)]
+        mean_bytes = sum(len(v) for _, v in messages) / n
+        results: dict[str, Any] = {}
+
+        p0 = f"bench{int(time.time())}-p0-"
+        ensure_topics([stack.bootstrap], p0)
+        preload(stack.bootstrap, GENERATIONS.full_name(p0), messages)
+        console.print("P0: raw aiokafka passthrough")
+        cpu0 = time.process_time()
+        asyncio.run(
+            passthrough(
+                stack.bootstrap,
+                GENERATIONS.full_name(p0),
+                GENERATIONS_ACCEPTED.full_name(p0),
+                n,
+                f"{p0}group",
+            )
+        )
+        p0_cpu = time.process_time() - cpu0
+        count, span = output_span(stack.bootstrap, GENERATIONS_ACCEPTED.full_name(p0), n, 120)
+        results["p0_eps"] = count / span
+        results["p0_cpu_us_per_event"] = p0_cpu / n * 1e6
+
+        gw = f"bench{int(time.time())}-gw-"
+        ensure_topics([stack.bootstrap], gw)
+        preload(stack.bootstrap, GENERATIONS.full_name(gw), messages)
+        console.print("gateway: python -m services.gateway")
+        worker = ServiceProcess(
+            "services.gateway",
+            env={
+                **os.environ,
+                "KAFKA_BOOTSTRAP_SERVERS": stack.bootstrap,
+                "REDIS_URL": stack.redis_url,
+                "TOPIC_PREFIX": gw,
+                "GATEWAY_DATA_DIR": str(stack.state_dir / "faust"),
+            },
+            log_path=stack.state_dir / "logs" / "gateway.log",
+        )
+        worker.start()
+        assert worker.proc is not None
+        pid = worker.proc.pid
+        cpu_start = cpu_seconds(pid)
+        count, span = output_span(stack.bootstrap, GENERATIONS_ACCEPTED.full_name(gw), n, 600)
+        results["gateway_eps"] = count / span
+        results["gateway_cpu_us_per_event"] = (cpu_seconds(pid) - cpu_start) / n * 1e6
+        results["gateway_peak_rss_mb"] = peak_rss_mb(pid)
+        worker.stop()
+
+        results["ratio"] = results["gateway_eps"] / results["p0_eps"]
+        results["events"] = n
+        results["mean_event_bytes"] = mean_bytes
+        results["machine"] = {
+            "cores": os.cpu_count(),
+            "cpu": _cpu_model(),
+            "python": platform.python_version(),
+        }
+    finally:
+        stack.stop()
+
+    table = Table(title=f"gateway throughput, {n} events of ~{mean_bytes:.0f} B")
+    for col in ("stage", "events/s", "ratio to P0", "CPU µs/event"):
+        table.add_column(col, justify="right")
+    table.add_row(
+        "P0 aiokafka passthrough",
+        f"{results['p0_eps']:,.0f}",
+        "1.00",
+        f"{results['p0_cpu_us_per_event']:.0f}",
+    )
+    table.add_row(
+        "gateway",
+        f"{results['gateway_eps']:,.0f}",
+        f"{results['ratio']:.2f}",
+        f"{results['gateway_cpu_us_per_event']:.0f}",
+    )
+    console.print(table)
+    out = Path(os.environ.get("BENCH_OUT", ROOT / ".run" / "bench.json"))
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(results, indent=2) + "\n")
+    console.print(f"wrote {out}")
+
+
+def _cpu_model() -> str:
+    for line in Path("/proc/cpuinfo").read_text().splitlines():
+        if line.startswith("model name"):
+            return line.split(":", 1)[1].strip()
+    return platform.processor()
+
+
+if __name__ == "__main__":
+    main()
