@@ -16,6 +16,7 @@ from pydantic import ValidationError
 
 from schemas.codec import decode
 from schemas.events import (
+    MAX_TEXT_CHARS,
     DeadLetter,
     DeadLetterReason,
     GenerationEvent,
@@ -105,9 +106,11 @@ def admit(
     return Accepted(
         event.model_copy(
             update={
+                # NFKC can lengthen text (one U+FDFA becomes 18 characters), so the normalised
+                # copy is cut to the same bound as the original: it must decode downstream.
                 "normalized": NormalizedText(
-                    prompt=normalize_text(event.prompt),
-                    generation=normalize_text(event.generation),
+                    prompt=normalize_text(event.prompt)[:MAX_TEXT_CHARS],
+                    generation=normalize_text(event.generation)[:MAX_TEXT_CHARS],
                 )
             }
         )

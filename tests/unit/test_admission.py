@@ -5,7 +5,8 @@ import json
 
 import pytest
 
-from schemas.events import DeadLetterReason
+from schemas.codec import decode, encode
+from schemas.events import DeadLetterReason, GenerationEvent
 from services.gateway.admission import Accepted, Rejected, Source, admit
 from tests.factories import T0, event_fields, invalid_payloads
 
@@ -72,3 +73,12 @@ def test_the_size_bound_is_checked_before_parsing() -> None:
     assert isinstance(result, Rejected)
     assert result.dead_letter.reason == DeadLetterReason.TOO_LARGE
     assert result.dead_letter.original_key_b64 is None
+
+
+def test_normalised_text_that_grows_under_nfkc_still_fits_the_contract() -> None:
+    # U+FDFA is one character that NFKC expands to eighteen.
+    result = _admit(json.dumps(event_fields(generation="\ufdfa" * 2_000)).encode())
+    assert isinstance(result, Accepted)
+    assert result.event.normalized is not None
+    assert len(result.event.normalized.generation) == 32_000
+    assert decode(GenerationEvent, encode(result.event)) == result.event
