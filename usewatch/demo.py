@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import random
+import uuid
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -289,8 +290,14 @@ def _account(rng: random.Random, scenario: Scenario, accounts: int) -> str:
     return f"{scenario.__name__.replace('_', '-')}-{index:04d}"
 
 
-def generate(count: int, seed: int = 7, start: datetime | None = None) -> Iterator[GenerationEvent]:
-    """`count` events, one every ~50 ms of event time from `start` (default: now, UTC)."""
+def generate(
+    count: int, seed: int = 7, start: datetime | None = None, run: str | None = None
+) -> Iterator[GenerationEvent]:
+    """`count` events, one every ~50 ms of event time from `start` (default: now, UTC).
+
+    Content depends only on `seed`; event ids also carry `run` (default: random), so a second
+    `make run` sends new events instead of duplicates the gateway would drop."""
+    run = run if run is not None else uuid.uuid4().hex[:8]
     rng = random.Random(seed)
     clock = start or datetime.now(UTC)
     weights = [w for _, w, _ in SCENARIOS]
@@ -303,7 +310,7 @@ def generate(count: int, seed: int = 7, start: datetime | None = None) -> Iterat
             "client", {"ip_hash": _hash(account, "ip"), "device_hash": _hash(account, "dev")}
         )
         yield GenerationEvent(
-            event_id=f"demo-{seed}-{n:08d}",
+            event_id=f"demo-{seed}-{run}-{n:08d}",
             occurred_at=clock,
             account_id=account,
             app_id=f"app-{account}",
