@@ -10,7 +10,7 @@ DEMO_RATE ?= 40
 
 .DEFAULT_GOAL := help
 .PHONY: help setup up down status run demo test test-unit test-integration lint typecheck \
-        schemas bench clean
+        schemas bench train clean
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | \
@@ -63,6 +63,10 @@ lint: $(VENV_STAMP) ## ruff check and format check
 
 typecheck: $(VENV_STAMP) ## mypy (strict on schemas/, services/, usewatch/)
 	.venv/bin/mypy
+
+DATASETS ?= ../shared/datasets
+train: $(VENV_STAMP) ## Rebuild the spam/phishing content model from $(DATASETS); prints held-out metrics
+	$(PY) -m services.spam.train --data $(DATASETS)
 
 BENCH_EVENTS ?= 50000
 bench: setup ## Gateway throughput vs a raw aiokafka passthrough (own broker/Redis; BENCH_EVENTS=N)

@@ -155,7 +155,7 @@ def main() -> None:
                 "KAFKA_BOOTSTRAP_SERVERS": stack.bootstrap,
                 "REDIS_URL": stack.redis_url,
                 "TOPIC_PREFIX": gw,
-                "GATEWAY_DATA_DIR": str(stack.state_dir / "faust"),
+                "FAUST_DATA_DIR": str(stack.state_dir / "faust"),
             },
             log_path=stack.state_dir / "logs" / "gateway.log",
         )

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+from collections.abc import Awaitable
+from typing import Any
 
 import faust
 
 from services.settings import ServiceSettings
 
 
-def make_app(service: str, settings: ServiceSettings, data_dir: Path) -> faust.App:
+def make_app(service: str, settings: ServiceSettings) -> faust.App:
     """A faust app for one service: its consumer group is `<prefix>usewatch-<service>`."""
+    data_dir = settings.faust_data_dir
     data_dir.mkdir(parents=True, exist_ok=True)
     return faust.App(
         f"{settings.topic_prefix}usewatch-{service}",
@@ -36,4 +38,15 @@ def make_app(service: str, settings: ServiceSettings, data_dir: Path) -> faust.A
         stream_buffer_maxsize=8192,
         # A batch is processed in one go; a slow broker must not make faust think we hang.
         stream_processing_timeout=120.0,
+    )
+
+
+async def send(
+    app: faust.App, topic: str, key: bytes | None, value: bytes, headers: Any = None
+) -> Awaitable[Any]:
+    """Queue one message on the app's producer; await the returned future for the broker's ack.
+    Goes around faust's topic.send on purpose: inside an agent that would attach the message to
+    the current event and defer it to the next commit, while we need the ack before marking."""
+    return await app.producer.send(
+        topic, key, value, partition=None, timestamp=None, headers=headers
     )

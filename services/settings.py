@@ -3,6 +3,8 @@ frozen settings class); no other code reads the environment. Telemetry reads OTE
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -17,6 +19,9 @@ class ServiceSettings(BaseSettings):
     )
     redis_url: str = "redis://127.0.0.1:6379/0"
     topic_prefix: str = Field(default="", description="Prepended to every topic and group name.")
+    faust_data_dir: Path = Field(
+        default=Path(".run/faust"), description="Where faust keeps its per-app directories."
+    )
 
     @property
     def bootstrap_list(self) -> list[str]:

@@ -8,7 +8,8 @@ endpoint set nothing is exported and nothing fails.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any
 
 from opentelemetry import context as otel_context
@@ -69,3 +70,28 @@ def inject_headers(ctx: otel_context.Context | None = None) -> KafkaHeaders:
     carrier: dict[str, Any] = {}
     propagate.inject(carrier, context=ctx)
     return [(k, str(v).encode()) for k, v in carrier.items()]
+
+
+@contextmanager
+def process_span(
+    tracer: trace.Tracer,
+    message: Any,
+    operation: str,
+    attributes: Mapping[str, str | int | float | bool] | None = None,
+) -> Iterator[trace.Span]:
+    """A CONSUMER span continuing the trace a Kafka message carries (messaging conventions:
+    `process <destination>`, system, destination, partition, offset). `message` is faust's."""
+    with tracer.start_as_current_span(
+        f"process {operation}",
+        context=extract_context(message.headers),
+        kind=trace.SpanKind.CONSUMER,
+        attributes={
+            "messaging.system": "kafka",
+            "messaging.operation.type": "process",
+            "messaging.destination.name": message.topic,
+            "messaging.destination.partition.id": str(message.partition),
+            "messaging.kafka.offset": message.offset,
+            **(attributes or {}),
+        },
+    ) as span:
+        yield span

@@ -73,11 +73,16 @@ LOOKALIKES = [
 
 
 def _fill(rng: random.Random, sentences: list[str], low: int, high: int) -> str:
-    """Join shuffled sentences until the text is between low and high characters."""
+    """Shuffled sentences, each at most once, until the text reaches a length in [low, high]
+    (or the sentences run out): real writing does not paste the same sentence three times."""
+    pool = sentences[:]
+    rng.shuffle(pool)
     out: list[str] = []
     target = rng.randint(low, high)
-    while sum(len(s) + 1 for s in out) < target:
-        out.append(rng.choice(sentences))
+    for sentence in pool:
+        if sum(len(s) + 1 for s in out) >= target:
+            break
+        out.append(sentence)
     return " ".join(out)[:high]
 
 

@@ -18,22 +18,21 @@ from typing import Any, cast
 import faust
 import redis.asyncio as aioredis
 from faust.types import EventT
-from opentelemetry import trace
 
 from schemas.codec import encode, encode_key
 from schemas.topics import GENERATIONS, GENERATIONS_ACCEPTED, GENERATIONS_DLQ
-from services.faust_app import make_app
+from services.faust_app import make_app, send
 from services.gateway.admission import Accepted, Rejected, Source, admit
 from services.gateway.settings import GatewaySettings
 from services.retry import with_backoff
 from services.state.seen import EventKey, RedisSeenEvents
-from services.telemetry import extract_context, inject_headers, setup_tracing
+from services.telemetry import inject_headers, process_span, setup_tracing
 
 log = logging.getLogger("usewatch.gateway")
 
 settings = GatewaySettings()
 tracer = setup_tracing("gateway")
-app = make_app("gateway", settings, settings.gateway_data_dir)
+app = make_app("gateway", settings)
 
 source_topic = app.topic(
     GENERATIONS.full_name(settings.topic_prefix),
@@ -81,20 +80,18 @@ async def process_batch(batch: Sequence[EventT[Any]]) -> None:
     fresh_flags = await with_backoff(lambda: seen.unseen(candidates), "seen-events lookup", log)
     fresh = {k for k, is_new in zip(candidates, fresh_flags, strict=True) if is_new}
 
-    producer = app.producer
     acks: list[Awaitable[Any]] = []
     published: list[EventKey] = []
     duplicates = 0
     for event, admission, key in zip(batch, admissions, keys, strict=True):
         if isinstance(admission, Rejected):
             acks.append(
-                await producer.send(
+                await send(
+                    app,
                     dlq_topic,
                     event.message.key,
                     encode(admission.dead_letter),
-                    partition=None,
-                    timestamp=None,
-                    headers=event.message.headers,
+                    event.message.headers,
                 )
             )
             continue
@@ -102,27 +99,15 @@ async def process_batch(batch: Sequence[EventT[Any]]) -> None:
             duplicates += 1
             continue
         fresh.discard(key)  # a later repeat in this batch is a duplicate
-        with tracer.start_as_current_span(
-            f"process {GENERATIONS.name}",
-            context=extract_context(event.message.headers),
-            kind=trace.SpanKind.CONSUMER,
-            attributes={
-                "messaging.system": "kafka",
-                "messaging.operation.type": "process",
-                "messaging.destination.name": event.message.topic,
-                "messaging.destination.partition.id": str(event.message.partition),
-                "messaging.kafka.offset": event.message.offset,
-            },
-        ):
+        with process_span(tracer, event.message, GENERATIONS.name):
             headers = inject_headers()
         acks.append(
-            await producer.send(
+            await send(
+                app,
                 accepted_topic,
                 encode_key(admission.event.account_id),
                 encode(admission.event),
-                partition=None,
-                timestamp=None,
-                headers=headers,
+                headers,
             )
         )
         published.append(key)

@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-from pathlib import Path
-
 from pydantic import Field
 
 from services.settings import ServiceSettings
@@ -21,4 +19,3 @@ class GatewaySettings(ServiceSettings):
         description="How long an event_id is remembered for de-duplication (at least 48 h).",
     )
     gateway_max_message_bytes: int = Field(default=512 * 1024, ge=1024)
-    gateway_data_dir: Path = Path(".run/faust")

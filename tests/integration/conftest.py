@@ -49,7 +49,7 @@ def service(stack: Stack, prefix: str) -> Iterator[Callable[[str], ServiceProces
                 "KAFKA_BOOTSTRAP_SERVERS": stack.bootstrap,
                 "REDIS_URL": stack.redis_url,
                 "TOPIC_PREFIX": prefix,
-                "GATEWAY_DATA_DIR": str(TEST_STATE / "faust"),
+                "FAUST_DATA_DIR": str(TEST_STATE / "faust"),
                 **env,
             },
             log_path=TEST_STATE / "logs" / f"{prefix}{name}.log",

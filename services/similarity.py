@@ -1,0 +1,51 @@
+"""Near-duplicate signatures: MinHash over character 5-grams of normalised text, banded for LSH.
+
+Character shingles, not word shingles: spam templates vary a slot or two ("a free iPhone" / "a
+$500 gift card") and in a 20-word SMS that alone drops word-3-shingle similarity to ~0.5, while
+character 5-grams stay near 0.7. Two texts with shingle Jaccard similarity s share at least one
+of `BANDS` band hashes with probability 1 − (1 − s^ROWS)^BANDS: with 16 bands of 4 rows that is
+0.99 at s = 0.7, 0.64 at s = 0.5, 0.12 at s = 0.3, and ~0.002 at the s ≈ 0.1 of unrelated
+texts. Templated but legitimate mail (support macros) also matches: near-duplicates are a
+signal, never a verdict on their own.
+MinHash is rensa's (Rust; ~3 µs per short text here, against ~70 µs for datasketch's bulk API,
+measured on the same 500 texts).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+from rensa import RMinHash
+
+NUM_PERM = 64
+BANDS = 16
+ROWS = NUM_PERM // BANDS
+SHINGLE = 5
+MAX_CHARS = 600
+SEED = 1_729
+MIN_WORDS = 5
+"""Texts shorter than this have too few shingles for a meaningful signature ("cannot say")."""
+
+
+def shingles(text: str, size: int = SHINGLE) -> list[str]:
+    """Distinct character n-grams of the (already normalised) text's opening, lower-cased.
+    The opening carries a campaign's template; shingling all of a long page costs ~100 µs."""
+    flat = text[:MAX_CHARS].lower()
+    if len(flat) <= size:
+        return [flat] if flat else []
+    return list({flat[i : i + size] for i in range(len(flat) - size + 1)})
+
+
+def band_hashes(text: str) -> tuple[str, ...] | None:
+    """The LSH band keys of a text (short hex strings), or None when it is too short."""
+    if len(text[:MAX_CHARS].split(None, MIN_WORDS)) < MIN_WORDS:
+        return None
+    m = RMinHash(num_perm=NUM_PERM, seed=SEED)
+    m.update(shingles(text))
+    rows = np.asarray(m.digest(), dtype=np.uint32).reshape(BANDS, ROWS)
+    return tuple(f"{b}:{row.tobytes().hex()}" for b, row in enumerate(rows))
+
+
+def batch_band_hashes(texts: Sequence[str]) -> list[tuple[str, ...] | None]:
+    return [band_hashes(t) for t in texts]

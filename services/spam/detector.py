@@ -1,0 +1,240 @@
+"""The spam and phishing detector: one event plus what is known about its account in, one
+verdict (or "cannot say") out. Pure: no I/O, no clock, no faust.
+
+Patterns and why:
+- `spam` (unsolicited bulk messages, search-engine manipulation). Rarely visible in one text:
+  the content model's score is raised by the account's behaviour, chiefly the same message,
+  slightly varied, sent again and again in one window. Behaviour only amplifies content that
+  already reads as promotional; it never convicts plain prose on volume alone, because
+  legitimate bulk senders (a newsletter, a support desk with macros) also repeat themselves.
+  On web_page, comment and ad channels, text written for crawlers (link density, keyword
+  stuffing, repeated anchors, doorway shape) is spam in itself.
+- `fraud.phishing`: a lure for credentials or payment, with urgency, a disguised link
+  (look-alike brand domain, bare IP host, shortener) or an impersonated brand, plus the model's
+  phishing score. Known false positives: genuine security notices ("we will never ask for your
+  password") mention the same words; negated lures are not counted.
+- `security.spearphishing`: phishing aimed at a named person or organisation (few recipients and
+  a greeting or prompt that names them).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from schemas.events import Category, Channel, GenerationEvent, Label, Verdict
+from services.spam.features import BRANDS, Cues
+from services.spam.seo import SeoSignals
+from services.state.near_duplicates import Matches
+from services.state.windows import WindowCounts
+
+DETECTOR = "spam"
+VIOLATION_AT = 0.8
+SUSPECT_AT = 0.5
+BURST_FROM = 4
+"""Near-duplicates of the same account in one window beyond which repetition starts to count."""
+BURST_FULL = 20
+SEO_CHANNELS = frozenset({Channel.WEB_PAGE, Channel.COMMENT, Channel.AD})
+
+NEGATED_LURE = re.compile(
+    r"\b(?:never|will not|won't|do not|don't)\s+(?:\w+\s+){0,3}?(?:ask|share|send|give|"
+    r"disclose|request)\b",
+    re.IGNORECASE,
+)
+GENERIC_GREETING = re.compile(
+    r"^(?:dear|hi|hello)\s+(?:valued\s+)?(?:customer|user|member|client|sir|madam|friend|"
+    r"account holder|subscriber|all|team|there)\b",
+    re.IGNORECASE,
+)
+NAMED_GREETING = re.compile(r"^(?:dear|hi|hello)\s+(?:mr\.?|ms\.?|mrs\.?|dr\.?\s+)?[A-Z][a-z]+")
+TARGETING_PROMPT = re.compile(
+    r"\b(?:named|called)\s+[A-Z][a-z]+|\b(?:ceo|cfo|cto|coo|finance team|payroll|hr department|"
+    r"accounts payable|their boss|executive assistant)\b|\bat\s+[A-Z][A-Za-z]+\s+"
+    r"(?:Inc|Corp|Ltd|LLC|GmbH|Bank|University|Hospital)\b",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ContentScores:
+    unsolicited: float
+    phishing: float
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """Everything the detector reads about one event: the event, its content signals, and the
+    account's state as of this event (window counts, near-duplicates)."""
+
+    event: GenerationEvent
+    text: str
+    cues: Cues
+    content: ContentScores
+    window: WindowCounts
+    matches: Matches
+    seo: SeoSignals | None
+
+
+def _label(score: float) -> Label:
+    if score >= VIOLATION_AT:
+        return Label.VIOLATION
+    if score >= SUSPECT_AT:
+        return Label.SUSPECT
+    return Label.CLEAN
+
+
+def _either(*probabilities: float) -> float:
+    """Probability that at least one of several independent pieces of evidence holds."""
+    out = 1.0
+    for p in probabilities:
+        out *= 1.0 - min(max(p, 0.0), 1.0)
+    return 1.0 - out
+
+
+def promotional(c: Cues) -> float:
+    """0..1: how much the text asks the reader to act on an offer."""
+    return 0.25 * sum(
+        (
+            c.calls_to_action > 0,
+            c.prize > 0,
+            c.links > 0 or c.phones > 0,
+            c.money > 0,
+        )
+    )
+
+
+def burst_strength(m: Matches) -> float:
+    return min(max(m.same_account - BURST_FROM, 0) / (BURST_FULL - BURST_FROM), 1.0)
+
+
+TRUSTED_CHANNELS = frozenset({Channel.SMS})
+"""The content model learnt from SMS, and on SMS its score is trusted as it is. Mail, posts,
+reviews and pages are other domains, where ordinary business prose about orders, deliveries
+and early access reads like SMS spam to it; there its score counts only as far as the text
+also pushes an offer (calls to action, prizes, links or numbers, money)."""
+
+
+def content_evidence(s: Snapshot) -> float:
+    if s.event.channel in TRUSTED_CHANNELS:
+        return s.content.unsolicited
+    return s.content.unsolicited * (0.15 + 0.85 * promotional(s.cues))
+
+
+def spam_score(s: Snapshot) -> tuple[float, list[str]]:
+    fired = []
+    content = content_evidence(s)
+    if content >= SUSPECT_AT:
+        fired.append("spam_content")
+    burst = burst_strength(s.matches)
+    if burst > 0:
+        fired.append("near_duplicate_burst")
+    promo = promotional(s.cues)
+    # Repetition amplifies promotional content; it does not make plain prose spam.
+    amplified = burst * max(content, promo) * 0.9
+    if s.window.distinct_recipients >= 100 and promo >= 0.5 and s.matches.same_account >= 2:
+        fired.append("bulk_recipients")
+        amplified = max(amplified, 0.5 * promo)
+    score = _either(content, amplified)
+    if s.seo is not None:
+        seo = s.seo.score
+        if seo >= SUSPECT_AT:
+            fired.append("search_engine_manipulation")
+        score = max(score, seo)
+    return score, fired
+
+
+def phishing_score(s: Snapshot) -> tuple[float, list[str]]:
+    c = s.cues
+    fired = []
+    negated = bool(NEGATED_LURE.search(s.text))
+    lure = (c.credential_lure > 0 or c.payment_lure > 0) and not negated
+    if lure:
+        fired.append("credential_or_payment_lure")
+    shapes = set(c.link_shapes)
+    url_risk = (
+        1.0
+        if c.lookalike_brands
+        else 0.8
+        if "ip" in shapes
+        else 0.4
+        if ("shortener" in shapes)
+        else 0.0
+    )
+    if url_risk:
+        fired.append("disguised_link")
+    lowered = s.text.lower()
+    brand = any(b in lowered for b in BRANDS)
+    impersonation = brand and (lure or url_risk > 0)
+    if impersonation:
+        fired.append("brand_impersonation")
+    urgency = c.urgency > 0
+    if urgency and (lure or url_risk):
+        fired.append("urgency")
+    cues = 0.4 * lure + 0.35 * url_risk + 0.15 * impersonation + 0.1 * (urgency and lure)
+    model = s.content.phishing if not negated else s.content.phishing * 0.5
+    if model >= SUSPECT_AT:
+        fired.append("phishing_content")
+    # A lure with nowhere to go (no link, no number, no "reply with") is rarely phishing.
+    reachable = c.links > 0 or c.phones > 0 or "reply" in lowered
+    score = _either(model * 0.85, cues if reachable else cues * 0.5)
+    return score, fired
+
+
+def is_targeted(s: Snapshot) -> bool:
+    """Aimed at a named person or organisation rather than a list."""
+    few = len(s.event.recipients or ()) <= 3
+    opening = s.text.lstrip()[:60]
+    named = bool(NAMED_GREETING.match(opening)) and not GENERIC_GREETING.match(opening)
+    return few and (named or bool(TARGETING_PROMPT.search(s.event.prompt)))
+
+
+def judge(s: Snapshot, model_version: str, decided_at: datetime) -> Verdict | None:
+    """One verdict for the event, or None when there is nothing to judge (no text)."""
+    if not s.text.strip():
+        return None
+    spam, spam_fired = spam_score(s)
+    phishing, phishing_fired = phishing_score(s)
+    if phishing >= SUSPECT_AT and phishing >= spam:
+        category = Category.FRAUD_PHISHING
+        score, fired = phishing, phishing_fired
+        if phishing >= VIOLATION_AT and is_targeted(s):
+            category = Category.SECURITY_SPEARPHISHING
+            fired = [*fired, "named_target"]
+    else:
+        category = Category.SPAM
+        score, fired = spam, spam_fired
+    evidence: dict[str, Any] = {
+        "signals": fired,
+        "content_unsolicited": round(s.content.unsolicited, 3),
+        "content_phishing": round(s.content.phishing, 3),
+        "near_duplicates_same_account": s.matches.same_account,
+        "near_duplicate_accounts": s.matches.other_accounts,
+        "similar_event_ids": list(s.matches.similar_event_ids),
+        "events_in_window": s.window.events,
+        "events_in_window_api_key": s.window.key_events,
+        "distinct_recipients_in_window": s.window.distinct_recipients,
+        "link_share_in_window": round(s.window.link_share, 3),
+    }
+    if s.cues.lookalike_brands:
+        evidence["lookalike_brands"] = sorted(set(s.cues.lookalike_brands))
+    if s.seo is not None and s.seo.score >= SUSPECT_AT:
+        evidence["seo"] = {
+            "score": round(s.seo.score, 3),
+            "links": s.seo.links,
+            "top_term": s.seo.top_term,
+            "top_term_share": round(s.seo.top_term_share, 3),
+            "doorway_shape": s.seo.doorway_shape,
+        }
+    return Verdict(
+        event_id=s.event.event_id,
+        account_id=s.event.account_id,
+        detector=DETECTOR,
+        category=category,
+        score=round(min(max(score, 0.0), 1.0), 4),
+        label=_label(score),
+        evidence=evidence,
+        model_version=model_version,
+        decided_at=decided_at,
+    )

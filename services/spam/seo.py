@@ -1,0 +1,150 @@
+"""Search-engine manipulation signals for pages, comments and ads: text written for crawlers,
+not readers. Pure functions of one text.
+
+Known false positives: link directories, glossaries and tag clouds look like doorway pages;
+product pages repeat their product name. Hence these signals weigh only on the channels where
+ranking is the goal (web_page, comment, ad), and a page needs several of them to add up.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass
+
+from services.spam.features import URL_RE
+
+ANCHOR_RE = re.compile(
+    r"\[([^\]]{1,120})\]\((?:https?://|www\.)[^)\s]+\)|<a\s[^>]*href=[^>]*>(.{1,120}?)</a>",
+    re.IGNORECASE | re.DOTALL,
+)
+WORD_RE = re.compile(r"[a-z][a-z0-9'-]{2,}")
+STOPWORDS = frozenset(
+    [
+        "the",
+        "and",
+        "for",
+        "are",
+        "but",
+        "not",
+        "you",
+        "your",
+        "with",
+        "this",
+        "that",
+        "from",
+        "have",
+        "has",
+        "was",
+        "were",
+        "will",
+        "can",
+        "our",
+        "all",
+        "any",
+        "its",
+        "more",
+        "most",
+        "very",
+        "just",
+        "than",
+        "then",
+        "them",
+        "they",
+        "their",
+        "there",
+        "here",
+        "what",
+        "when",
+        "where",
+        "which",
+        "who",
+        "how",
+        "why",
+        "about",
+        "into",
+        "over",
+        "also",
+        "only",
+        "such",
+        "each",
+        "other",
+        "some",
+        "out",
+        "off",
+        "one",
+        "two",
+        "get",
+        "got",
+        "been",
+        "being",
+        "would",
+        "could",
+        "should",
+        "may",
+        "might",
+        "must",
+        "these",
+        "those",
+    ]
+)
+
+
+@dataclass(frozen=True, slots=True)
+class SeoSignals:
+    words: int
+    links: int
+    links_per_100_words: float
+    top_term_share: float
+    """Share of content words taken by the most frequent one (keyword stuffing)."""
+    top_term: str
+    repeated_trigram_share: float
+    """Share of word trigrams that occur 3+ times (the same phrase pasted again and again)."""
+    repeated_anchor_share: float
+    """Share of link anchors whose text is used more than once."""
+    doorway_shape: bool
+    """Many links, little prose: most lines are links or keyword lists."""
+
+    @property
+    def score(self) -> float:
+        """0..1: how strongly the text reads as written for search engines."""
+        parts = [
+            min(self.links_per_100_words / 10.0, 1.0) if self.links >= 5 else 0.0,
+            min(max(self.top_term_share - 0.08, 0.0) / 0.12, 1.0) if self.words >= 60 else 0.0,
+            min(self.repeated_trigram_share / 0.3, 1.0),
+            self.repeated_anchor_share if self.links >= 3 else 0.0,
+            1.0 if self.doorway_shape else 0.0,
+        ]
+        strongest = sorted(parts, reverse=True)
+        # Two independent signals are needed for a high score; one alone stays moderate.
+        return min(1.0, 0.55 * strongest[0] + 0.45 * strongest[1] + 0.2 * strongest[2])
+
+
+def seo_signals(text: str) -> SeoSignals:
+    words = WORD_RE.findall(text.lower())
+    content = [w for w in words if w not in STOPWORDS]
+    links = len(URL_RE.findall(text))
+    counts = Counter(content)
+    top_term, top = counts.most_common(1)[0] if counts else ("", 0)
+    trigrams = Counter(zip(words, words[1:], words[2:], strict=False))
+    repeated = sum(n for n in trigrams.values() if n >= 3)
+    anchors = [(a or b).strip().lower() for a, b in ANCHOR_RE.findall(text)]
+    anchor_counts = Counter(anchors)
+    repeated_anchors = sum(n for n in anchor_counts.values() if n > 1)
+    lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
+    link_lines = sum(1 for ln in lines if URL_RE.search(ln) and len(ln.split()) <= 8)
+    doorway = (
+        links >= 8
+        and len(words) / max(links, 1) < 12
+        and (not lines or link_lines / len(lines) > 0.5 or len(lines) == 1)
+    )
+    return SeoSignals(
+        words=len(words),
+        links=links,
+        links_per_100_words=100.0 * links / max(len(words), 1),
+        top_term_share=top / len(content) if content else 0.0,
+        top_term=top_term,
+        repeated_trigram_share=repeated / max(sum(trigrams.values()), 1),
+        repeated_anchor_share=repeated_anchors / len(anchors) if anchors else 0.0,
+        doorway_shape=doorway,
+    )
