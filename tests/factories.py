@@ -86,3 +86,102 @@ def invalid_payloads(count_per_kind: int = 20) -> list[tuple[bytes, bytes, DeadL
         for i in range(count_per_kind):
             out.append((f"{name}-{i}".encode(), build(i), reason))
     return out
+
+
+CAMPAIGN_SLOTS = (
+    ("a £250 voucher", "Txt GO to 81122"),
+    ("2 cinema tickets", "Txt TIX to 81122"),
+    ("a $100 prepaid card", "Reply WIN now"),
+    ("a free weekend break", "Txt BREAK to 81122"),
+    ("£500 in store credit", "Call 09061 743 217"),
+)
+
+
+def spam_campaign(n: int, account: str, start: datetime = T0) -> list[GenerationEvent]:
+    """One account sending the same offer, slightly varied, to n recipients in n minutes."""
+    out = []
+    for i in range(n):
+        prize, action = CAMPAIGN_SLOTS[i % len(CAMPAIGN_SLOTS)]
+        out.append(
+            event(
+                i,
+                event_id=f"{account}-c{i:03d}",
+                account_id=account,
+                channel="sms",
+                identity=None,
+                recipients=[f"{account}-rcpt-{i}"],
+                occurred_at=(start + timedelta(minutes=i)).isoformat(),
+                prompt="Write a short promo text announcing a prize draw winner.",
+                generation=f"Congratulations! Your number was picked to receive {prize} this week. "
+                f"{action} to claim before Friday. Std rates, opt out STOP",
+            )
+        )
+    return out
+
+
+HAM_LINES = (
+    "Running ten minutes late, start without me and I'll catch up on the slides.",
+    "Can you send me the invoice for March when you get a chance? Thanks!",
+    "The plumber says Thursday morning works, does that suit you?",
+    "Great game last night. Same time next week for the rematch?",
+    "I've pushed the fix to the branch, the tests pass on my machine now.",
+    "Mum asked if you're still bringing the salad on Sunday.",
+    "Meeting moved to room 4B, same time. Bring the printed budget please.",
+    "Your table for four is confirmed for 7:30 on Saturday. See you then.",
+    "Could you review the contract draft before Friday? Only section 3 changed.",
+    "Landed safely, grabbing a taxi now. Talk tomorrow.",
+)
+
+
+DAYS = ("Mon", "Tue", "Wed")
+
+
+def ham_traffic(n: int, account: str, start: datetime = T0) -> list[GenerationEvent]:
+    """The same volume of ordinary, distinct messages to n different people."""
+    return [
+        event(
+            i,
+            event_id=f"{account}-h{i:03d}",
+            account_id=account,
+            channel="sms",
+            identity=None,
+            recipients=[f"{account}-friend-{i}"],
+            occurred_at=(start + timedelta(minutes=i)).isoformat(),
+            prompt="Help me write a quick text.",
+            generation=f"{HAM_LINES[i % len(HAM_LINES)]} (re: item {i}, {DAYS[i % 3]})",
+        )
+        for i in range(n)
+    ]
+
+
+def stuffed_page(account: str, links: int = 20) -> GenerationEvent:
+    body = "\n".join(
+        f"[cheap car insurance quotes](https://quotes-{i}.example.biz/go) cheap car insurance "
+        f"quotes online, compare cheap car insurance quotes today"
+        for i in range(links)
+    )
+    return event(
+        0,
+        event_id=f"{account}-page",
+        account_id=account,
+        channel="web_page",
+        identity=None,
+        recipients=None,
+        prompt="Write an SEO landing page.",
+        generation=body,
+    )
+
+
+def credential_lure_sms(account: str) -> GenerationEvent:
+    return event(
+        0,
+        event_id=f"{account}-lure",
+        account_id=account,
+        channel="sms",
+        identity="HSBC",
+        recipients=[f"{account}-victim"],
+        prompt="Text from the bank about a blocked card.",
+        generation="HSBC: a payment from your account was declined and your card is on hold. "
+        "Confirm your card number and PIN at http://hsbc-secure-verify.com/unlock "
+        "within 2 hours to avoid suspension.",
+    )

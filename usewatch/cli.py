@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import sys
 import time
@@ -114,6 +115,36 @@ def _valid_lines(file: Path, counter: Counter[str]) -> Iterator[GenerationEvent]
             for e in exc.errors(include_url=False, include_input=False):
                 loc = ".".join(map(str, e["loc"]))
                 err.print(f"[red]{file}:{number}[/red] {loc}: {e['msg']}")
+
+
+@app.command()
+def backtest(
+    file: Annotated[Path, typer.Argument(help="JSONL file of GenerationEvents.")],
+) -> None:
+    """Run the detectors offline over FILE; one verdict JSON a line on stdout, summary on
+    stderr. No Kafka or Redis needed; identical input gives identical output."""
+    from usewatch.backtest import backtest as run_backtest
+
+    counter: Counter[str] = Counter()
+    events = list(_valid_lines(file, counter))
+    started = time.monotonic()
+    verdicts = list(asyncio.run(run_backtest(events)))
+    elapsed = time.monotonic() - started
+    by_label: Counter[tuple[str, str]] = Counter()
+    for v in verdicts:
+        sys.stdout.write(v.model_dump_json(exclude_none=True) + "\n")
+        by_label[(v.category.value, v.label.value)] += 1
+    summary = Table(
+        title=f"backtest: {len(events)} events, {len(verdicts)} verdicts, {elapsed:.1f}s",
+        expand=False,
+    )
+    for col in ("category", "label", "verdicts"):
+        summary.add_column(col)
+    for (category, label), n in sorted(by_label.items()):
+        summary.add_row(category, label, str(n))
+    err.print(summary)
+    if counter["invalid"]:
+        err.print(f"[red]skipped {counter['invalid']} invalid line(s)[/red]")
 
 
 @app.command()

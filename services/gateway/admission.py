@@ -103,17 +103,20 @@ def admit(
                 )
             ],
         )
-    return Accepted(
-        event.model_copy(
-            update={
-                # NFKC can lengthen text (one U+FDFA becomes 18 characters), so the normalised
-                # copy is cut to the same bound as the original: it must decode downstream.
-                "normalized": NormalizedText(
-                    prompt=normalize_text(event.prompt)[:MAX_TEXT_CHARS],
-                    generation=normalize_text(event.generation)[:MAX_TEXT_CHARS],
-                )
-            }
-        )
+    return Accepted(with_normalized_text(event))
+
+
+def with_normalized_text(event: GenerationEvent) -> GenerationEvent:
+    """The event with the normalised copy of its text that detectors read."""
+    # NFKC can lengthen text (one U+FDFA becomes 18 characters), so the normalised copy is cut
+    # to the same bound as the original: it must decode downstream.
+    return event.model_copy(
+        update={
+            "normalized": NormalizedText(
+                prompt=normalize_text(event.prompt)[:MAX_TEXT_CHARS],
+                generation=normalize_text(event.generation)[:MAX_TEXT_CHARS],
+            )
+        }
     )
 
 

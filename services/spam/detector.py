@@ -48,7 +48,7 @@ GENERIC_GREETING = re.compile(
     r"account holder|subscriber|all|team|there)\b",
     re.IGNORECASE,
 )
-NAMED_GREETING = re.compile(r"^(?:dear|hi|hello)\s+(?:mr\.?|ms\.?|mrs\.?|dr\.?\s+)?[A-Z][a-z]+")
+NAMED_GREETING = re.compile(r"^(?i:dear|hi|hello)\s+(?:mr\.?|ms\.?|mrs\.?|dr\.?\s+)?[A-Z][a-z]+")
 TARGETING_PROMPT = re.compile(
     r"\b(?:named|called)\s+[A-Z][a-z]+|\b(?:ceo|cfo|cto|coo|finance team|payroll|hr department|"
     r"accounts payable|their boss|executive assistant)\b|\bat\s+[A-Z][A-Za-z]+\s+"

@@ -147,7 +147,8 @@ BRANDS = (
     "dropbox",
     "docusign",
 )
-_DIGIT_SWAPS = str.maketrans("013457", "oieast")
+# Digits that stand in for letters; "1" is read both as "i" and as "l" (paypa1, 1nstagram).
+_DIGIT_SWAPS = (str.maketrans("013457", "oieast"), str.maketrans("013457", "oleast"))
 
 
 @lru_cache(maxsize=65_536)
@@ -156,10 +157,12 @@ def lookalike_brand(host: str) -> str | None:
     without being that brand's own domain: paypa1-secure.com → paypal; paypal.com → None."""
     labels = host.split(".")
     registered = ".".join(labels[-2:]) if len(labels) >= 2 else host
-    flat = host.translate(_DIGIT_SWAPS).replace("-", "")
-    for brand in BRANDS:
-        if brand in flat and registered.split(".")[0] != brand:
-            return brand
+    owner = registered.split(".")[0]
+    for swaps in _DIGIT_SWAPS:
+        flat = host.translate(swaps).replace("-", "")
+        for brand in BRANDS:
+            if brand in flat and owner != brand:
+                return brand
     return None
 
 

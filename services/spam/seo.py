@@ -108,12 +108,13 @@ class SeoSignals:
     @property
     def score(self) -> float:
         """0..1: how strongly the text reads as written for search engines."""
+        # Link density and doorway shape both say "many links, little prose": one signal.
+        linkiness = min(self.links_per_100_words / 10.0, 1.0) if self.links >= 5 else 0.0
         parts = [
-            min(self.links_per_100_words / 10.0, 1.0) if self.links >= 5 else 0.0,
+            max(linkiness, 1.0 if self.doorway_shape else 0.0),
             min(max(self.top_term_share - 0.08, 0.0) / 0.12, 1.0) if self.words >= 60 else 0.0,
             min(self.repeated_trigram_share / 0.3, 1.0),
             self.repeated_anchor_share if self.links >= 3 else 0.0,
-            1.0 if self.doorway_shape else 0.0,
         ]
         strongest = sorted(parts, reverse=True)
         # Two independent signals are needed for a high score; one alone stays moderate.
@@ -121,7 +122,8 @@ class SeoSignals:
 
 
 def seo_signals(text: str) -> SeoSignals:
-    words = WORD_RE.findall(text.lower())
+    prose = URL_RE.sub(" ", text)  # a link's letters are not the page's words
+    words = WORD_RE.findall(prose.lower())
     content = [w for w in words if w not in STOPWORDS]
     links = len(URL_RE.findall(text))
     counts = Counter(content)

@@ -47,7 +47,7 @@ def _summarise(own: Signature, members: set[str]) -> Matches:
     same, other_events = 0, 0
     others: set[str] = set()
     similar: list[str] = []
-    for m in members:
+    for m in sorted(members):  # sorted: the same state gives the same evidence, every run
         account, _, event_id = m.rpartition("|")
         if event_id == own.event_id and account == own.account_id:
             continue
@@ -58,7 +58,7 @@ def _summarise(own: Signature, members: set[str]) -> Matches:
             other_events += 1
         if len(similar) < 5:
             similar.append(event_id)
-    return Matches(same, len(others), other_events, tuple(sorted(similar)))
+    return Matches(same, len(others), other_events, tuple(similar))
 
 
 class RedisNearDuplicateIndex:

@@ -1,0 +1,133 @@
+"""Behaviour windows and the near-duplicate index: the in-memory stores must answer like Redis."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+import pytest_asyncio
+import redis.asyncio as aioredis
+
+from services.state.near_duplicates import (
+    MemoryNearDuplicateIndex,
+    RedisNearDuplicateIndex,
+    Signature,
+)
+from services.state.windows import MemoryBehaviourWindows, Observation, RedisBehaviourWindows
+from usewatch.localstack import Stack
+
+WINDOW_MS = 60_000
+
+
+@pytest_asyncio.fixture(params=["memory", "redis"])
+async def stores(request: pytest.FixtureRequest, stack: Stack) -> AsyncIterator[Any]:
+    if request.param == "memory":
+        yield MemoryBehaviourWindows(WINDOW_MS, cap=50), MemoryNearDuplicateIndex(WINDOW_MS, cap=5)
+        return
+    client = aioredis.from_url(stack.redis_url)
+    prefix = f"uw:{uuid.uuid4().hex}:"
+    yield (
+        RedisBehaviourWindows(client, prefix, WINDOW_MS, cap=50),
+        RedisNearDuplicateIndex(client, prefix, WINDOW_MS, cap=5),
+    )
+    await client.aclose()
+
+
+def obs(i: int, at: int, **kw: Any) -> Observation:
+    return Observation(account_id=kw.pop("account", "a1"), event_id=f"e{i}", at_ms=at, **kw)
+
+
+@pytest.mark.asyncio
+async def test_windows_count_events_keys_links_and_distinct_recipients(stores: Any) -> None:
+    windows, _ = stores
+    counts = await windows.observe(
+        [
+            obs(1, 1_000, api_key_id="k1", recipients=("r1", "r2"), has_link=True),
+            obs(2, 2_000, api_key_id="k1", recipients=("r2", "r3")),
+            obs(3, 3_000, api_key_id="k2", recipients=("r3",), has_link=True),
+            obs(4, 3_500, account="a2", recipients=("r1",)),
+        ]
+    )
+    assert [(c.events, c.key_events, c.link_events, c.distinct_recipients) for c in counts] == [
+        (1, 1, 1, 2),
+        (2, 2, 1, 3),
+        (3, 1, 2, 3),
+        (1, 0, 0, 1),
+    ]
+
+
+@pytest.mark.asyncio
+async def test_windows_slide_on_event_time_and_ignore_redelivery(stores: Any) -> None:
+    windows, _ = stores
+    await windows.observe([obs(1, 0), obs(2, 10_000)])
+    (again,) = await windows.observe([obs(2, 10_000)])  # a redelivered event
+    assert again.events == 2
+    (later,) = await windows.observe([obs(3, WINDOW_MS + 5_000)])
+    assert later.events == 2  # e1 slid out of the window, e2 and e3 remain
+
+
+@pytest.mark.asyncio
+async def test_windows_are_capped(stores: Any) -> None:
+    windows, _ = stores
+    counts = await windows.observe([obs(i, i) for i in range(80)])
+    assert counts[-1].events == 50
+
+
+def sig(i: int, at: int, bands: tuple[str, ...], account: str = "a1", **kw: Any) -> Signature:
+    return Signature(account, f"e{i}", at, bands, **kw)
+
+
+@pytest.mark.asyncio
+async def test_index_matches_within_and_across_accounts(stores: Any) -> None:
+    _, index = stores
+    matches = await index.add_and_match(
+        [
+            sig(1, 1_000, ("0:aa", "1:bb")),
+            sig(2, 2_000, ("0:aa", "1:cc")),
+            sig(3, 3_000, ("0:zz", "1:bb"), account="a2"),
+            sig(4, 4_000, ("0:qq", "1:rr")),
+        ]
+    )
+    assert [(m.same_account, m.other_accounts) for m in matches] == [
+        (0, 0),
+        (1, 0),
+        (0, 1),
+        (0, 0),
+    ]
+    assert matches[1].similar_event_ids == ("e1",)
+
+
+@pytest.mark.asyncio
+async def test_index_forgets_outside_the_window_and_skips_unindexed(stores: Any) -> None:
+    _, index = stores
+    await index.add_and_match([sig(1, 0, ("0:aa",)), sig(2, 500, ("0:aa",), index=False)])
+    (m,) = await index.add_and_match([sig(3, 1_000, ("0:aa",))])
+    assert m.similar_event_ids == ("e1",)  # e2 was compared, never stored
+    (late,) = await index.add_and_match([sig(4, WINDOW_MS + 500, ("0:aa",))])
+    assert late.similar_event_ids == ("e3",)  # e1, at 0, slid out of the window
+
+
+@pytest.mark.asyncio
+async def test_index_buckets_are_capped(stores: Any) -> None:
+    _, index = stores
+    await index.add_and_match([sig(i, i, ("0:hot",)) for i in range(20)])
+    (m,) = await index.add_and_match([sig(99, 100, ("0:hot",))])
+    assert m.same_account == 5
+
+
+@pytest.mark.asyncio
+async def test_every_redis_key_has_a_ttl(stack: Stack) -> None:
+    client = aioredis.from_url(stack.redis_url)
+    prefix = f"uw:{uuid.uuid4().hex}:"
+    windows = RedisBehaviourWindows(client, prefix, WINDOW_MS)
+    index = RedisNearDuplicateIndex(client, prefix, WINDOW_MS)
+    await windows.observe([obs(1, 1_000, api_key_id="k", recipients=("r",), has_link=True)])
+    await index.add_and_match([sig(1, 1_000, ("0:aa", "1:bb"))])
+    keys = [k async for k in client.scan_iter(f"{prefix}*")]
+    assert len(keys) == 6
+    ttls = [await client.ttl(k) for k in keys]
+    assert all(t > 0 for t in ttls)
+    assert windows.round_trips == index.round_trips == 1
+    await client.aclose()

@@ -1,0 +1,188 @@
+"""The detector's decisions, table-driven: signals and state in, verdict out (no model, no I/O)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from schemas.events import Category, Channel, Label
+from services.spam.detector import DETECTOR, ContentScores, Snapshot, judge
+from services.spam.features import cues
+from services.spam.seo import seo_signals
+from services.state.near_duplicates import NO_MATCHES, Matches
+from services.state.windows import WindowCounts
+from tests.factories import T0, event
+
+ONE = WindowCounts(events=1, key_events=1, link_events=0, distinct_recipients=1)
+
+
+def snapshot(
+    text: str,
+    *,
+    channel: Channel = Channel.SMS,
+    unsolicited: float = 0.05,
+    phishing: float = 0.01,
+    window: WindowCounts = ONE,
+    matches: Matches = NO_MATCHES,
+    **overrides: Any,
+) -> Snapshot:
+    e = event(channel=channel.value, generation=text, **overrides)
+    return Snapshot(
+        event=e,
+        text=text,
+        cues=cues(text),
+        content=ContentScores(unsolicited, phishing),
+        window=window,
+        matches=matches,
+        seo=seo_signals(text)
+        if channel in (Channel.WEB_PAGE, Channel.COMMENT, Channel.AD)
+        else None,
+    )
+
+
+def burst(n: int) -> Matches:
+    return Matches(
+        same_account=n,
+        other_accounts=0,
+        other_events=0,
+        similar_event_ids=tuple(f"e{i}" for i in range(min(n, 5))),
+    )
+
+
+SPAM_SMS = "WINNER! You won a £500 gift card. Txt CLAIM to 80082 now to collect. T&Cs apply"
+PHISH = (
+    "Dear customer, your PayPal account is limited. Verify your account details within 24 "
+    "hours at https://paypa1-secure.com/login or it will be suspended."
+)
+SUPPORT = (
+    "Hi Ana, thanks for your patience. I checked with the carrier and your order is in "
+    "transit; the tracking page in your account shows each step. Best, Omar"
+)
+
+
+@pytest.mark.parametrize(
+    ("name", "snap", "category", "label"),
+    [
+        (
+            "spam content alone",
+            snapshot(SPAM_SMS, unsolicited=0.97),
+            Category.SPAM,
+            Label.VIOLATION,
+        ),
+        (
+            "mild spam content, no repetition",
+            snapshot(SPAM_SMS, unsolicited=0.6),
+            Category.SPAM,
+            Label.SUSPECT,
+        ),
+        (
+            "the same mild spam, repeated 20 times",
+            snapshot(SPAM_SMS, unsolicited=0.6, matches=burst(20)),
+            Category.SPAM,
+            Label.VIOLATION,
+        ),
+        (
+            "support macros repeated 40 times stay clean",
+            snapshot(SUPPORT, channel=Channel.EMAIL, unsolicited=0.45, matches=burst(40)),
+            Category.SPAM,
+            Label.CLEAN,
+        ),
+        (
+            "business prose the SMS model mistrusts stays clean off SMS",
+            snapshot(SUPPORT, channel=Channel.EMAIL, unsolicited=0.95),
+            Category.SPAM,
+            Label.CLEAN,
+        ),
+        (
+            "a newsletter: one event, many recipients",
+            snapshot(
+                "This month we tested three trail shoes; subscribers get early access to the "
+                "spring range. You receive this because you signed up; unsubscribe any time.",
+                channel=Channel.EMAIL,
+                unsolicited=0.8,
+                window=WindowCounts(1, 1, 0, 400),
+            ),
+            Category.SPAM,
+            Label.CLEAN,
+        ),
+        (
+            "credential lure with a look-alike link",
+            snapshot(PHISH, channel=Channel.EMAIL, unsolicited=0.9, phishing=0.7),
+            Category.FRAUD_PHISHING,
+            Label.VIOLATION,
+        ),
+        (
+            "a lure the model has never seen still counts on its cues",
+            snapshot(
+                "Account notice: confirm your login details at http://203.0.113.9/secure today",
+                channel=Channel.EMAIL,
+                phishing=0.05,
+            ),
+            Category.FRAUD_PHISHING,
+            Label.SUSPECT,
+        ),
+        (
+            "a security notice that says it will never ask",
+            snapshot(
+                "Reminder from your bank: we will never ask you to share your password or PIN.",
+                phishing=0.3,
+            ),
+            Category.SPAM,
+            Label.CLEAN,
+        ),
+    ],
+)
+def test_judge(name: str, snap: Snapshot, category: Category, label: Label) -> None:
+    verdict = judge(snap, "m-test", T0)
+    assert verdict is not None
+    assert (verdict.category, verdict.label) == (category, label), verdict.evidence
+
+
+def test_phishing_aimed_at_a_named_person_is_spearphishing() -> None:
+    text = "Dear Martin, " + PHISH.removeprefix("Dear customer, ")
+    verdict = judge(snapshot(text, channel=Channel.EMAIL, phishing=0.8, recipients=["r1"]), "m", T0)
+    assert verdict is not None
+    assert verdict.category == Category.SECURITY_SPEARPHISHING
+    assert "named_target" in verdict.evidence["signals"]
+
+
+def test_the_same_lure_to_a_list_is_phishing_not_spearphishing() -> None:
+    text = "Dear Martin, " + PHISH.removeprefix("Dear customer, ")
+    verdict = judge(
+        snapshot(
+            text, channel=Channel.EMAIL, phishing=0.8, recipients=[f"r{i}" for i in range(50)]
+        ),
+        "m",
+        T0,
+    )
+    assert verdict is not None
+    assert verdict.category == Category.FRAUD_PHISHING
+
+
+def test_search_engine_manipulation_counts_on_pages_only() -> None:
+    page = "\n".join(
+        f"[best cheap loans](https://l{i}.example.biz) best cheap loans cheap loans online now"
+        for i in range(20)
+    )
+    on_page = judge(snapshot(page, channel=Channel.WEB_PAGE), "m", T0)
+    in_chat = judge(snapshot(page, channel=Channel.CHAT), "m", T0)
+    assert on_page is not None
+    assert in_chat is not None
+    assert (on_page.category, on_page.label) == (Category.SPAM, Label.VIOLATION)
+    assert "search_engine_manipulation" in on_page.evidence["signals"]
+    assert in_chat.label == Label.CLEAN
+
+
+def test_evidence_is_small_and_names_what_fired() -> None:
+    verdict = judge(snapshot(SPAM_SMS, unsolicited=0.6, matches=burst(20)), "m-7", T0)
+    assert verdict is not None
+    assert verdict.detector == DETECTOR
+    assert verdict.model_version == "m-7"
+    assert set(verdict.evidence["signals"]) >= {"spam_content", "near_duplicate_burst"}
+    assert verdict.evidence["similar_event_ids"] == ["e0", "e1", "e2", "e3", "e4"]
+    assert len(verdict.evidence) <= 32
+
+
+def test_nothing_to_judge_is_not_a_verdict() -> None:
+    assert judge(snapshot("   "), "m", T0) is None
