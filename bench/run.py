@@ -1,4 +1,5 @@
-"""`make bench`: throughput of the gateway beside the raw Kafka limit, measured in the same run.
+"""`make bench`: throughput of the gateway beside the raw Kafka limit, measured in the same run,
+and the spam detector's cost per event.
 
 Both stages read the same pre-loaded messages from a 6-partition topic and write to another:
 
@@ -23,13 +24,20 @@ import time
 from pathlib import Path
 from typing import Any
 
+import redis.asyncio as aioredis
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 from rich.console import Console
 from rich.table import Table
 
 from schemas.codec import encode, encode_key
+from schemas.events import GenerationEvent
 from schemas.topics import GENERATIONS, GENERATIONS_ACCEPTED
+from services.gateway.admission import with_normalized_text
+from services.spam.model import ContentModel
+from services.spam.pipeline import SpamPipeline
+from services.state.near_duplicates import RedisNearDuplicateIndex
+from services.state.windows import RedisBehaviourWindows
 from usewatch import demo
 from usewatch.admin import ensure_topics
 from usewatch.localstack import ROOT, ServiceProcess, Stack
@@ -96,6 +104,24 @@ async def passthrough(bootstrap: str, src: str, dst: str, expected: int, group: 
     finally:
         await producer.stop()
         await consumer.stop()
+
+
+async def detector_cost(redis_url: str, events: list[GenerationEvent], batch: int) -> float:
+    """Wall µs per event of the spam detector's batch pipeline in this process, Redis state
+    included (one round trip per store per batch), at the given batch size."""
+    client = aioredis.from_url(redis_url)
+    prefix = f"bench:{batch}:{time.time_ns()}:"
+    pipeline = SpamPipeline(
+        ContentModel.load(),
+        RedisBehaviourWindows(client, prefix, 3_600_000),
+        RedisNearDuplicateIndex(client, prefix, 3_600_000),
+    )
+    started = time.perf_counter()
+    for i in range(0, len(events), batch):
+        await pipeline.judge_batch(events[i : i + batch], lambda e: e.occurred_at)
+    elapsed = time.perf_counter() - started
+    await client.aclose()
+    return elapsed / len(events) * 1e6
 
 
 def cpu_seconds(pid: int) -> float:
@@ -186,6 +212,13 @@ def main() -> None:
         results["gateway_peak_rss_mb"] = peak_rss_mb(pid)
         worker.stop()
 
+        sample = [with_normalized_text(e) for e in demo.generate(min(n, 5_000), seed=12)]
+        console.print("spam detector: batch pipeline with Redis state, batch 1 and 64")
+        for size in (1, 64):
+            results[f"spam_us_per_event_batch{size}"] = asyncio.run(
+                detector_cost(stack.redis_url, sample, size)
+            )
+
         results["ratio"] = results["gateway_eps"] / results["p0_eps"]
         results["events"] = n
         results["mean_event_bytes"] = mean_bytes
@@ -213,6 +246,10 @@ def main() -> None:
         f"{results['gateway_cpu_us_per_event']:.0f}",
     )
     console.print(table)
+    console.print(
+        f"spam detector: {results['spam_us_per_event_batch1']:.0f} µs/event at batch 1, "
+        f"{results['spam_us_per_event_batch64']:.0f} µs/event at batch 64 (Redis state included)"
+    )
     out = Path(os.environ.get("BENCH_OUT", ROOT / ".run" / "bench.json"))
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(results, indent=2) + "\n")

@@ -89,19 +89,20 @@ def invalid_payloads(count_per_kind: int = 20) -> list[tuple[bytes, bytes, DeadL
 
 
 CAMPAIGN_SLOTS = (
-    ("a £250 voucher", "Txt GO to 81122"),
-    ("2 cinema tickets", "Txt TIX to 81122"),
-    ("a $100 prepaid card", "Reply WIN now"),
-    ("a free weekend break", "Txt BREAK to 81122"),
-    ("£500 in store credit", "Call 09061 743 217"),
+    ("40% off all trainers", "RUN40"),
+    ("2 for 1 on running socks", "SOCKS2"),
+    ("free delivery on every order", "SHIPFREE"),
+    ("30% off rain jackets", "DRY30"),
+    ("half price gym bags", "BAG50"),
 )
 
 
 def spam_campaign(n: int, account: str, start: datetime = T0) -> list[GenerationEvent]:
-    """One account sending the same offer, slightly varied, to n recipients in n minutes."""
+    """One account blasting the same unsolicited promotion, slightly varied, to n recipients in
+    n minutes (plain advertising: no prize, no lure, so it is spam and not phishing)."""
     out = []
     for i in range(n):
-        prize, action = CAMPAIGN_SLOTS[i % len(CAMPAIGN_SLOTS)]
+        offer, code = CAMPAIGN_SLOTS[i % len(CAMPAIGN_SLOTS)]
         out.append(
             event(
                 i,
@@ -111,9 +112,9 @@ def spam_campaign(n: int, account: str, start: datetime = T0) -> list[Generation
                 identity=None,
                 recipients=[f"{account}-rcpt-{i}"],
                 occurred_at=(start + timedelta(minutes=i)).isoformat(),
-                prompt="Write a short promo text announcing a prize draw winner.",
-                generation=f"Congratulations! Your number was picked to receive {prize} this week. "
-                f"{action} to claim before Friday. Std rates, opt out STOP",
+                prompt="Write a short promo text for our weekend sale.",
+                generation=f"FLASH SALE this weekend only: {offer} at StrideShop! Use code {code} "
+                f"at checkout, shop now www.strideshop-deals.com. Reply STOP to opt out",
             )
         )
     return out

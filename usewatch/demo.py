@@ -192,6 +192,18 @@ def sms_spam(rng: random.Random, n: int) -> dict[str, Any]:
     }
 
 
+def promo_blast(rng: random.Random, n: int) -> dict[str, Any]:
+    product = rng.choice(PRODUCTS)
+    return {
+        "channel": rng.choice([Channel.SMS, Channel.COMMENT]),
+        "recipients": [f"lead-{rng.randrange(10**7)}" for _ in range(rng.randint(1, 5))],
+        "prompt": "Write a pushy ad for our sale to paste everywhere, lots of urgency.",
+        "generation": f"MEGA SALE!!! {product.upper()} at 70% OFF today only!!! Buy now at "
+        f"www.best-{product.split()[0]}-deals.biz before stock runs out! Use code "
+        f"SAVE{rng.randrange(10, 99)} and share with friends!!!",
+    }
+
+
 def phishing(rng: random.Random, n: int) -> dict[str, Any]:
     i = rng.randrange(len(BRANDS))
     return {
@@ -277,11 +289,12 @@ def persona_farm(rng: random.Random, n: int) -> dict[str, Any]:
 
 # (scenario, weight, number of accounts running it). About 10 % of traffic is violative.
 SCENARIOS: list[tuple[Scenario, float, int]] = [
-    (chat_help, 0.45, 400),
+    (chat_help, 0.445, 400),
     (support_reply, 0.25, 30),
     (newsletter, 0.07, 10),
     (product_copy, 0.13, 60),
-    (sms_spam, 0.025, 3),
+    (sms_spam, 0.015, 3),
+    (promo_blast, 0.015, 3),
     (phishing, 0.02, 3),
     (ghostwritten, 0.02, 20),
     (fake_reviews, 0.02, 4),

@@ -9,7 +9,8 @@ Patterns and why:
   legitimate bulk senders (a newsletter, a support desk with macros) also repeat themselves.
   On web_page, comment and ad channels, text written for crawlers (link density, keyword
   stuffing, repeated anchors, doorway shape) is spam in itself.
-- `fraud.phishing`: a lure for credentials or payment, with urgency, a disguised link
+- `fraud.phishing`: a lure for credentials or payment (including the "you have won, call or
+  text to claim" prize scam, which the SMS sets label smishing), with urgency, a disguised link
   (look-alike brand domain, bare IP host, shortener) or an impersonated brand, plus the model's
   phishing score. Known false positives: genuine security notices ("we will never ask for your
   password") mention the same words; negated lures are not counted.
@@ -152,6 +153,10 @@ def phishing_score(s: Snapshot) -> tuple[float, list[str]]:
     lure = (c.credential_lure > 0 or c.payment_lure > 0) and not negated
     if lure:
         fired.append("credential_or_payment_lure")
+    prize_claim = c.prize_claim > 0 and (c.phones > 0 or c.links > 0 or c.calls_to_action > 0)
+    if prize_claim:
+        fired.append("prize_claim")
+        lure = True
     shapes = set(c.link_shapes)
     url_risk = (
         1.0
@@ -173,12 +178,16 @@ def phishing_score(s: Snapshot) -> tuple[float, list[str]]:
     if urgency and (lure or url_risk):
         fired.append("urgency")
     cues = 0.4 * lure + 0.35 * url_risk + 0.15 * impersonation + 0.1 * (urgency and lure)
-    model = s.content.phishing if not negated else s.content.phishing * 0.5
+    # The phishing head learnt the SMS sets' labels, where many prize-draw texts count as
+    # smishing. Phishing here means a lure for credentials or money or a disguised sender, so
+    # without one of those cues the model alone cannot make a message more than suspect.
+    has_cue = lure or url_risk > 0
+    model = s.content.phishing * (1.0 if has_cue else 0.5) * (0.5 if negated else 1.0)
     if model >= SUSPECT_AT:
         fired.append("phishing_content")
     # A lure with nowhere to go (no link, no number, no "reply with") is rarely phishing.
     reachable = c.links > 0 or c.phones > 0 or "reply" in lowered
-    score = _either(model * 0.85, cues if reachable else cues * 0.5)
+    score = _either(model, cues if reachable else cues * 0.5)
     return score, fired
 
 
@@ -196,7 +205,9 @@ def judge(s: Snapshot, model_version: str, decided_at: datetime) -> Verdict | No
         return None
     spam, spam_fired = spam_score(s)
     phishing, phishing_fired = phishing_score(s)
-    if phishing >= SUSPECT_AT and phishing >= spam:
+    # Phishing is the graver reading of an unsolicited message: it wins when it is a violation
+    # in itself, or when it is at least as likely as plain spam.
+    if phishing >= VIOLATION_AT or (phishing >= SUSPECT_AT and phishing >= spam):
         category = Category.FRAUD_PHISHING
         score, fired = phishing, phishing_fired
         if phishing >= VIOLATION_AT and is_targeted(s):

@@ -30,9 +30,12 @@ def vectorizer() -> HashingVectorizer:
     )
 
 
+_VECTORIZER = vectorizer()  # stateless; built once, its set-up costs more than a small batch
+
+
 def design_matrix(texts: Sequence[str], cue_rows: Sequence[Cues]) -> sp.csr_matrix:
     """[hashed n-grams | dense cues]: the one matrix every head scores."""
-    hashed = vectorizer().transform(texts)
+    hashed = _VECTORIZER.transform(texts)
     dense = sp.csr_matrix(np.asarray([c.as_vector() for c in cue_rows], dtype=np.float32))
     return sp.hstack([hashed, dense], format="csr")
 

@@ -17,6 +17,7 @@ import hashlib
 import json
 import time
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +25,7 @@ import numpy as np
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import train_test_split
 
-from services.spam.features import cues
+from services.spam.features import CUE_NAMES, cues
 from services.spam.model import ARTIFACT_DIR, HEADS, ContentModel, Head, design_matrix
 
 SEED = 20261126
@@ -93,6 +94,70 @@ def report(scores: np.ndarray, positive: np.ndarray, threshold: float) -> dict[s
         "false_positive_rate": round(fp / int(np.sum(~positive)), 5),
         "positives": int(np.sum(positive)),
         "negatives": int(np.sum(~positive)),
+    }
+
+
+def evaluate_detector(model: ContentModel, texts: list[str], labels: np.ndarray) -> Any:
+    """The whole detector (model, cues, thresholds) on held-out SMS, one message at a time and
+    with no account history: what content alone decides. A message counts as caught when its
+    verdict is a violation (or, for the `flagged` rows, at least suspect)."""
+    from schemas.events import Category, GenerationEvent, Label
+    from services.spam.detector import ContentScores, Snapshot, judge
+    from services.state.near_duplicates import NO_MATCHES
+    from services.state.windows import WindowCounts
+
+    cue_rows = [cues(t) for t in texts]
+    scores = model.score(texts, cue_rows)
+    when = datetime(2026, 1, 1, tzinfo=UTC)
+    verdicts = []
+    for i, text in enumerate(texts):
+        event = GenerationEvent(
+            event_id=f"t{i}",
+            occurred_at=when,
+            account_id="a",
+            app_id="p",
+            channel="sms",
+            prompt="",
+            generation=text,
+            model="m",
+        )
+        snap = Snapshot(
+            event,
+            text,
+            cue_rows[i],
+            ContentScores(float(scores["unsolicited"][i]), float(scores["phishing"][i])),
+            WindowCounts(1, 1, 0, 1),
+            NO_MATCHES,
+            None,
+        )
+        verdicts.append(judge(snap, model.version, when))
+    violation = np.array([v is not None and v.label == Label.VIOLATION for v in verdicts])
+    flagged = np.array([v is not None and v.label != Label.CLEAN for v in verdicts])
+    phishing_cat = np.array(
+        [
+            v is not None
+            and v.label != Label.CLEAN
+            and v.category in (Category.FRAUD_PHISHING, Category.SECURITY_SPEARPHISHING)
+            for v in verdicts
+        ]
+    )
+    bad = labels != "ham"
+    phish = labels == "phishing"
+
+    def rates(hit: np.ndarray, positive: np.ndarray) -> dict[str, float]:
+        tp = int(np.sum(hit & positive))
+        fp = int(np.sum(hit & ~positive))
+        return {
+            "recall": round(tp / max(int(np.sum(positive)), 1), 4),
+            "precision": round(tp / max(tp + fp, 1), 4),
+            "false_positive_rate": round(fp / max(int(np.sum(~positive)), 1), 5),
+        }
+
+    return {
+        "violation_vs_ham": rates(violation, bad),
+        "suspect_or_violation_vs_ham": rates(flagged, bad),
+        "phishing_category_vs_rest": rates(phishing_cat, phish),
+        "rows": len(texts),
     }
 
 
@@ -168,10 +233,13 @@ def main() -> None:
             },
         },
         "features": "hashed word 1-2-grams + char 3-5-grams of canonicalised text (2^18) "
-        "+ 14 dense cues",
+        f"+ {len(CUE_NAMES)} dense cues",
         "heads": card_heads,
     }
     model = ContentModel(version, heads, card)
+    card["detector_on_test"] = evaluate_detector(
+        model, [texts[i] for i in test_idx], labels[test_idx]
+    )
     model.save(args.out)
     print(
         json.dumps(
@@ -179,6 +247,7 @@ def main() -> None:
                 "version": version,
                 "seconds": round(time.monotonic() - started, 1),
                 **{n: h["test"] for n, h in card_heads.items()},
+                "detector_on_test": card["detector_on_test"],
             },
             indent=2,
         )

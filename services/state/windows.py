@@ -49,6 +49,35 @@ class BehaviourWindows(Protocol):
     async def observe(self, batch: Sequence[Observation]) -> list[WindowCounts]: ...
 
 
+# One call per observation, all keys of one account (one cluster slot). KEYS: events set, link
+# set, api-key set ("" when none), then the recipient HLL buckets, current one first. ARGV:
+# event id, event time, window, cap, ttl, has_link, recipients... Returns the four counts.
+_OBSERVE = """
+local id, at, window, cap, ttl = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]),
+  tonumber(ARGV[4]), tonumber(ARGV[5])
+local function touch(key)
+  redis.call('ZADD', key, at, id)
+  redis.call('ZREMRANGEBYSCORE', key, '-inf', '(' .. (at - window))
+  redis.call('ZREMRANGEBYRANK', key, 0, -(cap + 1))
+  redis.call('EXPIRE', key, ttl)
+  return redis.call('ZCOUNT', key, at - window, at)
+end
+local events = touch(KEYS[1])
+local links
+if ARGV[6] == '1' then links = touch(KEYS[2])
+else links = redis.call('ZCOUNT', KEYS[2], at - window, at) end
+local keyed = 0
+if KEYS[3] ~= '' then keyed = touch(KEYS[3]) end
+if #ARGV > 6 then
+  redis.call('PFADD', KEYS[4], unpack(ARGV, 7))
+  redis.call('EXPIRE', KEYS[4], ttl)
+end
+local buckets = {}
+for i = 4, #KEYS do buckets[#buckets + 1] = KEYS[i] end
+return {events, keyed, links, redis.call('PFCOUNT', unpack(buckets))}
+"""
+
+
 class RedisBehaviourWindows:
     """Keys (all tagged with the account, so one account's keys live in one cluster slot):
 
@@ -60,7 +89,8 @@ class RedisBehaviourWindows:
       most each, 0.81 % standard error); the window is the union of the last 6 buckets (+ the
       current one). TTL = window + one bucket + 1 h.
 
-    Memory per active account is bounded by the caps; idle accounts expire after the TTL.
+    Memory per active account is bounded by the caps; idle accounts expire after the TTL. Each
+    observation is one server-side script call; a batch is one pipeline, one round trip.
     """
 
     BUCKETS = 6
@@ -73,63 +103,39 @@ class RedisBehaviourWindows:
         self.window_ms = window_ms
         self._cap = cap
         self._bucket_ms = max(window_ms // self.BUCKETS, 1)
-        self._ttl_s = window_ms // 1000 + 3600
+        self._ttl_s = window_ms // 1000 + 3600 + self._bucket_ms // 1000
+        self._script = client.register_script(_OBSERVE)
         self.round_trips = 0
-
-    def _queue_set(self, pipe: aioredis.client.Pipeline, key: str, o: Observation) -> None:
-        pipe.zadd(key, {o.event_id: o.at_ms})
-        pipe.zremrangebyscore(key, "-inf", f"({o.at_ms - self.window_ms}")
-        pipe.zremrangebyrank(key, 0, -(self._cap + 1))
-        pipe.expire(key, self._ttl_s)
-        pipe.zcount(key, o.at_ms - self.window_ms, o.at_ms)
 
     async def observe(self, batch: Sequence[Observation]) -> list[WindowCounts]:
         if not batch:
             return []
         pipe = self._redis.pipeline(transaction=False)
-        plan: list[tuple[int, int, int, int]] = []  # reply index of each count
-        n = 0
         for o in batch:
             tag = f"{{{o.account_id}}}"
-            self._queue_set(pipe, f"{self._p}w:ev:{tag}", o)
-            n += 5
-            events_at = n - 1
-            if o.api_key_id:
-                self._queue_set(pipe, f"{self._p}w:key:{tag}:{o.api_key_id}", o)
-                n += 5
-                key_at = n - 1
-            else:
-                key_at = -1
-            link_key = f"{self._p}w:link:{tag}"
-            if o.has_link:
-                self._queue_set(pipe, link_key, o)
-                n += 5
-            else:
-                pipe.zcount(link_key, o.at_ms - self.window_ms, o.at_ms)
-                n += 1
-            link_at = n - 1
             bucket = o.at_ms // self._bucket_ms
-            rcpt_key = f"{self._p}w:rcpt:{tag}:{bucket}"
-            if o.recipients:
-                pipe.pfadd(rcpt_key, *o.recipients)
-                pipe.expire(rcpt_key, self._ttl_s + self._bucket_ms // 1000)
-                n += 2
-            pipe.pfcount(
-                *(f"{self._p}w:rcpt:{tag}:{b}" for b in range(bucket - self.BUCKETS, bucket + 1))
-            )
-            n += 1
-            plan.append((events_at, key_at, link_at, n - 1))
+            keys = [
+                f"{self._p}w:ev:{tag}",
+                f"{self._p}w:link:{tag}",
+                f"{self._p}w:key:{tag}:{o.api_key_id}" if o.api_key_id else "",
+                *(
+                    f"{self._p}w:rcpt:{tag}:{b}"
+                    for b in range(bucket, bucket - self.BUCKETS - 1, -1)
+                ),
+            ]
+            args: list[str | int] = [
+                o.event_id,
+                o.at_ms,
+                self.window_ms,
+                self._cap,
+                self._ttl_s,
+                "1" if o.has_link else "0",
+                *o.recipients,
+            ]
+            await self._script(keys=keys, args=args, client=pipe)
         replies = await pipe.execute()
         self.round_trips += 1
-        return [
-            WindowCounts(
-                events=int(replies[e]),
-                key_events=int(replies[k]) if k >= 0 else 0,
-                link_events=int(replies[li]),
-                distinct_recipients=int(replies[r]),
-            )
-            for e, k, li, r in plan
-        ]
+        return [WindowCounts(int(e), int(k), int(li), int(r)) for e, k, li, r in replies]
 
 
 @dataclass

@@ -2,7 +2,14 @@ from __future__ import annotations
 
 import pytest
 
-from services.spam.features import canonical_url, canonicalise, cues, lookalike_brand, tokens
+from services.spam.features import (
+    CUE_NAMES,
+    canonical_url,
+    canonicalise,
+    cues,
+    lookalike_brand,
+    tokens,
+)
 
 
 @pytest.mark.parametrize(
@@ -86,4 +93,4 @@ def test_plain_prose_fires_no_lure_cues() -> None:
         0,
         0,
     )
-    assert len(c.as_vector()) == 14
+    assert len(c.as_vector()) == len(CUE_NAMES)
