@@ -41,6 +41,7 @@ status: ## Show what is running
 	@infra/stack status
 
 run: up ## Start everything, send demo traffic and watch enforcement live (Ctrl-C to stop)
+	@.venv/bin/usewatch apps approve-demo
 	@echo "demo traffic at $(DEMO_RATE) events/s; logs in .run/logs; 'make down' stops the stack"
 	@.venv/bin/usewatch emit --demo 1000000 --rate $(DEMO_RATE) > .run/logs/demo.log 2>&1 & \
 	  demo=$$!; trap 'kill $$demo 2>/dev/null' EXIT; .venv/bin/usewatch watch

@@ -9,7 +9,7 @@ import time
 from collections import Counter, deque
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from kafka import KafkaConsumer, KafkaProducer
@@ -19,7 +19,7 @@ from rich.live import Live
 from rich.table import Table
 
 from schemas.codec import decode
-from schemas.events import DeadLetter, EnforcementEvent, GenerationEvent, ViolationReport
+from schemas.events import Channel, DeadLetter, EnforcementEvent, GenerationEvent, ViolationReport
 from schemas.topics import ALL_TOPICS, GENERATIONS, topic_named
 from usewatch import demo
 from usewatch.admin import ensure_topics
@@ -115,6 +115,108 @@ def _valid_lines(file: Path, counter: Counter[str]) -> Iterator[GenerationEvent]
             for e in exc.errors(include_url=False, include_input=False):
                 loc = ".".join(map(str, e["loc"]))
                 err.print(f"[red]{file}:{number}[/red] {loc}: {e['msg']}")
+
+
+apps_cli = typer.Typer(
+    help="The application registry: which apps may send on which channels.", no_args_is_help=True
+)
+app.add_typer(apps_cli, name="apps")
+
+
+def _registry() -> tuple[Any, Any]:
+    import redis.asyncio as aioredis
+
+    from services.state.enforcement import RedisAppRegistry
+
+    s = _settings()
+    client = aioredis.from_url(s.redis_url)
+    return client, RedisAppRegistry(client, f"uw:{s.topic_prefix}", cache_s=0)
+
+
+def _parse_channels(channels: str) -> list[Channel]:
+    try:
+        return [Channel(c.strip()) for c in channels.split(",") if c.strip()]
+    except ValueError:
+        raise typer.BadParameter(
+            f"channels are a comma list of: {', '.join(c.value for c in Channel)}"
+        ) from None
+
+
+@apps_cli.command("approve")
+def apps_approve(
+    app_id: str,
+    use_case: Annotated[str, typer.Option("--use-case", help="What the app is approved for.")],
+    channels: Annotated[str, typer.Option(help="Comma list, e.g. email,sms.")],
+    red_team: Annotated[
+        bool, typer.Option("--red-team", help="May send red-team traffic.")
+    ] = False,
+) -> None:
+    """Approve APP_ID for a use case on some channels (replaces an earlier approval)."""
+    parsed = _parse_channels(channels)
+
+    async def run() -> None:
+        client, registry = _registry()
+        await registry.approve(app_id, use_case, parsed, red_team)
+        await client.aclose()
+
+    asyncio.run(run())
+    console.print(
+        f"approved {app_id} on {', '.join(c.value for c in parsed)}"
+        + (" (red team)" if red_team else "")
+    )
+
+
+@apps_cli.command("approve-demo", hidden=True)
+def apps_approve_demo() -> None:
+    """Approve every app of the demo stream (make run does it)."""
+
+    async def run() -> int:
+        client, registry = _registry()
+        apps = demo.demo_apps()
+        for app_id, channels in apps.items():
+            await registry.approve(app_id, "usewatch demo traffic", sorted(channels), False)
+        await client.aclose()
+        return len(apps)
+
+    console.print(f"approved {asyncio.run(run())} demo apps")
+
+
+@apps_cli.command("revoke")
+def apps_revoke(app_id: str) -> None:
+    """Withdraw APP_ID's approval: its further traffic is policy.unapproved_use."""
+
+    async def run() -> bool:
+        client, registry = _registry()
+        found = await registry.revoke(app_id)
+        await client.aclose()
+        return bool(found)
+
+    if not asyncio.run(run()):
+        err.print(f"{app_id} was not approved")
+        raise typer.Exit(1)
+    console.print(f"revoked {app_id}")
+
+
+@apps_cli.command("list")
+def apps_list() -> None:
+    """Every approved app, its use case and channels."""
+
+    async def run() -> list[Any]:
+        client, registry = _registry()
+        found = await registry.list()
+        await client.aclose()
+        return list(found)
+
+    table = Table("app", "use case", "channels", "red team", "approved at")
+    for a in asyncio.run(run()):
+        table.add_row(
+            a.app_id,
+            a.use_case,
+            ",".join(sorted(c.value for c in a.channels)),
+            "yes" if a.red_team else "",
+            f"{a.approved_at:%Y-%m-%d %H:%M}Z",
+        )
+    console.print(table)
 
 
 @app.command()

@@ -305,6 +305,10 @@ SCENARIOS: list[tuple[Scenario, float, int]] = [
 def _account(rng: random.Random, scenario: Scenario, accounts: int) -> str:
     # Zipf-like long tail: low indices are picked far more often.
     index = min(int(rng.paretovariate(1.2)) - 1, accounts - 1)
+    return _account_name(scenario, index)
+
+
+def _account_name(scenario: Scenario, index: int) -> str:
     return f"{scenario.__name__.replace('_', '-')}-{index:04d}"
 
 
@@ -340,3 +344,15 @@ def generate(
 
 def _hash(*parts: str) -> str:
     return hashlib.blake2b("/".join(parts).encode(), digest_size=8).hexdigest()
+
+
+def demo_apps() -> dict[str, frozenset[Channel]]:
+    """Every app id the demo stream can use, with the channels its scenario sends on: what
+    `make run` approves, so demo traffic is not all `policy.unapproved_use`."""
+    rng = random.Random(0)
+    out: dict[str, frozenset[Channel]] = {}
+    for scenario, _, accounts in SCENARIOS:
+        channels = frozenset(Channel(scenario(rng, 0)["channel"]) for _ in range(20))
+        for index in range(accounts):
+            out[f"app-{_account_name(scenario, index)}"] = channels
+    return out

@@ -1,0 +1,89 @@
+"""One batch of verdicts through the policy: load state (one round trip), decide each verdict in
+order (strikes accumulate within the batch), and list the effects to commit once the outputs
+are acknowledged. Shared by the faust agent and `usewatch backtest --policy`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from schemas.events import Verdict
+from services.enforcement.decide import Decision, EventContext, decide, effect_id, hour_bucket
+from services.enforcement.policy import Policy
+from services.state.enforcement import Effect, EnforcementState, LoadRequest
+
+
+@dataclass
+class Outcome:
+    decisions: list[tuple[Verdict, Decision]] = field(default_factory=list)
+    effects: list[Effect] = field(default_factory=list)
+    missing_context: list[Verdict] = field(default_factory=list)
+    replayed: int = 0
+
+
+@dataclass
+class Enforcer:
+    state: EnforcementState
+    policy: Callable[[], Policy]
+
+    async def enforce(self, verdicts: Sequence[Verdict], now: datetime) -> Outcome:
+        policy = self.policy()
+        hour = hour_bucket(now)
+        requests = []
+        for v in verdicts:
+            rule = policy.rule(v.category)
+            since = now - timedelta(hours=rule.strike_decay_hours)
+            requests.append(
+                LoadRequest(
+                    v.account_id,
+                    v.event_id,
+                    v.category.value,
+                    effect_id("enf", v.event_id, v.category),
+                    int(since.timestamp() * 1000),
+                )
+            )
+        loaded, quota_used = await self.state.load(requests, hour)
+        out = Outcome()
+        added: dict[tuple[str, str], int] = {}  # strikes decided earlier in this batch
+        seen: set[str] = set()
+        for v, req, state in zip(verdicts, requests, loaded, strict=True):
+            if state.already_applied or req.effect_id in seen:
+                out.replayed += 1
+                continue
+            if state.context is None:
+                out.missing_context.append(v)
+                continue
+            seen.add(req.effect_id)
+            key = (v.account_id, v.category.value)
+            ctx = state.context
+            strikes_before = state.strikes + added.get(key, 0)
+            # The quota that matters is the one of the rung this verdict would reach; earlier
+            # verdicts of this batch already count against it.
+            rung = policy.rule(v.category).action_for(strikes_before + 1)
+            decision = decide(
+                v,
+                EventContext(ctx.app_id, ctx.occurred_at, ctx.red_team, ctx.red_team_approved),
+                strikes_before=strikes_before,
+                actions_this_hour=quota_used.get(rung, 0),
+                policy=policy,
+                now=now,
+            )
+            if decision.action is not None:
+                quota_used[decision.action.action] = quota_used.get(decision.action.action, 0) + 1
+            if decision.strike:
+                added[key] = added.get(key, 0) + 1
+            out.decisions.append((v, decision))
+            if decision.action or decision.review or decision.report or decision.shadow_action:
+                out.effects.append(
+                    Effect(
+                        account_id=v.account_id,
+                        category=v.category.value,
+                        effect_id=req.effect_id,
+                        at_ms=int(now.timestamp() * 1000),
+                        strike=decision.strike,
+                        decay_s=policy.rule(v.category).strike_decay_hours * 3600,
+                        action=decision.action.action if decision.action else None,
+                    )
+                )
+        return out

@@ -1,0 +1,124 @@
+"""The enforcement policy: a versioned YAML file, validated at load, re-read when it changes.
+
+Thresholds, strike ladders and decay are per category (falling back to `defaults`); quotas are
+per action and hour; `shadow_mode` decides without acting; `redis_failure` says what to do when
+the state store is away (SPEC §4, §5).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Annotated, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from schemas.events import Action, Category
+
+log = logging.getLogger("usewatch.enforcement.policy")
+DEFAULT_POLICY = Path(__file__).parent / "policy.yaml"
+
+Threshold = Annotated[float, Field(ge=0.0, le=1.0)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class CategoryRule(_Strict):
+    suspect_at: Threshold | None = None
+    violation_at: Threshold | None = None
+    strike_decay_hours: Annotated[int, Field(gt=0)] | None = None
+    ladder: Annotated[tuple[Action, ...], Field(min_length=1)] | None = None
+
+
+class Defaults(_Strict):
+    suspect_at: Threshold
+    violation_at: Threshold
+    strike_decay_hours: Annotated[int, Field(gt=0)]
+    ladder: Annotated[tuple[Action, ...], Field(min_length=1)]
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """The effective rule for one category: its own settings over the defaults."""
+
+    suspect_at: float
+    violation_at: float
+    strike_decay_hours: int
+    ladder: tuple[Action, ...]
+
+    def action_for(self, strikes: int) -> Action:
+        """The n-th strike's rung; past the top, the top rung repeats."""
+        return self.ladder[min(max(strikes, 1), len(self.ladder)) - 1]
+
+
+class Policy(_Strict):
+    version: Annotated[str, Field(min_length=1, max_length=128)]
+    shadow_mode: bool = False
+    redis_failure: Literal["open", "closed"] = "closed"
+    quotas_per_hour: dict[Action, Annotated[int, Field(ge=0)]] = Field(default_factory=dict)
+    defaults: Defaults
+    categories: dict[Category, CategoryRule] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _thresholds_are_ordered(self) -> Policy:
+        for category in Category:
+            rule = self.rule(category)
+            if rule.suspect_at > rule.violation_at:
+                raise ValueError(f"{category}: suspect_at is above violation_at")
+        return self
+
+    def rule(self, category: Category) -> Rule:
+        own = self.categories.get(category, CategoryRule())
+        d = self.defaults
+        return Rule(
+            suspect_at=own.suspect_at if own.suspect_at is not None else d.suspect_at,
+            violation_at=own.violation_at if own.violation_at is not None else d.violation_at,
+            strike_decay_hours=own.strike_decay_hours or d.strike_decay_hours,
+            ladder=own.ladder or d.ladder,
+        )
+
+
+def load_policy(path: Path) -> Policy:
+    """Parse and validate; raises ValueError naming the file and every problem."""
+    try:
+        raw = yaml.safe_load(path.read_text())
+        return Policy.model_validate(raw)
+    except (OSError, yaml.YAMLError, ValidationError) as exc:
+        raise ValueError(f"invalid policy {path}: {exc}") from exc
+
+
+@dataclass
+class PolicyFile:
+    """The policy in force, re-read when the file's modification time changes. An edit that does
+    not validate is logged and ignored: the last good policy stays in force."""
+
+    path: Path
+    policy: Policy = field(init=False)
+    _mtime: float = field(init=False, default=0.0)
+
+    def __post_init__(self) -> None:
+        self.policy = load_policy(self.path)
+        self._mtime = self.path.stat().st_mtime
+
+    def refresh(self) -> bool:
+        """Reload if the file changed; True when a new policy took effect."""
+        try:
+            mtime = self.path.stat().st_mtime
+        except OSError as exc:
+            log.error("policy file unreadable, keeping %s: %s", self.policy.version, exc)
+            return False
+        if mtime == self._mtime:
+            return False
+        self._mtime = mtime
+        try:
+            new = load_policy(self.path)
+        except ValueError as exc:
+            log.error("keeping policy %s: %s", self.policy.version, exc)
+            return False
+        log.info("policy %s → %s", self.policy.version, new.version)
+        self.policy = new
+        return True

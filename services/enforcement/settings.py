@@ -1,0 +1,21 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+
+from services.enforcement.policy import DEFAULT_POLICY
+from services.settings import ServiceSettings
+
+
+class EnforcementSettings(ServiceSettings):
+    """The enforcer's knobs (ENFORCEMENT_* environment variables)."""
+
+    enforcement_policy_path: Path = Field(
+        default=DEFAULT_POLICY, description="Policy YAML; re-read when it changes."
+    )
+    enforcement_batch_size: int = Field(default=256, ge=1, le=10_000)
+    enforcement_batch_within_s: float = Field(default=0.05, gt=0)
+    enforcement_context_wait_s: float = Field(
+        default=30.0, ge=0, description="How long a verdict waits for its event's context."
+    )

@@ -1,0 +1,311 @@
+"""State of the enforcer: event contexts, strikes, applied effects, hourly action counts, and
+the application registry. Two round trips per batch of verdicts: `load` before deciding,
+`commit` after the outputs are acknowledged by the broker."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Protocol
+
+import redis.asyncio as aioredis
+from redis.typing import EncodableT, FieldT
+
+from schemas.events import Action, Channel
+
+CONTEXT_TTL_S = 72 * 3600
+APPLIED_TTL_S = 30 * 24 * 3600
+QUOTA_TTL_S = 2 * 3600
+
+
+@dataclass(frozen=True, slots=True)
+class StoredContext:
+    app_id: str
+    occurred_at: datetime
+    red_team: bool
+    red_team_approved: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ContextWrite:
+    account_id: str
+    event_id: str
+    context: StoredContext
+
+
+@dataclass(frozen=True, slots=True)
+class LoadRequest:
+    account_id: str
+    event_id: str
+    category: str
+    effect_id: str
+    strikes_since_ms: int
+
+
+@dataclass(frozen=True, slots=True)
+class Loaded:
+    context: StoredContext | None
+    already_applied: bool
+    strikes: int
+
+
+@dataclass(frozen=True, slots=True)
+class Effect:
+    account_id: str
+    category: str
+    effect_id: str
+    at_ms: int
+    strike: bool
+    decay_s: int
+    action: Action | None
+
+
+class EnforcementState(Protocol):
+    """Keys, all but the quota counters tagged with the account:
+
+    - `<p>ctx:{acct}:<event>`: hash of app id, occurred_at, red_team flags; TTL 72 h (the
+      verdicts of an event arrive within seconds; 72 h covers a long broker outage).
+    - `<p>applied:{acct}:<effect id>`: "1" once an effect was published; TTL 30 days, beyond
+      any replay we accept.
+    - `<p>strikes:{acct}:<category>`: sorted set of effect ids scored by event time, trimmed to
+      the decay window; TTL = decay window, refreshed on write. Removing a member reverses it.
+    - `<p>quota:<action>:<hour>`: actions applied in that hour, all accounts; TTL 2 h.
+    """
+
+    async def put_contexts(self, batch: Sequence[ContextWrite]) -> None: ...
+
+    async def load(
+        self, batch: Sequence[LoadRequest], hour: int
+    ) -> tuple[list[Loaded], dict[Action, int]]: ...
+
+    async def commit(self, effects: Sequence[Effect], hour: int) -> None: ...
+
+    async def reverse(self, account_id: str, category: str, effect_id: str) -> bool: ...
+
+
+def _ctx_fields(c: StoredContext) -> dict[FieldT, EncodableT]:
+    return {
+        "app_id": c.app_id,
+        "occurred_at": c.occurred_at.isoformat(),
+        "red_team": "1" if c.red_team else "0",
+        "red_team_approved": "1" if c.red_team_approved else "0",
+    }
+
+
+def _ctx_from(raw: dict[bytes, bytes]) -> StoredContext | None:
+    if not raw:
+        return None
+    f = {k.decode(): v.decode() for k, v in raw.items()}
+    return StoredContext(
+        f["app_id"],
+        datetime.fromisoformat(f["occurred_at"]),
+        f["red_team"] == "1",
+        f["red_team_approved"] == "1",
+    )
+
+
+class RedisEnforcementState:
+    def __init__(self, client: aioredis.Redis, prefix: str) -> None:
+        self._redis = client
+        self._p = prefix
+        self.round_trips = 0
+
+    def _ctx(self, account: str, event_id: str) -> str:
+        return f"{self._p}ctx:{{{account}}}:{event_id}"
+
+    def _applied(self, account: str, effect_id: str) -> str:
+        return f"{self._p}applied:{{{account}}}:{effect_id}"
+
+    def _strikes(self, account: str, category: str) -> str:
+        return f"{self._p}strikes:{{{account}}}:{category}"
+
+    def _quota(self, action: Action, hour: int) -> str:
+        return f"{self._p}quota:{action.value}:{hour}"
+
+    async def put_contexts(self, batch: Sequence[ContextWrite]) -> None:
+        if not batch:
+            return
+        pipe = self._redis.pipeline(transaction=False)
+        for w in batch:
+            key = self._ctx(w.account_id, w.event_id)
+            pipe.hset(key, mapping=_ctx_fields(w.context))
+            pipe.expire(key, CONTEXT_TTL_S)
+        await pipe.execute()
+        self.round_trips += 1
+
+    async def load(
+        self, batch: Sequence[LoadRequest], hour: int
+    ) -> tuple[list[Loaded], dict[Action, int]]:
+        pipe = self._redis.pipeline(transaction=False)
+        for r in batch:
+            pipe.hgetall(self._ctx(r.account_id, r.event_id))
+            pipe.exists(self._applied(r.account_id, r.effect_id))
+            pipe.zcount(self._strikes(r.account_id, r.category), r.strikes_since_ms, "+inf")
+        actions = list(Action)
+        for a in actions:
+            pipe.get(self._quota(a, hour))
+        replies = await pipe.execute()
+        self.round_trips += 1
+        loaded = [
+            Loaded(_ctx_from(replies[3 * i]), bool(replies[3 * i + 1]), int(replies[3 * i + 2]))
+            for i in range(len(batch))
+        ]
+        quota_replies = replies[3 * len(batch) :]
+        return loaded, {a: int(v or 0) for a, v in zip(actions, quota_replies, strict=True)}
+
+    async def commit(self, effects: Sequence[Effect], hour: int) -> None:
+        if not effects:
+            return
+        pipe = self._redis.pipeline(transaction=False)
+        for e in effects:
+            pipe.set(self._applied(e.account_id, e.effect_id), b"1", ex=APPLIED_TTL_S, nx=True)
+            if e.strike:
+                key = self._strikes(e.account_id, e.category)
+                pipe.zadd(key, {e.effect_id: e.at_ms})
+                pipe.zremrangebyscore(key, "-inf", f"({e.at_ms - e.decay_s * 1000}")
+                pipe.expire(key, e.decay_s)
+            if e.action is not None:
+                pipe.incr(self._quota(e.action, hour))
+                pipe.expire(self._quota(e.action, hour), QUOTA_TTL_S)
+        await pipe.execute()
+        self.round_trips += 1
+
+    async def reverse(self, account_id: str, category: str, effect_id: str) -> bool:
+        return bool(await self._redis.zrem(self._strikes(account_id, category), effect_id))
+
+
+@dataclass
+class MemoryEnforcementState:
+    """In-memory implementation (tests, `usewatch backtest --policy`). No expiry: bounded by
+    the input it is fed."""
+
+    contexts: dict[tuple[str, str], StoredContext] = field(default_factory=dict)
+    applied: set[tuple[str, str]] = field(default_factory=set)
+    strikes: dict[tuple[str, str], dict[str, int]] = field(default_factory=dict)
+    quotas: dict[tuple[Action, int], int] = field(default_factory=dict)
+
+    async def put_contexts(self, batch: Sequence[ContextWrite]) -> None:
+        for w in batch:
+            self.contexts[(w.account_id, w.event_id)] = w.context
+
+    async def load(
+        self, batch: Sequence[LoadRequest], hour: int
+    ) -> tuple[list[Loaded], dict[Action, int]]:
+        loaded = [
+            Loaded(
+                self.contexts.get((r.account_id, r.event_id)),
+                (r.account_id, r.effect_id) in self.applied,
+                sum(
+                    1
+                    for t in self.strikes.get((r.account_id, r.category), {}).values()
+                    if t >= r.strikes_since_ms
+                ),
+            )
+            for r in batch
+        ]
+        return loaded, {a: self.quotas.get((a, hour), 0) for a in Action}
+
+    async def commit(self, effects: Sequence[Effect], hour: int) -> None:
+        for e in effects:
+            self.applied.add((e.account_id, e.effect_id))
+            if e.strike:
+                self.strikes.setdefault((e.account_id, e.category), {})[e.effect_id] = e.at_ms
+            if e.action is not None:
+                self.quotas[(e.action, hour)] = self.quotas.get((e.action, hour), 0) + 1
+
+    async def reverse(self, account_id: str, category: str, effect_id: str) -> bool:
+        return self.strikes.get((account_id, category), {}).pop(effect_id, None) is not None
+
+
+# ----------------------------------------------------------------------------------------------
+# Application registry
+
+
+@dataclass(frozen=True, slots=True)
+class Approval:
+    app_id: str
+    use_case: str
+    channels: frozenset[Channel]
+    red_team: bool
+    approved_at: datetime
+
+    def allows(self, channel: Channel) -> bool:
+        return channel in self.channels
+
+
+class RedisAppRegistry:
+    """`<p>app:<app_id>`: hash of use case, channels, red-team flag, approval time. The one
+    kind of key without a TTL: an approval is configuration that an operator grants and
+    revokes, and it must not lapse silently. Bounded by the number of registered apps.
+    Lookups are cached in the process for `cache_s` so a batch costs no round trip."""
+
+    def __init__(self, client: aioredis.Redis, prefix: str, cache_s: float = 2.0) -> None:
+        self._redis = client
+        self._p = prefix
+        self._cache_s = cache_s
+        self._cache: dict[str, tuple[float, Approval | None]] = {}
+
+    def _key(self, app_id: str) -> str:
+        return f"{self._p}app:{app_id}"
+
+    async def approve(
+        self, app_id: str, use_case: str, channels: Sequence[Channel], red_team: bool
+    ) -> Approval:
+        approval = Approval(app_id, use_case, frozenset(channels), red_team, datetime.now(UTC))
+        await self._redis.hset(
+            self._key(app_id),
+            mapping={
+                "use_case": use_case,
+                "channels": ",".join(sorted(c.value for c in approval.channels)),
+                "red_team": "1" if red_team else "0",
+                "approved_at": approval.approved_at.isoformat(),
+            },
+        )
+        self._cache.pop(app_id, None)
+        return approval
+
+    async def revoke(self, app_id: str) -> bool:
+        self._cache.pop(app_id, None)
+        return bool(await self._redis.delete(self._key(app_id)))
+
+    async def list(self) -> list[Approval]:
+        keys = [k async for k in self._redis.scan_iter(f"{self._p}app:*")]
+        found = await self.get_many([k.decode().rsplit(":", 1)[1] for k in keys], fresh=True)
+        return sorted((a for a in found.values() if a), key=lambda a: a.app_id)
+
+    async def get_many(
+        self, app_ids: Sequence[str], fresh: bool = False
+    ) -> dict[str, Approval | None]:
+        now = time.monotonic()
+        out: dict[str, Approval | None] = {}
+        missing = []
+        for app_id in dict.fromkeys(app_ids):
+            hit = self._cache.get(app_id)
+            if hit and not fresh and now - hit[0] < self._cache_s:
+                out[app_id] = hit[1]
+            else:
+                missing.append(app_id)
+        if missing:
+            pipe = self._redis.pipeline(transaction=False)
+            for app_id in missing:
+                pipe.hgetall(self._key(app_id))
+            for app_id, raw in zip(missing, await pipe.execute(), strict=True):
+                approval = _approval(app_id, raw)
+                self._cache[app_id] = (now, approval)
+                out[app_id] = approval
+        return out
+
+
+def _approval(app_id: str, raw: dict[bytes, bytes]) -> Approval | None:
+    if not raw:
+        return None
+    f = {k.decode(): v.decode() for k, v in raw.items()}
+    return Approval(
+        app_id=app_id,
+        use_case=f.get("use_case", ""),
+        channels=frozenset(Channel(c) for c in f.get("channels", "").split(",") if c),
+        red_team=f.get("red_team") == "1",
+        approved_at=datetime.fromisoformat(f["approved_at"]),
+    )
