@@ -1,0 +1,192 @@
+"""The enforcer end to end on real Kafka and Redis: SDK → gateway → enforcer, with verdicts
+published as a detector would."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+import redis.asyncio as aioredis
+import yaml
+from kafka import KafkaProducer
+
+from schemas.codec import encode, encode_key
+from schemas.events import (
+    Action,
+    Category,
+    Channel,
+    EnforcementEvent,
+    Label,
+    Verdict,
+    ViolationReport,
+)
+from schemas.topics import ENFORCEMENT_ACTIONS, ENFORCEMENT_REPORTS, ENFORCEMENT_REVIEW, VERDICTS
+from services.enforcement.policy import DEFAULT_POLICY
+from services.state.enforcement import RedisAppRegistry
+from tests.factories import T0, event
+from tests.integration.harness import decode_all, group_lag, read_all, wait_for
+from usewatch.localstack import ServiceProcess, Stack
+from usewatch.sdk import Emitter
+
+
+def approve(stack: Stack, prefix: str, app_id: str, red_team: bool = False) -> None:
+    async def run() -> None:
+        client = aioredis.from_url(stack.redis_url)
+        await RedisAppRegistry(client, f"uw:{prefix}").approve(
+            app_id, "tests", list(Channel), red_team
+        )
+        await client.aclose()
+
+    asyncio.run(run())
+
+
+def publish_verdicts(stack: Stack, prefix: str, verdicts: list[Verdict]) -> None:
+    producer = KafkaProducer(bootstrap_servers=stack.bootstrap, acks="all")
+    for v in verdicts:
+        producer.send(VERDICTS.full_name(prefix), key=encode_key(v.account_id), value=encode(v))
+    producer.flush()
+    producer.close()
+
+
+def spam_verdict(account: str, n: int, score: float = 0.95) -> Verdict:
+    return Verdict(
+        event_id=f"{account}-{n}",
+        account_id=account,
+        detector="spam",
+        category=Category.SPAM,
+        score=score,
+        label=Label.VIOLATION,
+        evidence={"signals": ["spam_content"]},
+        model_version="m",
+        decided_at=T0,
+    )
+
+
+def settle(stack: Stack, prefix: str) -> None:
+    wait_for(
+        lambda: (
+            group_lag(stack.bootstrap, f"{prefix}usewatch-enforcement", VERDICTS.full_name(prefix))
+            == 0
+        ),
+        60,
+        "the enforcer to catch up",
+    )
+
+
+def test_ladder_replay_red_team_and_unapproved_use(
+    stack: Stack, prefix: str, service: Callable[..., ServiceProcess]
+) -> None:
+    approve(stack, prefix, "app-normal")
+    approve(stack, prefix, "app-redteam", red_team=True)
+    now = datetime.now(UTC).isoformat()
+    normal = [
+        event(n, event_id=f"acct-n-{n}", account_id="acct-n", app_id="app-normal", occurred_at=now)
+        for n in range(5)
+    ]
+    red = [
+        event(
+            n,
+            event_id=f"acct-r-{n}",
+            account_id="acct-r",
+            app_id="app-redteam",
+            red_team=True,
+            occurred_at=now,
+        )
+        for n in range(3)
+    ]
+    rogue = event(
+        0, event_id="acct-u-0", account_id="acct-u", app_id="app-unknown", occurred_at=now
+    )
+    service("gateway")
+    service("enforcement")
+    with Emitter(stack.bootstrap, prefix) as emitter:
+        emitter.emit_many([*normal, *red, rogue])
+    verdicts = [spam_verdict("acct-n", n) for n in range(5)]
+    verdicts += [spam_verdict("acct-r", n) for n in range(3)]
+    publish_verdicts(stack, prefix, verdicts)
+
+    wait_for(
+        lambda: len(read_all(stack.bootstrap, ENFORCEMENT_REPORTS.full_name(prefix))) >= 9,
+        60,
+        "nine reports",
+    )
+    settle(stack, prefix)
+    publish_verdicts(stack, prefix, verdicts)  # the same verdicts again: nothing may change
+    settle(stack, prefix)
+    time.sleep(1)
+
+    actions = decode_all(
+        EnforcementEvent, read_all(stack.bootstrap, ENFORCEMENT_ACTIONS.full_name(prefix))
+    )
+    reports = decode_all(
+        ViolationReport, read_all(stack.bootstrap, ENFORCEMENT_REPORTS.full_name(prefix))
+    )
+    by_account: dict[str, list[EnforcementEvent]] = {}
+    for a in actions:
+        by_account.setdefault(a.account_id, []).append(a)
+    ladder = sorted(by_account["acct-n"], key=lambda a: a.strikes)
+    assert [a.action for a in ladder] == [
+        Action.FLAG_FOR_REVIEW,
+        Action.THROTTLE,
+        Action.BLOCK_GENERATION,
+        Action.SUSPEND_API_KEY,
+        Action.SUSPEND_ACCOUNT,
+    ]
+    assert all(a.app_id == "app-normal" and a.reason for a in ladder)
+    assert "acct-r" not in by_account  # red team: never sanctioned
+    (unapproved,) = by_account["acct-u"]
+    assert unapproved.category == Category.UNAPPROVED_USE
+    assert unapproved.action == Action.BLOCK_GENERATION
+
+    assert len(reports) == 9  # 5 + 3 red team + 1 unapproved, replay added none
+    red_reports = [r for r in reports if r.account_id == "acct-r"]
+    assert len(red_reports) == 3
+    assert all(r.red_team and r.enforcement_id is None for r in red_reports)
+    for r in reports:
+        assert (r.report_due_at - r.occurred_at).total_seconds() == 24 * 3600
+        assert (r.reported_at - r.occurred_at).total_seconds() < 120  # reported in seconds
+
+
+def test_a_policy_edit_takes_effect_without_a_restart(
+    stack: Stack, prefix: str, service: Callable[..., ServiceProcess], tmp_path: Path
+) -> None:
+    raw = yaml.safe_load(DEFAULT_POLICY.read_text())
+    raw["version"] = "strict-1"
+    raw["categories"]["spam"]["violation_at"] = 0.99
+    policy = tmp_path / "policy.yaml"
+    policy.write_text(yaml.safe_dump(raw))
+    approve(stack, prefix, "app-1")
+    events = [
+        event(n, event_id=f"acct-p-{n}", account_id="acct-p", app_id="app-1") for n in range(2)
+    ]
+    service("gateway")
+    service("enforcement", ENFORCEMENT_POLICY_PATH=str(policy))
+    with Emitter(stack.bootstrap, prefix) as emitter:
+        emitter.emit_many(events)
+
+    publish_verdicts(stack, prefix, [spam_verdict("acct-p", 0, score=0.95)])
+    wait_for(
+        lambda: len(read_all(stack.bootstrap, ENFORCEMENT_REVIEW.full_name(prefix))) == 1,
+        60,
+        "a review request under the strict policy",
+    )
+
+    raw["version"] = "lenient-2"
+    raw["categories"]["spam"]["violation_at"] = 0.9
+    policy.write_text(yaml.safe_dump(raw))
+    os.utime(policy, (time.time() + 5, time.time() + 5))
+    time.sleep(2.5)  # the enforcer looks at the file every second
+    publish_verdicts(stack, prefix, [spam_verdict("acct-p", 1, score=0.95)])
+    wait_for(
+        lambda: len(read_all(stack.bootstrap, ENFORCEMENT_ACTIONS.full_name(prefix))) == 1,
+        60,
+        "an action under the edited policy",
+    )
+    (action,) = decode_all(
+        EnforcementEvent, read_all(stack.bootstrap, ENFORCEMENT_ACTIONS.full_name(prefix))
+    )
+    assert action.policy_version == "lenient-2"
