@@ -8,6 +8,7 @@ import sys
 import time
 from collections import Counter, deque
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -217,6 +218,90 @@ def apps_list() -> None:
             f"{a.approved_at:%Y-%m-%d %H:%M}Z",
         )
     console.print(table)
+
+
+@app.command()
+def account(account_id: str) -> None:
+    """An account's strikes per category and its recent actions and reports."""
+    from usewatch.operator import account_view
+
+    view = asyncio.run(account_view(_settings(), account_id))
+    strikes = Table("category", "strikes in decay window", title=f"account {account_id}")
+    for category, n in sorted(view.strikes.items()):
+        strikes.add_row(category, str(n))
+    console.print(strikes)
+    now = datetime.now(UTC)
+    for item in view.recent:
+        if isinstance(item, ViolationReport):
+            left = item.report_due_at - now
+            state = f"due in {left}" if left.total_seconds() > 0 else "past its deadline"
+            console.print(
+                f"[yellow]report[/yellow] {item.report_id} {item.category} "
+                f"{'[magenta]red-team[/magenta] ' if item.red_team else ''}{state}"
+            )
+        else:
+            console.print(f"[dim]{item.decided_at:%Y-%m-%d %H:%M:%S}Z[/dim] {_summary(item)}")
+
+
+@app.command()
+def reverse(
+    enforcement_id: str,
+    reason: Annotated[str, typer.Option("--reason", help="Why, for the audit trail.")],
+) -> None:
+    """Reverse an enforcement: a reversal on enforcement.actions, and the strike removed."""
+    from usewatch.operator import reverse as run_reverse
+
+    try:
+        undo = asyncio.run(run_reverse(_settings(), enforcement_id, reason))
+    except (LookupError, ValueError) as exc:
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(1) from None
+    console.print(
+        f"reversed {enforcement_id} ({undo.action}) on {undo.account_id}; "
+        f"strikes now {undo.strikes}; reversal {undo.enforcement_id}"
+    )
+
+
+@app.command()
+def reports(
+    open_only: Annotated[
+        bool, typer.Option("--open/--all", help="Only reports not yet due, or the last 48 h.")
+    ] = True,
+) -> None:
+    """Violation reports, soonest due first, with report latency (p50/p99)."""
+    from usewatch.operator import recent_reports
+
+    found, figures = asyncio.run(recent_reports(_settings(), open_only))
+    now = datetime.now(UTC)
+    table = Table(
+        "due in",
+        "report",
+        "account",
+        "category",
+        "score",
+        "red team",
+        title=f"{figures['reports']} report(s)",
+    )
+    for r in found[:200]:
+        table.add_row(
+            str(r.report_due_at - now).split(".")[0],
+            r.report_id,
+            r.account_id,
+            r.category.value,
+            f"{r.score:.2f}",
+            "yes" if r.red_team else "",
+        )
+    console.print(table)
+    if "report_latency_p50_s" in figures:
+        console.print(
+            f"occurred → reported: p50 {figures['report_latency_p50_s']:.2f}s, "
+            f"p99 {figures['report_latency_p99_s']:.2f}s"
+        )
+    if "oldest_open_age_s" in figures:
+        console.print(
+            f"oldest open report: {figures['oldest_open_age_s'] / 3600:.1f} h after its "
+            "generation (deadline 24 h)"
+        )
 
 
 @app.command()

@@ -33,7 +33,7 @@ from schemas.topics import (
 )
 from services.enforcement.approval import red_team_approved, unapproved_use
 from services.enforcement.decide import hour_bucket
-from services.enforcement.enforcer import Enforcer
+from services.enforcement.enforcer import Enforcer, Outcome
 from services.enforcement.policy import PolicyFile
 from services.enforcement.settings import EnforcementSettings
 from services.faust_app import make_app, send
@@ -41,6 +41,7 @@ from services.retry import with_backoff
 from services.state.enforcement import (
     ContextWrite,
     RedisAppRegistry,
+    RedisEnforcementLog,
     RedisEnforcementState,
     StoredContext,
 )
@@ -66,6 +67,7 @@ verdicts_topic = _raw_topic(VERDICTS.full_name(prefix))
 redis_client = aioredis.from_url(settings.redis_url)
 state = RedisEnforcementState(redis_client, f"uw:{prefix}enf:")
 registry = RedisAppRegistry(redis_client, f"uw:{prefix}")
+operator_log = RedisEnforcementLog(redis_client, f"uw:{prefix}enf:")
 policy_file = PolicyFile(settings.enforcement_policy_path)
 enforcer = Enforcer(state, lambda: policy_file.policy)
 
@@ -178,6 +180,11 @@ async def process_verdicts(verdicts: list[Verdict], sources: dict[str, EventT[An
         await with_backoff(
             partial(state.commit, outcome.effects, hour_bucket(now)), "effects commit", log
         )
+        await with_backoff(
+            partial(operator_log.record, *_log_entries(outcome), now.timestamp()),
+            "operator log",
+            log,
+        )
         # A verdict can overtake its event's context (two topics, two agents): wait a little.
         verdicts = outcome.missing_context
         if verdicts:
@@ -191,6 +198,26 @@ async def process_verdicts(verdicts: list[Verdict], sources: dict[str, EventT[An
                 return
             await asyncio.sleep(0.2)
             waited += 0.2
+
+
+def _log_entries(
+    outcome: Outcome,
+) -> tuple[list[tuple[str, str, str]], list[tuple[str, float, str]]]:
+    actions = [
+        (d.action.account_id, d.action.enforcement_id, d.action.model_dump_json(exclude_none=True))
+        for _, d in outcome.decisions
+        if d.action is not None
+    ]
+    reports = [
+        (
+            d.report.account_id,
+            d.report.report_due_at.timestamp(),
+            d.report.model_dump_json(exclude_none=True),
+        )
+        for _, d in outcome.decisions
+        if d.report is not None
+    ]
+    return actions, reports
 
 
 def _headers(source: EventT[Any] | None) -> list[tuple[str, bytes]]:

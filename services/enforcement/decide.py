@@ -177,3 +177,22 @@ def hour_bucket(at: datetime) -> int:
 
 def decay_start(at: datetime, hours: int) -> datetime:
     return at - timedelta(hours=hours)
+
+
+def reversal(
+    original: EnforcementEvent, reason_text: str, strikes_left: int, now: datetime
+) -> EnforcementEvent:
+    """The event that undoes `original`: same account, category and action, `reverses` naming
+    it, a deterministic id of its own (reversing twice yields the same event)."""
+    return original.model_copy(
+        update={
+            "enforcement_id": "rev-"
+            + hashlib.sha256(original.enforcement_id.encode()).hexdigest()[:32],
+            "reverses": original.enforcement_id,
+            "reason": reason_text,
+            "strikes": strikes_left,
+            "decided_at": now,
+            "report_due_at": None,
+            "evidence": {"reversed": original.enforcement_id, "by": "operator"},
+        }
+    )

@@ -309,3 +309,77 @@ def _approval(app_id: str, raw: dict[bytes, bytes]) -> Approval | None:
         red_team=f.get("red_team") == "1",
         approved_at=datetime.fromisoformat(f["approved_at"]),
     )
+
+
+# ----------------------------------------------------------------------------------------------
+# Operator's log: what was decided, for `usewatch account`, `reverse` and `reports`
+
+LOG_TTL_S = 30 * 24 * 3600
+RECENT_PER_ACCOUNT = 50
+
+
+class RedisEnforcementLog:
+    """What the enforcer published, kept for operators (the topics stay the record):
+
+    - `<p>log:id:<enforcement id>`: the EnforcementEvent JSON, for reversals; TTL 30 days.
+    - `<p>log:recent:{acct}`: list of the newest 50 actions and reports (JSON); TTL 30 days.
+    - `<p>log:reports`: reports scored by their deadline, trimmed to the last 48 h of
+      deadlines; TTL 48 h, refreshed on write. "Open" means not yet past its deadline.
+    """
+
+    def __init__(self, client: aioredis.Redis, prefix: str) -> None:
+        self._redis = client
+        self._p = prefix
+
+    async def record(
+        self,
+        actions: Sequence[tuple[str, str, str]],
+        reports: Sequence[tuple[str, float, str]],
+        now_s: float,
+    ) -> None:
+        """actions: (account, enforcement id, JSON); reports: (account, deadline s, JSON)."""
+        if not actions and not reports:
+            return
+        pipe = self._redis.pipeline(transaction=False)
+        for account, enforcement_id, body in actions:
+            pipe.set(f"{self._p}log:id:{enforcement_id}", body, ex=LOG_TTL_S)
+            self._push_recent(pipe, account, body)
+        for account, due_s, body in reports:
+            pipe.zadd(f"{self._p}log:reports", {body: due_s})
+            self._push_recent(pipe, account, body)
+        if reports:
+            pipe.zremrangebyscore(f"{self._p}log:reports", "-inf", now_s - 2 * 86400)
+            pipe.expire(f"{self._p}log:reports", 2 * 86400)
+        await pipe.execute()
+
+    def _push_recent(self, pipe: aioredis.client.Pipeline, account: str, body: str) -> None:
+        key = f"{self._p}log:recent:{{{account}}}"
+        pipe.lpush(key, body)
+        pipe.ltrim(key, 0, RECENT_PER_ACCOUNT - 1)
+        pipe.expire(key, LOG_TTL_S)
+
+    async def enforcement(self, enforcement_id: str) -> str | None:
+        raw = await self._redis.get(f"{self._p}log:id:{enforcement_id}")
+        return _text(raw) if raw else None
+
+    async def recent(self, account: str) -> list[str]:
+        return [
+            _text(r) for r in await self._redis.lrange(f"{self._p}log:recent:{{{account}}}", 0, -1)
+        ]
+
+    async def reports_due_after(self, since_s: float) -> list[str]:
+        """Reports whose deadline is after `since_s` (now: the open ones)."""
+        return [
+            _text(r)
+            for r in await self._redis.zrangebyscore(f"{self._p}log:reports", since_s, "+inf")
+        ]
+
+    async def strikes(self, state_prefix: str, account: str) -> dict[str, int]:
+        out = {}
+        async for key in self._redis.scan_iter(f"{state_prefix}strikes:{{{account}}}:*"):
+            out[key.decode().rsplit(":", 1)[1]] = int(await self._redis.zcard(key))
+        return out
+
+
+def _text(raw: object) -> str:
+    return raw.decode() if isinstance(raw, bytes) else str(raw)

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
 import redis.asyncio as aioredis
 import yaml
 from kafka import KafkaProducer
@@ -30,7 +31,10 @@ from services.state.enforcement import RedisAppRegistry
 from tests.factories import T0, event
 from tests.integration.harness import decode_all, group_lag, read_all, wait_for
 from usewatch.localstack import ServiceProcess, Stack
+from usewatch.operator import account_view, recent_reports
+from usewatch.operator import reverse as operator_reverse
 from usewatch.sdk import Emitter
+from usewatch.settings import ClientSettings
 
 
 def approve(stack: Stack, prefix: str, app_id: str, red_team: bool = False) -> None:
@@ -190,3 +194,52 @@ def test_a_policy_edit_takes_effect_without_a_restart(
         EnforcementEvent, read_all(stack.bootstrap, ENFORCEMENT_ACTIONS.full_name(prefix))
     )
     assert action.policy_version == "lenient-2"
+
+
+def test_operator_reverses_an_action_and_sees_the_account_and_open_reports(
+    stack: Stack, prefix: str, service: Callable[..., ServiceProcess]
+) -> None:
+    approve(stack, prefix, "app-op")
+    now = datetime.now(UTC).isoformat()
+    events = [
+        event(n, event_id=f"acct-o-{n}", account_id="acct-o", app_id="app-op", occurred_at=now)
+        for n in range(3)
+    ]
+    service("gateway")
+    service("enforcement")
+    with Emitter(stack.bootstrap, prefix) as emitter:
+        emitter.emit_many(events)
+    publish_verdicts(stack, prefix, [spam_verdict("acct-o", n) for n in range(3)])
+    wait_for(
+        lambda: len(read_all(stack.bootstrap, ENFORCEMENT_ACTIONS.full_name(prefix))) == 3,
+        60,
+        "three actions",
+    )
+    settle(stack, prefix)
+    client = ClientSettings(
+        kafka_bootstrap_servers=stack.bootstrap, redis_url=stack.redis_url, topic_prefix=prefix
+    )
+    before = asyncio.run(account_view(client, "acct-o"))
+    assert before.strikes == {"spam": 3}
+    assert sum(isinstance(i, ViolationReport) for i in before.recent) == 3
+
+    last = max(
+        decode_all(
+            EnforcementEvent, read_all(stack.bootstrap, ENFORCEMENT_ACTIONS.full_name(prefix))
+        ),
+        key=lambda a: a.strikes,
+    )
+    undo = asyncio.run(operator_reverse(client, last.enforcement_id, "false positive: opt-in list"))
+    assert undo.reverses == last.enforcement_id
+    assert asyncio.run(account_view(client, "acct-o")).strikes == {"spam": 2}
+    published = decode_all(
+        EnforcementEvent, read_all(stack.bootstrap, ENFORCEMENT_ACTIONS.full_name(prefix))
+    )
+    assert [a.reverses for a in published if a.reverses] == [last.enforcement_id]
+    with pytest.raises(ValueError, match="already reversed"):
+        asyncio.run(operator_reverse(client, last.enforcement_id, "again"))
+
+    reports, figures = asyncio.run(recent_reports(client))
+    assert len(reports) == 3
+    assert figures["report_latency_p99_s"] < 120
+    assert 0 <= figures["oldest_open_age_s"] < 24 * 3600

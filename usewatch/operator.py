@@ -1,0 +1,104 @@
+"""Operator commands on the enforcer's state: an account's standing, reversals, open reports.
+Called by `usewatch account`, `usewatch reverse` and `usewatch reports`."""
+
+from __future__ import annotations
+
+import statistics
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import redis.asyncio as aioredis
+from kafka import KafkaProducer
+
+from schemas.codec import decode, encode, encode_key
+from schemas.events import EnforcementEvent, ViolationReport
+from schemas.topics import ENFORCEMENT_ACTIONS
+from services.enforcement.decide import reversal
+from services.state.enforcement import RedisEnforcementLog, RedisEnforcementState
+from usewatch.settings import ClientSettings
+
+
+@dataclass(frozen=True)
+class AccountView:
+    strikes: dict[str, int]
+    recent: list[EnforcementEvent | ViolationReport]
+
+
+def _stores(s: ClientSettings) -> tuple[aioredis.Redis, RedisEnforcementState, RedisEnforcementLog]:
+    client = aioredis.from_url(s.redis_url)
+    prefix = f"uw:{s.topic_prefix}enf:"
+    return client, RedisEnforcementState(client, prefix), RedisEnforcementLog(client, prefix)
+
+
+def _parse(body: str) -> EnforcementEvent | ViolationReport:
+    return (
+        decode(ViolationReport, body) if '"report_id"' in body else decode(EnforcementEvent, body)
+    )
+
+
+async def account_view(s: ClientSettings, account_id: str) -> AccountView:
+    client, _, log = _stores(s)
+    try:
+        strikes = await log.strikes(f"uw:{s.topic_prefix}enf:", account_id)
+        recent = [_parse(b) for b in await log.recent(account_id)]
+        return AccountView(strikes, recent)
+    finally:
+        await client.aclose()
+
+
+async def reverse(s: ClientSettings, enforcement_id: str, reason_text: str) -> EnforcementEvent:
+    """Publish a reversal on enforcement.actions and remove the strike. Raises LookupError for
+    an unknown id and ValueError when it was already reversed."""
+    client, state, log = _stores(s)
+    try:
+        body = await log.enforcement(enforcement_id)
+        if body is None:
+            raise LookupError(f"no enforcement {enforcement_id} in the last 30 days")
+        original = decode(EnforcementEvent, body)
+        if original.reverses is not None:
+            raise ValueError(f"{enforcement_id} is itself a reversal")
+        removed = await state.reverse(original.account_id, original.category.value, enforcement_id)
+        undo = reversal(original, reason_text, max(original.strikes - 1, 0), datetime.now(UTC))
+        if not removed and await log.enforcement(undo.enforcement_id) is not None:
+            raise ValueError(f"{enforcement_id} was already reversed")
+        producer = KafkaProducer(bootstrap_servers=s.bootstrap_list, acks="all")
+        producer.send(
+            ENFORCEMENT_ACTIONS.full_name(s.topic_prefix),
+            key=encode_key(undo.account_id),
+            value=encode(undo),
+        ).get(timeout=30)
+        producer.close()
+        await log.record(
+            [(undo.account_id, undo.enforcement_id, undo.model_dump_json(exclude_none=True))],
+            [],
+            datetime.now(UTC).timestamp(),
+        )
+        return undo
+    finally:
+        await client.aclose()
+
+
+async def recent_reports(
+    s: ClientSettings, open_only: bool = True
+) -> tuple[list[ViolationReport], dict[str, Any]]:
+    """Reports not yet past their deadline (or, with open_only False, also those due in the
+    last 48 h), soonest due first, with report latency figures."""
+    client, _, log = _stores(s)
+    try:
+        now = datetime.now(UTC)
+        since = now.timestamp() if open_only else now.timestamp() - 2 * 86400
+        reports = [decode(ViolationReport, b) for b in await log.reports_due_after(since)]
+    finally:
+        await client.aclose()
+    reports.sort(key=lambda r: r.report_due_at)
+    lags = sorted((r.reported_at - r.occurred_at).total_seconds() for r in reports)
+    figures: dict[str, Any] = {"reports": len(reports)}
+    if lags:
+        figures["report_latency_p50_s"] = statistics.median(lags)
+        figures["report_latency_p99_s"] = lags[min(len(lags) - 1, int(0.99 * len(lags)))]
+        still_open = [r for r in reports if r.report_due_at > now]
+        if still_open:
+            oldest = min(r.occurred_at for r in still_open)
+            figures["oldest_open_age_s"] = (now - oldest).total_seconds()
+    return reports, figures
