@@ -1,17 +1,32 @@
-"""`usewatch backtest`: what would the detectors have flagged? Runs every offline-capable
-detector over a file of GenerationEvents in event-time order, with in-memory state stores, and
-yields their verdicts. No Kafka, no Redis, no clock: the same input gives the same output
-(`decided_at` is the event's own `occurred_at`)."""
+"""`usewatch backtest`: what would the detectors have flagged, and what would the enforcer have
+done? Runs every offline-capable detector over a file of GenerationEvents in event-time order,
+with in-memory state stores, and yields their verdicts; with a policy, also the actions, review
+requests and reports the enforcer would publish. No Kafka, no Redis, no clock: the same input
+gives the same output (`decided_at` is the event's own `occurred_at`). Offline there is no app
+registry: every app counts as approved, and red-team events as approved for red-teaming."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
+from pydantic import BaseModel
+
 from schemas.events import GenerationEvent, Verdict
+from schemas.topics import (
+    ENFORCEMENT_ACTIONS,
+    ENFORCEMENT_REPORTS,
+    ENFORCEMENT_REVIEW,
+    VERDICTS,
+    Topic,
+)
+from services.enforcement.decide import hour_bucket
+from services.enforcement.enforcer import Enforcer
+from services.enforcement.policy import Policy
 from services.gateway.admission import with_normalized_text
 from services.spam.model import ContentModel
 from services.spam.pipeline import SpamPipeline
+from services.state.enforcement import ContextWrite, MemoryEnforcementState, StoredContext
 from services.state.near_duplicates import MemoryNearDuplicateIndex
 from services.state.windows import MemoryBehaviourWindows
 
@@ -38,16 +53,49 @@ DETECTORS: tuple[OfflineDetector, ...] = (
 )
 
 
-async def backtest(events: Iterable[GenerationEvent]) -> Iterator[Verdict]:
-    """Verdicts for the events, replayed in event-time order; duplicates by event_id dropped."""
+Published = tuple[Topic, BaseModel]
+
+
+async def backtest(
+    events: Iterable[GenerationEvent], policy: Policy | None = None
+) -> Iterator[Published]:
+    """(topic, message) pairs in the order they would be published: the verdicts of each batch,
+    then (with a policy) what the enforcer makes of them. Events are replayed in event-time
+    order; duplicates by event_id are dropped."""
     unique = {(e.account_id, e.event_id): e for e in reversed(list(events))}
     ordered = sorted(unique.values(), key=lambda e: (e.occurred_at, e.event_id))
     ordered = [e if e.normalized else with_normalized_text(e) for e in ordered]
     pipelines = [d.build() for d in DETECTORS]
-    out: list[Verdict] = []
+    state = MemoryEnforcementState()
+    enforcer = Enforcer(state, lambda: policy) if policy is not None else None
+    out: list[Published] = []
     for i in range(0, len(ordered), BATCH):
         batch = ordered[i : i + BATCH]
+        verdicts: list[Verdict] = []
         for pipeline in pipelines:
-            verdicts = await pipeline.judge_batch(batch, lambda e: e.occurred_at)
-            out.extend(v for v in verdicts if v is not None)
+            judged = await pipeline.judge_batch(batch, lambda e: e.occurred_at)
+            verdicts.extend(v for v in judged if v is not None)
+        out.extend((VERDICTS, v) for v in verdicts)
+        if enforcer is None:
+            continue
+        await state.put_contexts(
+            [
+                ContextWrite(
+                    e.account_id,
+                    e.event_id,
+                    StoredContext(e.app_id, e.occurred_at, e.red_team, e.red_team),
+                )
+                for e in batch
+            ]
+        )
+        for v in verdicts:  # one at a time: each decision's time is its verdict's time
+            outcome = await enforcer.enforce([v], v.decided_at)
+            await state.commit(outcome.effects, hour_bucket(v.decided_at))
+            for _, d in outcome.decisions:
+                if d.action is not None:
+                    out.append((ENFORCEMENT_ACTIONS, d.action))
+                if d.review is not None:
+                    out.append((ENFORCEMENT_REVIEW, d.review))
+                if d.report is not None:
+                    out.append((ENFORCEMENT_REPORTS, d.report))
     return iter(out)

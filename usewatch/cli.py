@@ -20,7 +20,14 @@ from rich.live import Live
 from rich.table import Table
 
 from schemas.codec import decode
-from schemas.events import Channel, DeadLetter, EnforcementEvent, GenerationEvent, ViolationReport
+from schemas.events import (
+    Channel,
+    DeadLetter,
+    EnforcementEvent,
+    GenerationEvent,
+    Verdict,
+    ViolationReport,
+)
 from schemas.topics import ALL_TOPICS, GENERATIONS, topic_named
 from usewatch import demo
 from usewatch.admin import ensure_topics
@@ -307,31 +314,51 @@ def reports(
 @app.command()
 def backtest(
     file: Annotated[Path, typer.Argument(help="JSONL file of GenerationEvents.")],
+    policy: Annotated[
+        Path | None, typer.Option(help="Also apply this enforcement policy (YAML).")
+    ] = None,
 ) -> None:
-    """Run the detectors offline over FILE; one verdict JSON a line on stdout, summary on
-    stderr. No Kafka or Redis needed; identical input gives identical output."""
+    """Run the detectors offline over FILE: one verdict JSON a line on stdout, a summary on
+    stderr. With --policy, every line is {"topic", "value"} and the enforcer's actions, review
+    requests and reports follow each batch's verdicts. No Kafka or Redis; identical input gives
+    identical output."""
+    from services.enforcement.policy import load_policy
     from usewatch.backtest import backtest as run_backtest
 
     counter: Counter[str] = Counter()
     events = list(_valid_lines(file, counter))
+    rules = load_policy(policy) if policy is not None else None
     started = time.monotonic()
-    verdicts = list(asyncio.run(run_backtest(events)))
+    published = list(asyncio.run(run_backtest(events, rules)))
     elapsed = time.monotonic() - started
-    by_label: Counter[tuple[str, str]] = Counter()
-    for v in verdicts:
-        sys.stdout.write(v.model_dump_json(exclude_none=True) + "\n")
-        by_label[(v.category.value, v.label.value)] += 1
-    summary = Table(
-        title=f"backtest: {len(events)} events, {len(verdicts)} verdicts, {elapsed:.1f}s",
-        expand=False,
-    )
-    for col in ("category", "label", "verdicts"):
+    tally: Counter[tuple[str, str, str]] = Counter()
+    for topic, message in published:
+        body = message.model_dump_json(exclude_none=True)
+        if rules is None:
+            sys.stdout.write(body + "\n")
+        else:
+            sys.stdout.write(f'{{"topic":"{topic.name}","value":{body}}}\n')
+        tally[(topic.name, *_tally_key(message))] += 1
+    summary = Table(title=f"backtest: {len(events)} events, {elapsed:.1f}s", expand=False)
+    for col in ("topic", "category", "label / action", "messages"):
         summary.add_column(col)
-    for (category, label), n in sorted(by_label.items()):
-        summary.add_row(category, label, str(n))
+    for (name, category, what), n in sorted(tally.items()):
+        summary.add_row(name, category, what, str(n))
     err.print(summary)
     if counter["invalid"]:
         err.print(f"[red]skipped {counter['invalid']} invalid line(s)[/red]")
+
+
+def _tally_key(message: BaseModel) -> tuple[str, str]:
+    match message:
+        case Verdict():
+            return message.category.value, message.label.value
+        case EnforcementEvent():
+            return message.category.value, message.action.value
+        case ViolationReport():
+            return message.category.value, "red-team report" if message.red_team else "report"
+        case _:
+            return "", ""
 
 
 @app.command()
