@@ -21,6 +21,7 @@ import json
 import os
 import platform
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -31,11 +32,15 @@ from rich.console import Console
 from rich.table import Table
 
 from schemas.codec import encode, encode_key
-from schemas.events import GenerationEvent
+from schemas.events import Category, GenerationEvent, Label, Verdict
 from schemas.topics import GENERATIONS, GENERATIONS_ACCEPTED
+from services.enforcement.decide import hour_bucket
+from services.enforcement.enforcer import Enforcer
+from services.enforcement.policy import DEFAULT_POLICY, load_policy
 from services.gateway.admission import with_normalized_text
 from services.spam.model import ContentModel
 from services.spam.pipeline import SpamPipeline
+from services.state.enforcement import ContextWrite, RedisEnforcementState, StoredContext
 from services.state.near_duplicates import RedisNearDuplicateIndex
 from services.state.windows import RedisBehaviourWindows
 from usewatch import demo
@@ -122,6 +127,44 @@ async def detector_cost(redis_url: str, events: list[GenerationEvent], batch: in
     elapsed = time.perf_counter() - started
     await client.aclose()
     return elapsed / len(events) * 1e6
+
+
+async def enforcer_rate(redis_url: str, count: int = 20_000, batch: int = 256) -> float:
+    """Decisions per second of the enforcer alone (load, decide, commit; Redis state, no
+    Kafka): violation verdicts spread over 2,000 accounts, contexts stored beforehand."""
+    client = aioredis.from_url(redis_url)
+    prefix = f"bench:enf:{time.time_ns()}:"
+    state = RedisEnforcementState(client, prefix)
+    policy = load_policy(DEFAULT_POLICY).model_copy(update={"quotas_per_hour": {}})
+    enforcer = Enforcer(state, lambda: policy)
+    now = datetime.now(UTC)
+    verdicts = [
+        Verdict(
+            event_id=f"e{i}",
+            account_id=f"a{i % 2000}",
+            detector="bench",
+            category=Category.SPAM,
+            score=0.9 if i % 3 else 0.6,
+            label=Label.VIOLATION,
+            evidence={"signals": ["bench"]},
+            model_version="bench",
+            decided_at=now,
+        )
+        for i in range(count)
+    ]
+    await state.put_contexts(
+        [
+            ContextWrite(v.account_id, v.event_id, StoredContext("app", now, False, False))
+            for v in verdicts
+        ]
+    )
+    started = time.perf_counter()
+    for i in range(0, count, batch):
+        outcome = await enforcer.enforce(verdicts[i : i + batch], now)
+        await state.commit(outcome.effects, hour_bucket(now))
+    elapsed = time.perf_counter() - started
+    await client.aclose()
+    return count / elapsed
 
 
 def cpu_seconds(pid: int) -> float:
@@ -219,6 +262,9 @@ def main() -> None:
                 detector_cost(stack.redis_url, sample, size)
             )
 
+        console.print("enforcer: decisions per second, Redis state, batches of 256")
+        results["enforcer_decisions_per_s"] = asyncio.run(enforcer_rate(stack.redis_url))
+
         results["ratio"] = results["gateway_eps"] / results["p0_eps"]
         results["events"] = n
         results["mean_event_bytes"] = mean_bytes
@@ -246,6 +292,10 @@ def main() -> None:
         f"{results['gateway_cpu_us_per_event']:.0f}",
     )
     console.print(table)
+    console.print(
+        f"enforcer alone: {results['enforcer_decisions_per_s']:,.0f} decisions/s "
+        "(load, decide, commit; Redis state)"
+    )
     console.print(
         f"spam detector: {results['spam_us_per_event_batch1']:.0f} µs/event at batch 1, "
         f"{results['spam_us_per_event_batch64']:.0f} µs/event at batch 64 (Redis state included)"
