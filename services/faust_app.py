@@ -50,3 +50,11 @@ async def send(
     return await app.producer.send(
         topic, key, value, partition=None, timestamp=None, headers=headers
     )
+
+
+def raw_topic(app: faust.App, name: str) -> faust.TopicT:
+    """A source topic read as bytes: each service decodes at its edge with `schemas.codec`, so a
+    bad record is an error it handles, not an exception inside faust's deserializer."""
+    return app.topic(
+        name, key_type=bytes, value_type=bytes, key_serializer="raw", value_serializer="raw"
+    )

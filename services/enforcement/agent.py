@@ -36,7 +36,7 @@ from services.enforcement.decide import hour_bucket
 from services.enforcement.enforcer import Enforcer, Outcome
 from services.enforcement.policy import PolicyFile
 from services.enforcement.settings import EnforcementSettings
-from services.faust_app import make_app, send
+from services.faust_app import make_app, raw_topic, send
 from services.retry import with_backoff
 from services.state.enforcement import (
     ContextWrite,
@@ -55,14 +55,8 @@ app = make_app("enforcement", settings)
 prefix = settings.topic_prefix
 
 
-def _raw_topic(name: str) -> faust.TopicT:
-    return app.topic(
-        name, key_type=bytes, value_type=bytes, key_serializer="raw", value_serializer="raw"
-    )
-
-
-accepted_topic = _raw_topic(GENERATIONS_ACCEPTED.full_name(prefix))
-verdicts_topic = _raw_topic(VERDICTS.full_name(prefix))
+accepted_topic = raw_topic(app, GENERATIONS_ACCEPTED.full_name(prefix))
+verdicts_topic = raw_topic(app, VERDICTS.full_name(prefix))
 
 redis_client = aioredis.from_url(settings.redis_url)
 state = RedisEnforcementState(redis_client, f"uw:{prefix}enf:")
@@ -139,36 +133,15 @@ async def process_verdicts(verdicts: list[Verdict], sources: dict[str, EventT[An
         for verdict, decision in outcome.decisions:
             headers = _headers(sources.get(verdict.event_id))
             key = encode_key(verdict.account_id)
-            if decision.action is not None:
-                acks.append(
-                    await send(
-                        app,
-                        ENFORCEMENT_ACTIONS.full_name(prefix),
-                        key,
-                        encode(decision.action),
-                        headers,
+            for topic, message in (
+                (ENFORCEMENT_ACTIONS, decision.action),
+                (ENFORCEMENT_REVIEW, decision.review),
+                (ENFORCEMENT_REPORTS, decision.report),
+            ):
+                if message is not None:
+                    acks.append(
+                        await send(app, topic.full_name(prefix), key, encode(message), headers)
                     )
-                )
-            if decision.review is not None:
-                acks.append(
-                    await send(
-                        app,
-                        ENFORCEMENT_REVIEW.full_name(prefix),
-                        key,
-                        encode(decision.review),
-                        headers,
-                    )
-                )
-            if decision.report is not None:
-                acks.append(
-                    await send(
-                        app,
-                        ENFORCEMENT_REPORTS.full_name(prefix),
-                        key,
-                        encode(decision.report),
-                        headers,
-                    )
-                )
             if decision.shadow_action is not None:
                 log.info(
                     "shadow: would %s %s (%s)",

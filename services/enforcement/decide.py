@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from schemas.events import (
     REPORT_DEADLINE,
@@ -173,10 +173,6 @@ def decide(
 
 def hour_bucket(at: datetime) -> int:
     return int(at.timestamp() // 3600)
-
-
-def decay_start(at: datetime, hours: int) -> datetime:
-    return at - timedelta(hours=hours)
 
 
 def reversal(

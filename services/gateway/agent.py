@@ -1,10 +1,10 @@
 """Gateway agent: `generations` → `generations.accepted` (valid, normalised, first time seen) or
 `generations.dlq` (invalid, with every error). Wiring only; decisions are in `admission`.
 
-Per batch: admit every message (pure), one Redis round trip to learn which event ids are new
-(it also writes the previous batch's marks), publish, wait for the broker's acknowledgement of
-every message, then queue the new ids as seen. faust commits the input offsets only after the
-batch body returns, so a crash at any point re-reads the batch instead of losing it.
+Per batch: admit every message (pure), one Redis round trip to learn which event ids are new,
+publish, wait for the broker's acknowledgement of every message, then one round trip to mark
+the new ids as seen. faust commits the input offsets only after the batch body returns, so a
+crash at any point re-reads the batch instead of losing it.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Sequence
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any, cast
 
 import faust
@@ -21,7 +22,7 @@ from faust.types import EventT
 
 from schemas.codec import encode, encode_key
 from schemas.topics import GENERATIONS, GENERATIONS_ACCEPTED, GENERATIONS_DLQ
-from services.faust_app import make_app, send
+from services.faust_app import make_app, raw_topic, send
 from services.gateway.admission import Accepted, Rejected, Source, admit
 from services.gateway.settings import GatewaySettings
 from services.retry import with_backoff
@@ -34,13 +35,7 @@ settings = GatewaySettings()
 tracer = setup_tracing("gateway")
 app = make_app("gateway", settings)
 
-source_topic = app.topic(
-    GENERATIONS.full_name(settings.topic_prefix),
-    key_type=bytes,
-    value_type=bytes,
-    key_serializer="raw",
-    value_serializer="raw",
-)
+source_topic = raw_topic(app, GENERATIONS.full_name(settings.topic_prefix))
 accepted_topic = GENERATIONS_ACCEPTED.full_name(settings.topic_prefix)
 dlq_topic = GENERATIONS_DLQ.full_name(settings.topic_prefix)
 
@@ -112,17 +107,6 @@ async def process_batch(batch: Sequence[EventT[Any]]) -> None:
         )
         published.append(key)
     await asyncio.gather(*acks)
-    seen.remember(published)
+    await with_backoff(partial(seen.mark, published), "seen-events mark", log)
     if duplicates:
         log.info("dropped %d duplicate event(s)", duplicates)
-
-
-@app.timer(interval=1.0)  # type: ignore[untyped-decorator]  # faust's decorator is untyped
-async def flush_seen_marks() -> None:
-    """Write queued marks when traffic pauses (otherwise the next batch carries them)."""
-    await with_backoff(seen.flush, "seen-events flush", log)
-
-
-@app.on_before_shutdown.connect
-async def _flush_on_shutdown(sender: Any, /, *args: Any, signal: Any, **kwargs: Any) -> None:
-    await seen.flush()

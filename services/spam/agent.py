@@ -1,6 +1,6 @@
 """Spam detector agent: `generations.accepted` → `verdicts`. Wiring only: decode, drop events
 already judged, run the batch through `SpamPipeline`, publish one verdict per event, wait for
-the broker's acks, then remember the events as judged (same discipline as the gateway)."""
+the broker's acks, then mark the events as judged (same discipline as the gateway)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Sequence
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any, cast
 
 import faust
@@ -18,7 +19,7 @@ from pydantic import ValidationError
 from schemas.codec import decode, encode, encode_key
 from schemas.events import GenerationEvent
 from schemas.topics import GENERATIONS_ACCEPTED, VERDICTS
-from services.faust_app import make_app, send
+from services.faust_app import make_app, raw_topic, send
 from services.retry import with_backoff
 from services.spam.model import ARTIFACT_DIR, ContentModel
 from services.spam.pipeline import SpamPipeline
@@ -34,13 +35,7 @@ settings = SpamSettings()
 tracer = setup_tracing("spam")
 app = make_app("spam", settings)
 
-source_topic = app.topic(
-    GENERATIONS_ACCEPTED.full_name(settings.topic_prefix),
-    key_type=bytes,
-    value_type=bytes,
-    key_serializer="raw",
-    value_serializer="raw",
-)
+source_topic = raw_topic(app, GENERATIONS_ACCEPTED.full_name(settings.topic_prefix))
 verdicts_topic = VERDICTS.full_name(settings.topic_prefix)
 
 redis_client = aioredis.from_url(settings.redis_url)
@@ -107,14 +102,5 @@ async def process_batch(batch: Sequence[EventT[Any]]) -> None:
             await send(app, verdicts_topic, encode_key(event.account_id), encode(verdict), headers)
         )
     await asyncio.gather(*acks)
-    judged.remember([EventKey(g.account_id, g.event_id) for g in events])
-
-
-@app.timer(interval=1.0)  # type: ignore[untyped-decorator]  # faust's decorator is untyped
-async def flush_judged_marks() -> None:
-    await with_backoff(judged.flush, "judged-events flush", log)
-
-
-@app.on_before_shutdown.connect
-async def _flush_on_shutdown(sender: Any, /, *args: Any, signal: Any, **kwargs: Any) -> None:
-    await judged.flush()
+    done = [EventKey(g.account_id, g.event_id) for g in events]
+    await with_backoff(partial(judged.mark, done), "judged-events mark", log)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -18,28 +17,24 @@ class EventKey:
 
 
 class SeenEvents(Protocol):
-    """Remembers event ids that were durably published, for `ttl_s` seconds (≥ 48 h).
+    """Remembers event ids whose output was durably published, for `ttl_s` seconds (≥ 48 h).
 
-    Marking is deliberately separate from checking: an id may only be remembered after its
-    output is acknowledged by the broker. Marking first and dying before the publish would drop
-    the event for good on redelivery; marking after means a crash in between re-publishes it
-    once (at-least-once), which downstream consumers drop by event_id.
-
-    `remember` only queues the ids; they are written with the next `unseen` call (same round
-    trip) or by `flush`. A batch therefore costs one round trip in steady state, and the queue
-    never holds an id whose publish was not acknowledged.
+    Checking and marking are separate calls on purpose, and a batch costs two round trips:
+    `unseen` before publishing, `mark` after the broker acknowledged every output and before
+    the batch returns (so before its input offsets can be committed). Marking first and dying
+    before the publish would drop the event for good on redelivery. Marking later (with the
+    next batch's lookup, to save a round trip) was tried and is wrong too: offsets committed
+    while the marks still sat in memory leave events that no replay ever dedups again.
+    A crash between publish and mark re-publishes the batch once; consumers drop repeats by
+    event_id.
     """
 
     async def unseen(self, keys: Sequence[EventKey]) -> list[bool]:
-        """For each key, True if it was never remembered (after writing queued marks)."""
+        """For each key, True if it was never marked."""
         ...
 
-    def remember(self, keys: Sequence[EventKey]) -> None:
-        """Queue keys whose output is durably published."""
-        ...
-
-    async def flush(self) -> None:
-        """Write queued marks now (on a timer and at shutdown)."""
+    async def mark(self, keys: Sequence[EventKey]) -> None:
+        """Remember keys whose output is durably published."""
         ...
 
 
@@ -52,40 +47,29 @@ class RedisSeenEvents:
         self._redis = client
         self._prefix = prefix
         self._ttl_s = ttl_s
-        self._pending: list[EventKey] = []
-        # Marks and lookups from different tasks (the batch, the flush timer) must reach Redis in
-        # the order they were made, or a lookup could overtake the mark it depends on.
-        self._lock = asyncio.Lock()
         self.round_trips = 0
 
     def _key(self, k: EventKey) -> str:
         return f"{self._prefix}seen:{{{k.account_id}}}:{k.event_id}"
 
     async def unseen(self, keys: Sequence[EventKey]) -> list[bool]:
-        async with self._lock:
-            return await self._write_pending_and_check(keys)
-
-    async def _write_pending_and_check(self, keys: Sequence[EventKey]) -> list[bool]:
-        pending, self._pending = self._pending, []
+        if not keys:
+            return []
         pipe = self._redis.pipeline(transaction=False)
-        for k in pending:
-            pipe.set(self._key(k), b"1", ex=self._ttl_s)
         for k in keys:
             pipe.exists(self._key(k))
-        try:
-            replies = await pipe.execute()
-        except BaseException:
-            self._pending = pending + self._pending  # not written: keep them for the retry
-            raise
+        replies = await pipe.execute()
         self.round_trips += 1
-        return [r == 0 for r in replies[len(pending) :]]
+        return [r == 0 for r in replies]
 
-    def remember(self, keys: Sequence[EventKey]) -> None:
-        self._pending.extend(keys)
-
-    async def flush(self) -> None:
-        if self._pending:
-            await self.unseen(())
+    async def mark(self, keys: Sequence[EventKey]) -> None:
+        if not keys:
+            return
+        pipe = self._redis.pipeline(transaction=False)
+        for k in keys:
+            pipe.set(self._key(k), b"1", ex=self._ttl_s)
+        await pipe.execute()
+        self.round_trips += 1
 
 
 class MemorySeenEvents:
@@ -95,18 +79,12 @@ class MemorySeenEvents:
         self._ttl_s = ttl_s
         self._clock = clock
         self._expires: dict[EventKey, float] = {}
-        self._pending: list[EventKey] = []
 
     async def unseen(self, keys: Sequence[EventKey]) -> list[bool]:
-        await self.flush()
         now = self._clock()
         return [self._expires.get(k, 0.0) <= now for k in keys]
 
-    def remember(self, keys: Sequence[EventKey]) -> None:
-        self._pending.extend(keys)
-
-    async def flush(self) -> None:
+    async def mark(self, keys: Sequence[EventKey]) -> None:
         deadline = self._clock() + self._ttl_s
-        for k in self._pending:
+        for k in keys:
             self._expires[k] = deadline
-        self._pending.clear()
