@@ -20,6 +20,15 @@ class Signature:
     index: bool = True
     """False for events that may be compared but must not be remembered (red-team traffic is
     kept out of every shared state of normal traffic, SPEC §1)."""
+    identity: str = ""
+    """The declared identity (sender, author, persona) the text went out under, if any."""
+
+    @property
+    def member(self) -> str:
+        return SEP.join((self.account_id, self.identity, self.event_id))
+
+
+SEP = "\x1f"  # ASCII unit separator: never part of an id a sane producer sends
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,6 +41,11 @@ class Matches:
     """Distinct other accounts seen with a near-duplicate."""
     other_events: int
     similar_event_ids: tuple[str, ...]
+    same_account_identities: int = 0
+    """Distinct declared identities among this account's near-duplicates, this event's included:
+    the same talking points under several names."""
+    linked_accounts: tuple[str, ...] = ()
+    """Up to ten of the other accounts, sorted."""
 
 
 NO_MATCHES = Matches(0, 0, 0, ())
@@ -46,19 +60,24 @@ class NearDuplicateIndex(Protocol):
 def _summarise(own: Signature, members: set[str]) -> Matches:
     same, other_events = 0, 0
     others: set[str] = set()
+    identities = {own.identity} if own.identity else set()
     similar: list[str] = []
     for m in sorted(members):  # sorted: the same state gives the same evidence, every run
-        account, _, event_id = m.rpartition("|")
+        account, identity, event_id = m.split(SEP, 2)
         if event_id == own.event_id and account == own.account_id:
             continue
         if account == own.account_id:
             same += 1
+            if identity:
+                identities.add(identity)
         else:
             others.add(account)
             other_events += 1
         if len(similar) < 5:
             similar.append(event_id)
-    return Matches(same, len(others), other_events, tuple(similar))
+    return Matches(
+        same, len(others), other_events, tuple(similar), len(identities), tuple(sorted(others)[:10])
+    )
 
 
 # One call per batch. KEYS: the band buckets of every signature, signature after signature.
@@ -94,12 +113,13 @@ return out
 
 
 class RedisNearDuplicateIndex:
-    """Buckets `<p>nd:{nd}:<band>:<hash>`: sorted sets of `account|event_id` scored by event
-    time. A bucket is shared across accounts by design, so the index cannot be split by account;
-    instead every bucket carries the one hash tag `{nd}`, which lets a whole batch be matched and
-    recorded in a single script call (one round trip, and no per-command client overhead: the
-    per-band alternative cost ~70 µs of redis-py time per command). On a Redis Cluster the index
-    therefore lives on one node, while the per-account state spreads across all of them.
+    """Buckets `<p>nd:{nd}:<band>:<hash>`: sorted sets of `account␟identity␟event_id` scored by
+    event time. A bucket is shared across accounts by design, so the index cannot be split by
+    account; instead every bucket carries the one hash tag `{nd}`, which lets a whole batch be
+    matched and recorded in a single script call (one round trip, and no per-command client
+    overhead: the per-band alternative cost ~70 µs of redis-py time per command). On a Redis
+    Cluster the index therefore lives on one node, while the per-account state spreads across
+    all of them.
 
     Each bucket keeps the newest `cap` members and expires `window` + 1 h after its last write,
     so memory is bounded by the distinct texts of one window times BANDS × cap × ~60 bytes."""
@@ -123,9 +143,7 @@ class RedisNearDuplicateIndex:
         args: list[str | int] = [self._window_ms, self._sample, self._cap, self._ttl_s]
         for s in batch:
             keys.extend(f"{self._p}nd:{{nd}}:{band}" for band in s.bands)
-            args.extend(
-                (f"{s.account_id}|{s.event_id}", s.at_ms, "1" if s.index else "0", len(s.bands))
-            )
+            args.extend((s.member, s.at_ms, "1" if s.index else "0", len(s.bands)))
         replies = await self._script(keys=keys, args=args)
         self.round_trips += 1
         return [
@@ -160,7 +178,7 @@ class MemoryNearDuplicateIndex:
             members = {m for band in s.bands for m in self._recent(band, s.at_ms)}
             out.append(_summarise(s, members))
             if s.index:
-                member = f"{s.account_id}|{s.event_id}"
+                member = s.member
                 for band in s.bands:
                     # A replayed event may sit twice in a bucket; lookups return a set.
                     self._buckets.setdefault(band, deque(maxlen=self._cap)).append(

@@ -24,6 +24,7 @@ class Observation:
     api_key_id: str | None = None
     recipients: tuple[str, ...] = ()
     has_link: bool = False
+    identity: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +35,7 @@ class WindowCounts:
     key_events: int
     link_events: int
     distinct_recipients: int
+    distinct_identities: int = 0
 
     @property
     def link_share(self) -> float:
@@ -50,8 +52,9 @@ class BehaviourWindows(Protocol):
 
 
 # One call per observation, all keys of one account (one cluster slot). KEYS: events set, link
-# set, api-key set ("" when none), then the recipient HLL buckets, current one first. ARGV:
-# event id, event time, window, cap, ttl, has_link, recipients... Returns the four counts.
+# set, api-key set, then the recipient HLL buckets and the identity HLL buckets, current bucket
+# first, BUCKETS + 1 of each. ARGV: event id, event time, window, cap, ttl, has_link, identity
+# ("" when none), has_key, recipients... Returns the five counts.
 _OBSERVE = """
 local id, at, window, cap, ttl = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]),
   tonumber(ARGV[4]), tonumber(ARGV[5])
@@ -67,14 +70,22 @@ local links
 if ARGV[6] == '1' then links = touch(KEYS[2])
 else links = redis.call('ZCOUNT', KEYS[2], at - window, at) end
 local keyed = 0
-if KEYS[3] ~= '' then keyed = touch(KEYS[3]) end
-if #ARGV > 6 then
-  redis.call('PFADD', KEYS[4], unpack(ARGV, 7))
-  redis.call('EXPIRE', KEYS[4], ttl)
+if ARGV[8] == '1' then keyed = touch(KEYS[3]) end
+local n = (#KEYS - 3) / 2
+local first_rcpt, first_idn = 4, 4 + n
+if #ARGV > 8 then
+  redis.call('PFADD', KEYS[first_rcpt], unpack(ARGV, 9))
+  redis.call('EXPIRE', KEYS[first_rcpt], ttl)
 end
-local buckets = {}
-for i = 4, #KEYS do buckets[#buckets + 1] = KEYS[i] end
-return {events, keyed, links, redis.call('PFCOUNT', unpack(buckets))}
+if ARGV[7] ~= '' then
+  redis.call('PFADD', KEYS[first_idn], ARGV[7])
+  redis.call('EXPIRE', KEYS[first_idn], ttl)
+end
+local rcpt, idn = {}, {}
+for i = first_rcpt, first_idn - 1 do rcpt[#rcpt + 1] = KEYS[i] end
+for i = first_idn, #KEYS do idn[#idn + 1] = KEYS[i] end
+return {events, keyed, links, redis.call('PFCOUNT', unpack(rcpt)),
+  redis.call('PFCOUNT', unpack(idn))}
 """
 
 
@@ -85,9 +96,10 @@ class RedisBehaviourWindows:
       scored by event time; entries older than the window are trimmed on write and each set is
       capped at `cap` members (the newest kept), so a busy account costs at most ~cap×50 bytes
       per set. TTL = window + 1 h, refreshed on write.
-    - `<p>w:rcpt:{acct}:<bucket>`: HyperLogLog of recipients per bucket of window/6 (12 KB at
-      most each, 0.81 % standard error); the window is the union of the last 6 buckets (+ the
-      current one). TTL = window + one bucket + 1 h.
+    - `<p>w:rcpt:{acct}:<bucket>`, `<p>w:idn:{acct}:<bucket>`: HyperLogLogs of recipients and
+      of declared identities per bucket of window/6 (12 KB at most each, 0.81 % standard
+      error); the window is the union of the last 6 buckets (+ the current one).
+      TTL = window + one bucket + 1 h.
 
     Memory per active account is bounded by the caps; idle accounts expire after the TTL. Each
     observation is one server-side script call; a batch is one pipeline, one round trip.
@@ -117,9 +129,13 @@ class RedisBehaviourWindows:
             keys = [
                 f"{self._p}w:ev:{tag}",
                 f"{self._p}w:link:{tag}",
-                f"{self._p}w:key:{tag}:{o.api_key_id}" if o.api_key_id else "",
+                f"{self._p}w:key:{tag}:{o.api_key_id or ''}",
                 *(
                     f"{self._p}w:rcpt:{tag}:{b}"
+                    for b in range(bucket, bucket - self.BUCKETS - 1, -1)
+                ),
+                *(
+                    f"{self._p}w:idn:{tag}:{b}"
                     for b in range(bucket, bucket - self.BUCKETS - 1, -1)
                 ),
             ]
@@ -130,12 +146,14 @@ class RedisBehaviourWindows:
                 self._cap,
                 self._ttl_s,
                 "1" if o.has_link else "0",
+                o.identity or "",
+                "1" if o.api_key_id else "0",
                 *o.recipients,
             ]
             await self._script(keys=keys, args=args, client=pipe)
         replies = await pipe.execute()
         self.round_trips += 1
-        return [WindowCounts(int(e), int(k), int(li), int(r)) for e, k, li, r in replies]
+        return [WindowCounts(int(e), int(k), int(li), int(r), int(i)) for e, k, li, r, i in replies]
 
 
 @dataclass
@@ -168,6 +186,7 @@ class MemoryBehaviourWindows:
         self._bucket_ms = max(window_ms // RedisBehaviourWindows.BUCKETS, 1)
         self._sets: dict[str, _TimedSet] = {}
         self._recipients: dict[tuple[str, int], set[str]] = {}
+        self._identities: dict[tuple[str, int], set[str]] = {}
 
     def _touch(self, key: str, o: Observation) -> int:
         s = self._sets.setdefault(key, _TimedSet())
@@ -185,8 +204,14 @@ class MemoryBehaviourWindows:
             links = link_set.count(o.at_ms - self.window_ms, o.at_ms)
             bucket = o.at_ms // self._bucket_ms
             self._recipients.setdefault((o.account_id, bucket), set()).update(o.recipients)
-            distinct: set[str] = set()
-            for b in range(bucket - RedisBehaviourWindows.BUCKETS, bucket + 1):
-                distinct |= self._recipients.get((o.account_id, b), set())
-            out.append(WindowCounts(events, key_events, links, len(distinct)))
+            if o.identity:
+                self._identities.setdefault((o.account_id, bucket), set()).add(o.identity)
+            span = range(bucket - RedisBehaviourWindows.BUCKETS, bucket + 1)
+            recipients = set().union(
+                *(self._recipients.get((o.account_id, b), set()) for b in span)
+            )
+            identities = set().union(
+                *(self._identities.get((o.account_id, b), set()) for b in span)
+            )
+            out.append(WindowCounts(events, key_events, links, len(recipients), len(identities)))
         return out
