@@ -186,3 +186,166 @@ def credential_lure_sms(account: str) -> GenerationEvent:
         "Confirm your card number and PIN at http://hsbc-secure-verify.com/unlock "
         "within 2 hours to avoid suspension.",
     )
+
+
+OPINIONS = (
+    "Honestly the new stadium plan is a waste of our taxes, vote NO on Measure 12.",
+    "Honest take: the new stadium plan wastes our taxes. Vote NO on Measure 12!",
+    "The new stadium plan is honestly a waste of our taxes - vote NO on Measure 12.",
+)
+
+
+def sockpuppets(account: str, handles: int = 30, start: datetime = T0) -> list[GenerationEvent]:
+    """One account publishing near-identical opinions under `handles` different names."""
+    return [
+        event(
+            i,
+            event_id=f"{account}-s{i:03d}",
+            account_id=account,
+            channel="social_post",
+            identity=f"@local_voice_{i}",
+            recipients=None,
+            ai_disclosure=False,
+            occurred_at=(start + timedelta(minutes=i)).isoformat(),
+            prompt="Write a short post against the stadium measure as a local resident.",
+            generation=OPINIONS[i % len(OPINIONS)] + f" #{['city', 'vote', 'taxes'][i % 3]}",
+        )
+        for i in range(handles)
+    ]
+
+
+def persona_farm(accounts: int = 8, start: datetime = T0) -> list[GenerationEvent]:
+    """`accounts` accounts on one device, each posting the talking points under 2-3 handles,
+    interleaved in time."""
+    out = []
+    n = 0
+    for round_ in range(3):
+        for a in range(accounts):
+            if round_ == 2 and a % 2:
+                continue  # some accounts use two handles, some three
+            account = f"farm-{a}"
+            out.append(
+                event(
+                    n,
+                    event_id=f"{account}-f{round_}",
+                    account_id=account,
+                    channel="comment",
+                    identity=f"{account}-persona-{round_}",
+                    recipients=None,
+                    ai_disclosure=False,
+                    client={"device_hash": "dev-shared-1", "ip_hash": f"ip-{a}"},
+                    api_key_id=f"key-{account}",
+                    occurred_at=(start + timedelta(minutes=n)).isoformat(),
+                    prompt="Comment in favour of the pipeline project as a concerned citizen.",
+                    generation=OPINIONS[n % len(OPINIONS)].replace("stadium", "pipeline"),
+                )
+            )
+            n += 1
+    return out
+
+
+SUPPORT_TOPICS = (
+    "refund for order",
+    "password reset",
+    "delivery window",
+    "invoice copy",
+    "warranty claim",
+    "address change",
+    "plan upgrade",
+    "cancelled booking",
+)
+
+
+OUTCOMES = ("approved it", "need one more detail", "sent a new link", "escalated it")
+
+
+def crm_agents(account: str, agents: int = 40, start: datetime = T0) -> list[GenerationEvent]:
+    """A CRM app where each of `agents` named agents writes their own distinct email."""
+    return [
+        event(
+            i,
+            event_id=f"{account}-m{i:03d}",
+            account_id=account,
+            channel="email",
+            identity=f"Agent {i} (Acme Support)",
+            recipients=[f"cust-{i}"],
+            occurred_at=(start + timedelta(minutes=i)).isoformat(),
+            prompt=f"Draft my reply about the {SUPPORT_TOPICS[i % 8]} for customer {i}.",
+            generation=f"Hello customer {i}, about your {SUPPORT_TOPICS[i % 8]}: I looked at "
+            f"case {1000 + i * 7} and {OUTCOMES[i % 4]}. "
+            f"Reference {i * 13 % 97}-{i}. Regards, agent {i}",
+        )
+        for i in range(agents)
+    ]
+
+
+def agency_posts(account: str, start: datetime = T0) -> list[GenerationEvent]:
+    """An agency account posting different content for several clients under their names."""
+    clients = ("Bloom Bakery", "Northside Gym", "Riverside Vet", "Cobalt Cafe", "Peak Cycles")
+    lines = (
+        "Fresh sourdough every morning from 7, come early for the rye.",
+        "New spin classes on Tuesdays, first session free for members' friends.",
+        "Vaccination clinic this Saturday, book a slot on our site.",
+        "Try our cold brew flight, three single origins side by side.",
+        "Spring service special: brakes and gears checked in one visit.",
+    )
+    return [
+        event(
+            i,
+            event_id=f"{account}-a{i:03d}",
+            account_id=account,
+            channel="social_post",
+            identity=clients[i % 5],
+            recipients=None,
+            ai_disclosure=True,
+            occurred_at=(start + timedelta(minutes=i)).isoformat(),
+            prompt=f"Write this week's post for {clients[i % 5]}.",
+            generation=f"{lines[i % 5]} Week {i // 5 + 1}, post {i}.",
+        )
+        for i in range(15)
+    ]
+
+
+def office_neighbours(start: datetime = T0) -> list[GenerationEvent]:
+    """Two unrelated accounts behind one office address, each with its own content."""
+    out = []
+    firms = (
+        ("firm-law", "contract law", "read the fine print"),
+        ("firm-dental", "teeth", "floss daily"),
+    )
+    for a, (account, topic, advice) in enumerate(firms):
+        for i in range(6):
+            out.append(
+                event(
+                    10 * a + i,
+                    event_id=f"{account}-o{i}",
+                    account_id=account,
+                    channel="social_post",
+                    identity=f"{account} team",
+                    recipients=None,
+                    client={"device_hash": f"dev-{account}", "ip_hash": "ip-office-7"},
+                    occurred_at=(start + timedelta(minutes=10 * a + i)).isoformat(),
+                    prompt=f"A short tip about {topic}.",
+                    generation=f"Tip {i} about {topic}: {advice} and ask us anything ({i}).",
+                )
+            )
+    return out
+
+
+def viral_quote(accounts: int = 10, start: datetime = T0) -> list[GenerationEvent]:
+    """Unrelated accounts, each on its own device and network, reposting one famous quote."""
+    return [
+        event(
+            i,
+            event_id=f"fan-{i}-q",
+            account_id=f"fan-{i}",
+            channel="social_post",
+            identity=f"fan_{i}",
+            recipients=None,
+            client={"device_hash": f"dev-fan-{i}", "ip_hash": f"ip-fan-{i}"},
+            occurred_at=(start + timedelta(minutes=i)).isoformat(),
+            prompt="Share a quote I like.",
+            generation="The best way to predict the future is to invent it. - Alan Kay",
+        )
+        for i in range(accounts)
+    ]

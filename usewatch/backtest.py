@@ -20,24 +20,28 @@ from schemas.topics import (
     VERDICTS,
     Topic,
 )
+from services.detector_agent import BatchJudge
 from services.enforcement.decide import hour_bucket
 from services.enforcement.enforcer import Enforcer
 from services.enforcement.policy import Policy
 from services.gateway.admission import with_normalized_text
+from services.multi_identity.pipeline import MultiIdentityPipeline
 from services.spam.model import ContentModel
 from services.spam.pipeline import SpamPipeline
 from services.state.enforcement import ContextWrite, MemoryEnforcementState, StoredContext
+from services.state.links import MemoryFingerprintLinks
 from services.state.near_duplicates import MemoryNearDuplicateIndex
 from services.state.windows import MemoryBehaviourWindows
 
-WINDOW_MS = 3600 * 1000
+WINDOW_MS = 3600 * 1000  # the services' default windows
+IDENTITY_WINDOW_MS = 6 * 3600 * 1000
 BATCH = 64
 
 
 @dataclass(frozen=True)
 class OfflineDetector:
     name: str
-    build: Callable[[], SpamPipeline]
+    build: Callable[[], BatchJudge]
 
 
 # Every detector that can run offline, in the order their verdicts are printed per batch.
@@ -48,6 +52,14 @@ DETECTORS: tuple[OfflineDetector, ...] = (
             ContentModel.load(),
             MemoryBehaviourWindows(WINDOW_MS),
             MemoryNearDuplicateIndex(WINDOW_MS),
+        ),
+    ),
+    OfflineDetector(
+        "multi_identity",
+        lambda: MultiIdentityPipeline(
+            MemoryBehaviourWindows(IDENTITY_WINDOW_MS),
+            MemoryNearDuplicateIndex(IDENTITY_WINDOW_MS),
+            MemoryFingerprintLinks(IDENTITY_WINDOW_MS),
         ),
     ),
 )

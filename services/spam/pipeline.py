@@ -9,25 +9,14 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from schemas.events import GenerationEvent, Verdict
+from services.event_view import EMPTY_WINDOW, at_ms, text_of
 from services.similarity import batch_band_hashes
 from services.spam.detector import SEO_CHANNELS, ContentScores, Snapshot, judge
 from services.spam.features import cues
 from services.spam.model import ContentModel
 from services.spam.seo import seo_signals
 from services.state.near_duplicates import NO_MATCHES, NearDuplicateIndex, Signature
-from services.state.windows import BehaviourWindows, Observation, WindowCounts
-
-EMPTY_WINDOW = WindowCounts(0, 0, 0, 0)
-
-
-def text_of(event: GenerationEvent) -> str:
-    """What the detector reads: the gateway's normalised generation, or the raw one (backtest
-    files may hold events that never went through the gateway)."""
-    return event.normalized.generation if event.normalized else event.generation
-
-
-def at_ms(event: GenerationEvent) -> int:
-    return int(event.occurred_at.timestamp() * 1000)
+from services.state.windows import BehaviourWindows, Observation
 
 
 @dataclass

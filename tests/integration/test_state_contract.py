@@ -10,6 +10,12 @@ import pytest
 import pytest_asyncio
 import redis.asyncio as aioredis
 
+from services.state.links import (
+    Fingerprints,
+    Linked,
+    MemoryFingerprintLinks,
+    RedisFingerprintLinks,
+)
 from services.state.near_duplicates import (
     MemoryNearDuplicateIndex,
     RedisNearDuplicateIndex,
@@ -131,3 +137,53 @@ async def test_every_redis_key_has_a_ttl(stack: Stack) -> None:
     assert all(t > 0 for t in ttls)
     assert windows.round_trips == index.round_trips == 1
     await client.aclose()
+
+
+@pytest_asyncio.fixture(params=["memory", "redis"])
+async def links(request: pytest.FixtureRequest, stack: Stack) -> AsyncIterator[Any]:
+    if request.param == "memory":
+        yield MemoryFingerprintLinks(WINDOW_MS, cap=3)
+        return
+    client = aioredis.from_url(stack.redis_url)
+    yield RedisFingerprintLinks(client, f"uw:{uuid.uuid4().hex}:", WINDOW_MS, cap=3)
+    await client.aclose()
+
+
+@pytest.mark.asyncio
+async def test_links_separate_strong_fingerprints_from_shared_addresses(links: Any) -> None:
+    out = await links.link(
+        [
+            Fingerprints("a", 1_000, device_hash="d1", ip_hash="office"),
+            Fingerprints("b", 2_000, device_hash="d1", ip_hash="office"),
+            Fingerprints("c", 3_000, device_hash="d9", ip_hash="office"),
+            Fingerprints("d", 4_000, api_key_id="k-shared"),
+            Fingerprints("e", 5_000, api_key_id="k-shared", device_hash="d1"),
+        ]
+    )
+    assert out[0] == Linked()
+    assert (out[1].strong, out[1].ip_only, out[1].shared_kinds) == (("a",), (), ("device", "ip"))
+    assert (out[2].strong, out[2].ip_only) == ((), ("a", "b"))
+    assert out[2].cluster_root is None
+    assert out[4].strong == ("a", "b", "d")
+    assert {o.cluster_root for o in (out[1], out[4])} == {"a"}  # one cluster, one root
+
+
+@pytest.mark.asyncio
+async def test_links_forget_outside_the_window_and_skip_unindexed(links: Any) -> None:
+    await links.link(
+        [
+            Fingerprints("a", 0, device_hash="d1"),
+            Fingerprints("r", 10, device_hash="d1", index=False),
+        ]
+    )
+    (late,) = await links.link([Fingerprints("b", 20, device_hash="d1")])
+    assert late.strong == ("a",)  # the unindexed (red-team) account left no trace
+    (later,) = await links.link([Fingerprints("c", WINDOW_MS + 15, device_hash="d1")])
+    assert later.strong == ("b",)
+
+
+@pytest.mark.asyncio
+async def test_windows_count_distinct_identities(stores: Any) -> None:
+    windows, _ = stores
+    counts = await windows.observe([obs(i, i * 10, identity=f"@h{i % 3}") for i in range(7)])
+    assert [c.distinct_identities for c in counts] == [1, 2, 3, 3, 3, 3, 3]

@@ -1,0 +1,124 @@
+"""The wiring every detector shares: `generations.accepted` → `verdicts`. Decode, drop events
+this detector already judged, run the batch through the detector's pipeline, publish one
+verdict per judged event, wait for the broker's acks, then mark the events as judged before
+the batch returns (so before faust may commit its offsets; same discipline as the gateway)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import UTC, datetime
+from functools import partial
+from typing import Any, Protocol, cast
+
+import faust
+import redis.asyncio as aioredis
+from faust.types import EventT
+from pydantic import ValidationError
+
+from schemas.codec import decode, encode, encode_key
+from schemas.events import GenerationEvent, Verdict
+from schemas.topics import GENERATIONS_ACCEPTED, VERDICTS
+from services.faust_app import make_app, raw_topic, send
+from services.retry import with_backoff
+from services.settings import ServiceSettings
+from services.state.seen import EventKey, RedisSeenEvents
+from services.telemetry import inject_headers, process_span, setup_tracing
+
+
+class BatchJudge(Protocol):
+    async def judge_batch(
+        self,
+        events: Sequence[GenerationEvent],
+        decided_at: Callable[[GenerationEvent], datetime],
+    ) -> list[Verdict | None]: ...
+
+
+def detector_app(
+    name: str,
+    settings: ServiceSettings,
+    build: Callable[[aioredis.Redis], BatchJudge],
+    *,
+    batch_size: int,
+    within_s: float,
+    judged_ttl_s: int,
+) -> faust.App:
+    """A faust app running one detector; `build` makes its pipeline from the Redis client."""
+    log = logging.getLogger(f"usewatch.{name}")
+    tracer = setup_tracing(name)
+    app = make_app(name, settings)
+    prefix = settings.topic_prefix
+    source = raw_topic(app, GENERATIONS_ACCEPTED.full_name(prefix))
+    verdicts_topic = VERDICTS.full_name(prefix)
+    client = aioredis.from_url(settings.redis_url)
+    pipeline = build(client)
+    judged = RedisSeenEvents(client, prefix=f"uw:{prefix}{name}:", ttl_s=judged_ttl_s)
+
+    def decoded(batch: Sequence[EventT[Any]]) -> list[tuple[EventT[Any], GenerationEvent]]:
+        out = []
+        for e in batch:
+            try:
+                out.append((e, decode(GenerationEvent, e.message.value or b"")))
+            except ValidationError as exc:
+                # The gateway admits only valid events: this is a bug or a foreign writer.
+                log.error(
+                    "undecodable event on %s@%d: %s",
+                    e.message.topic,
+                    e.message.offset,
+                    exc.error_count(),
+                )
+        return out
+
+    async def process(batch: Sequence[EventT[Any]]) -> None:
+        pairs = decoded(batch)
+        keys = [EventKey(g.account_id, g.event_id) for _, g in pairs]
+        new = await with_backoff(partial(judged.unseen, keys), "judged-events lookup", log)
+        todo = list(
+            {
+                (g.account_id, g.event_id): (e, g)
+                for (e, g), is_new in zip(pairs, new, strict=True)
+                if is_new
+            }.values()
+        )
+        if not todo:
+            return
+        events = [g for _, g in todo]
+        now = datetime.now(UTC)
+        verdicts = await with_backoff(
+            partial(pipeline.judge_batch, events, lambda _: now), f"{name} state", log
+        )
+        acks: list[Awaitable[Any]] = []
+        for (source_event, event), verdict in zip(todo, verdicts, strict=True):
+            if verdict is None:
+                continue  # cannot say: nothing to judge in this event
+            with process_span(
+                tracer,
+                source_event.message,
+                GENERATIONS_ACCEPTED.name,
+                {
+                    "usewatch.detector": verdict.detector,
+                    "usewatch.category": verdict.category.value,
+                    "usewatch.label": verdict.label.value,
+                    "usewatch.score": verdict.score,
+                    "usewatch.model_version": verdict.model_version,
+                },
+            ):
+                headers = inject_headers()
+            acks.append(
+                await send(
+                    app, verdicts_topic, encode_key(event.account_id), encode(verdict), headers
+                )
+            )
+        await asyncio.gather(*acks)
+        done = [EventKey(g.account_id, g.event_id) for g in events]
+        await with_backoff(partial(judged.mark, done), "judged-events mark", log)
+
+    @app.agent(source, name=f"{name}-detector")
+    async def detect(stream: faust.StreamT[bytes]) -> None:
+        async for batch in cast(faust.Stream[bytes], stream).take_events(
+            batch_size, within=within_s
+        ):
+            await process(batch)
+
+    return app

@@ -1,0 +1,35 @@
+"""Multi-identity detector agent: `generations.accepted` → `verdicts`, wired by
+`detector_app`."""
+
+from __future__ import annotations
+
+import redis.asyncio as aioredis
+
+from services.detector_agent import detector_app
+from services.multi_identity.pipeline import MultiIdentityPipeline
+from services.multi_identity.settings import MultiIdentitySettings
+from services.state.links import RedisFingerprintLinks
+from services.state.near_duplicates import RedisNearDuplicateIndex
+from services.state.windows import RedisBehaviourWindows
+
+settings = MultiIdentitySettings()
+
+
+def build(client: aioredis.Redis) -> MultiIdentityPipeline:
+    prefix = f"uw:{settings.topic_prefix}mi:"
+    window_ms = settings.multi_identity_window_s * 1000
+    return MultiIdentityPipeline(
+        windows=RedisBehaviourWindows(client, prefix, window_ms),
+        index=RedisNearDuplicateIndex(client, prefix, window_ms),
+        links=RedisFingerprintLinks(client, prefix, window_ms),
+    )
+
+
+app = detector_app(
+    "multi_identity",
+    settings,
+    build,
+    batch_size=settings.multi_identity_batch_size,
+    within_s=settings.multi_identity_batch_within_s,
+    judged_ttl_s=settings.multi_identity_seen_ttl_s,
+)

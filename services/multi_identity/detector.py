@@ -1,0 +1,104 @@
+"""The multi-identity detector: one operator presenting many identities as if they were
+independent people (sockpuppets, persona farms, coordinated accounts). Pure.
+
+Patterns and why:
+- Within one account: the same talking points, nearly word for word, published under several
+  declared identities in one window. Only on public channels (posts, comments, reviews, pages,
+  ads), where an audience weighs how many voices say something; a support desk whose named
+  agents share macros in private replies presents no false crowd.
+- Across accounts: accounts tied to one operator by a shared device or API key that publish
+  near-duplicate content under different identities. A shared network address (an office, a
+  carrier NAT) is weak evidence: it counts only with near-duplicate content from three or more
+  accounts, and then only as suspect.
+Known false positives, and what keeps them clean: many agents writing distinct mail (no shared
+content), an agency posting different content for its clients (no shared content), a viral
+quote reposted by strangers (no shared fingerprint), a family sharing a laptop (no shared
+content).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from schemas.events import Category, Channel, GenerationEvent, Label, Verdict
+from services.state.links import Linked
+from services.state.near_duplicates import Matches
+from services.state.windows import WindowCounts
+
+DETECTOR = "multi_identity"
+VERSION = "multi-identity-1"
+PUBLIC_CHANNELS = frozenset(
+    {Channel.SOCIAL_POST, Channel.COMMENT, Channel.REVIEW, Channel.WEB_PAGE, Channel.AD}
+)
+SUSPECT_AT, VIOLATION_AT = 0.5, 0.8
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    event: GenerationEvent
+    window: WindowCounts
+    matches: Matches
+    links: Linked
+
+
+def within_account(s: Snapshot) -> tuple[float, list[str]]:
+    identities = s.matches.same_account_identities
+    if identities >= 5:
+        return min(1.0, 0.8 + 0.02 * (identities - 5)), ["same_text_many_identities"]
+    if identities >= 3:
+        return 0.6, ["same_text_several_identities"]
+    return 0.0, []
+
+
+def across_accounts(s: Snapshot) -> tuple[float, list[str], set[str]]:
+    similar = set(s.matches.linked_accounts)
+    coordinated = similar & set(s.links.strong)
+    if len(coordinated) >= 2:
+        return (
+            min(1.0, 0.85 + 0.02 * (len(coordinated) - 2)),
+            ["linked_accounts_same_text"],
+            coordinated,
+        )
+    if coordinated:
+        return 0.65, ["linked_account_same_text"], coordinated
+    by_address = similar & set(s.links.ip_only)
+    if len(by_address) >= 2:
+        return 0.55, ["shared_address_same_text"], by_address
+    return 0.0, [], set()
+
+
+def judge(s: Snapshot, decided_at: datetime) -> Verdict | None:
+    """A verdict when the event's account looks like one of many faces of one operator; None
+    when there is nothing to say (no declared identity, not published, or no evidence)."""
+    e = s.event
+    if not e.identity or e.channel not in PUBLIC_CHANNELS:
+        return None
+    inside, inside_signals = within_account(s)
+    across, across_signals, cluster = across_accounts(s)
+    score = max(inside, across)
+    if score < SUSPECT_AT:
+        return None
+    members = sorted({e.account_id, *cluster})
+    evidence: dict[str, Any] = {
+        "signals": inside_signals + across_signals,
+        "cluster_id": f"cluster-{s.links.cluster_root or members[0]}",
+        "accounts_in_cluster": len(members),
+        "linked_accounts": members[:10],
+        "identities_with_same_text": s.matches.same_account_identities,
+        "identities_in_window": s.window.distinct_identities,
+        "shared_fingerprints": list(s.links.shared_kinds),
+        "similar_event_ids": list(s.matches.similar_event_ids),
+    }
+    return Verdict(
+        event_id=e.event_id,
+        account_id=e.account_id,
+        detector=DETECTOR,
+        category=Category.MULTI_IDENTITY,
+        score=round(score, 4),
+        label=Label.VIOLATION if score >= VIOLATION_AT else Label.SUSPECT,
+        evidence=evidence,
+        model_version=VERSION,
+        decided_at=decided_at,
+    )

@@ -1,0 +1,86 @@
+"""One micro-batch through the multi-identity detector: signatures, then one round trip to each
+state store (windows, near-duplicate index, fingerprint links), then the pure `judge`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from schemas.events import GenerationEvent, Verdict
+from services.event_view import EMPTY_WINDOW, at_ms, text_of
+from services.multi_identity.detector import Snapshot as IdentitySnapshot
+from services.multi_identity.detector import judge
+from services.similarity import batch_band_hashes
+from services.state.links import FingerprintLinks, Fingerprints, Linked
+from services.state.near_duplicates import NO_MATCHES, NearDuplicateIndex, Signature
+from services.state.windows import BehaviourWindows, Observation
+
+
+@dataclass
+class MultiIdentityPipeline:
+    windows: BehaviourWindows
+    index: NearDuplicateIndex
+    links: FingerprintLinks
+
+    async def judge_batch(
+        self,
+        events: Sequence[GenerationEvent],
+        decided_at: Callable[[GenerationEvent], datetime],
+    ) -> list[Verdict | None]:
+        # Red-team traffic is compared but never recorded in the shared state of normal traffic.
+        normal = [i for i, e in enumerate(events) if not e.red_team]
+        counts = await self.windows.observe(
+            [
+                Observation(
+                    events[i].account_id,
+                    events[i].event_id,
+                    at_ms(events[i]),
+                    events[i].api_key_id,
+                    identity=events[i].identity,
+                )
+                for i in normal
+            ]
+        )
+        window_of = dict(zip(normal, counts, strict=True))
+        bands = batch_band_hashes([text_of(e) for e in events])
+        signed = [i for i, b in enumerate(bands) if b is not None]
+        matches = await self.index.add_and_match(
+            [
+                Signature(
+                    events[i].account_id,
+                    events[i].event_id,
+                    at_ms(events[i]),
+                    bands[i] or (),
+                    index=not events[i].red_team,
+                    identity=events[i].identity or "",
+                )
+                for i in signed
+            ]
+        )
+        match_of = dict(zip(signed, matches, strict=True))
+        linked = await self.links.link(
+            [
+                Fingerprints(
+                    e.account_id,
+                    at_ms(e),
+                    device_hash=e.client.device_hash if e.client else None,
+                    ip_hash=e.client.ip_hash if e.client else None,
+                    api_key_id=e.api_key_id,
+                    index=not e.red_team,
+                )
+                for e in events
+            ]
+        )
+        return [
+            judge(
+                IdentitySnapshot(
+                    e,
+                    window_of.get(i, EMPTY_WINDOW),
+                    match_of.get(i, NO_MATCHES),
+                    linked[i] or Linked(),
+                ),
+                decided_at(e),
+            )
+            for i, e in enumerate(events)
+        ]

@@ -1,0 +1,130 @@
+"""The multi-identity detector: pure rules (table-driven) and the batch pipeline with in-memory
+stores on the cases that must be caught and the ones that must stay clean."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import defaultdict
+
+import pytest
+
+from schemas.events import Category, GenerationEvent, Label, Verdict
+from services.gateway.admission import with_normalized_text
+from services.multi_identity.detector import Snapshot, judge
+from services.multi_identity.pipeline import MultiIdentityPipeline
+from services.state.links import Linked, MemoryFingerprintLinks
+from services.state.near_duplicates import NO_MATCHES, Matches, MemoryNearDuplicateIndex
+from services.state.windows import MemoryBehaviourWindows, WindowCounts
+from tests.factories import (
+    T0,
+    agency_posts,
+    crm_agents,
+    event,
+    office_neighbours,
+    persona_farm,
+    sockpuppets,
+    viral_quote,
+)
+
+WINDOW = WindowCounts(10, 10, 0, 0, 10)
+
+
+def matches(identities: int = 1, linked: tuple[str, ...] = ()) -> Matches:
+    return Matches(
+        same_account=identities,
+        other_accounts=len(linked),
+        other_events=len(linked),
+        similar_event_ids=("e1",),
+        same_account_identities=identities,
+        linked_accounts=linked,
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "m", "links", "label"),
+    [
+        ("same text under 6 handles", matches(6), Linked(), Label.VIOLATION),
+        ("same text under 3 handles", matches(3), Linked(), Label.SUSPECT),
+        ("one handle", matches(1), Linked(), None),
+        (
+            "two device-linked accounts with the same text",
+            matches(1, ("b", "c")),
+            Linked(strong=("b", "c"), shared_kinds=("device",)),
+            Label.VIOLATION,
+        ),
+        (
+            "one device-linked account with the same text",
+            matches(1, ("b",)),
+            Linked(strong=("b",), shared_kinds=("device",)),
+            Label.SUSPECT,
+        ),
+        (
+            "same text, shared office address only",
+            matches(1, ("b", "c")),
+            Linked(ip_only=("b", "c"), shared_kinds=("ip",)),
+            Label.SUSPECT,
+        ),
+        ("same text from strangers (viral)", matches(1, ("b", "c", "d")), Linked(), None),
+        ("shared device, different text", matches(1), Linked(strong=("b",)), None),
+    ],
+)
+def test_rules(name: str, m: Matches, links: Linked, label: Label | None) -> None:
+    e = event(channel="social_post", identity="@me")
+    verdict = judge(Snapshot(e, WINDOW, m, links), T0)
+    assert (verdict.label if verdict else None) == label, name
+
+
+def test_private_channels_and_undeclared_identities_are_not_judged() -> None:
+    for e in (
+        event(channel="email", identity="Agent 1"),
+        event(channel="social_post", identity=None),
+    ):
+        assert judge(Snapshot(e, WINDOW, matches(9), Linked()), T0) is None
+    assert (
+        judge(Snapshot(event(channel="review", identity="x"), WINDOW, NO_MATCHES, Linked()), T0)
+        is None
+    )
+
+
+def run(events: list[GenerationEvent]) -> list[Verdict]:
+    window_ms = 6 * 3_600_000
+    pipeline = MultiIdentityPipeline(
+        MemoryBehaviourWindows(window_ms),
+        MemoryNearDuplicateIndex(window_ms),
+        MemoryFingerprintLinks(window_ms),
+    )
+    ordered = sorted((with_normalized_text(e) for e in events), key=lambda e: e.occurred_at)
+    out: list[Verdict] = []
+    for i in range(0, len(ordered), 16):
+        judged = asyncio.run(pipeline.judge_batch(ordered[i : i + 16], lambda e: e.occurred_at))
+        out.extend(v for v in judged if v is not None)
+    return out
+
+
+def test_one_account_with_30_handles_is_flagged() -> None:
+    verdicts = run(sockpuppets("acct-puppets", 30))
+    violations = [v for v in verdicts if v.label == Label.VIOLATION]
+    assert len(violations) >= 20
+    assert all(v.category == Category.MULTI_IDENTITY for v in verdicts)
+    assert violations[-1].evidence["identities_with_same_text"] >= 10
+
+
+def test_eight_device_linked_accounts_are_one_cluster_and_all_flagged() -> None:
+    verdicts = run(persona_farm(8))
+    flagged: dict[str, set[str]] = defaultdict(set)
+    for v in verdicts:
+        if v.label == Label.VIOLATION:
+            flagged[v.account_id].add(v.evidence["cluster_id"])
+    assert set(flagged) == {f"farm-{a}" for a in range(8)}
+    assert {c for ids in flagged.values() for c in ids} == {"cluster-farm-0"}
+    assert max(v.evidence["accounts_in_cluster"] for v in verdicts) == 8
+    assert all("device" in v.evidence["shared_fingerprints"] for v in verdicts)
+
+
+@pytest.mark.parametrize(
+    "legit",
+    [crm_agents("acct-crm", 40), agency_posts("acct-agency"), office_neighbours(), viral_quote(10)],
+    ids=["crm-40-agents", "agency", "office-ip", "viral-quote"],
+)
+def test_legitimate_many_identity_traffic_stays_clean(legit: list[GenerationEvent]) -> None:
+    assert run(legit) == []
