@@ -80,12 +80,13 @@ def judge(s: Snapshot, decided_at: datetime) -> Verdict | None:
     score = max(inside, across)
     if score < SUSPECT_AT:
         return None
-    members = sorted({e.account_id, *cluster})
+    members = sorted({e.account_id, *s.links.strong})
     evidence: dict[str, Any] = {
         "signals": inside_signals + across_signals,
-        "cluster_id": f"cluster-{s.links.cluster_root or members[0]}",
+        "cluster_id": f"cluster-{s.links.cluster_root or e.account_id}",
         "accounts_in_cluster": len(members),
         "linked_accounts": members[:10],
+        "accounts_with_same_text": len(cluster) + 1,
         "identities_with_same_text": s.matches.same_account_identities,
         "identities_in_window": s.window.distinct_identities,
         "shared_fingerprints": list(s.links.shared_kinds),

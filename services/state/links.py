@@ -32,7 +32,9 @@ class Fingerprints:
 
 @dataclass(frozen=True, slots=True)
 class Linked:
-    """Other accounts seen with the same fingerprint within the window (self excluded)."""
+    """Other accounts seen with the same fingerprint since the window's start (self excluded).
+    Also those seen at a later event time: a link is a fact once known, whatever the order in
+    which partitions were consumed."""
 
     strong: tuple[str, ...] = ()
     ip_only: tuple[str, ...] = ()
@@ -76,7 +78,7 @@ while a <= #ARGV do
       redis.call('ZREMRANGEBYRANK', key, 0, -(cap + 1))
       redis.call('EXPIRE', key, ttl)
     end
-    local members = redis.call('ZREVRANGEBYSCORE', key, at, at - window, 'LIMIT', 0, cap)
+    local members = redis.call('ZREVRANGEBYSCORE', key, '+inf', at - window, 'LIMIT', 0, cap)
     found[#found + 1] = members
     if ARGV[a + 4 + i] == '1' then
       for _, m in ipairs(members) do
@@ -172,7 +174,7 @@ class MemoryFingerprintLinks:
                     seen.append((f.at_ms, f.account_id))
                 recent: dict[str, int] = {}
                 for t, account in seen:
-                    if f.at_ms - self.window_ms <= t <= f.at_ms:
+                    if f.at_ms - self.window_ms <= t:
                         recent[account] = max(t, recent.get(account, t))
                 newest = sorted(recent, key=lambda a: recent[a], reverse=True)[: self.cap]
                 by_kind.setdefault(kind, set()).update(newest)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 
 from schemas.events import Label, Verdict
 from schemas.topics import GENERATIONS_ACCEPTED, VERDICTS
@@ -19,6 +20,18 @@ from usewatch.localstack import ServiceProcess, Stack
 from usewatch.sdk import Emitter
 
 
+def settled(stack: Stack, prefix: str, count: int) -> None:
+    accepted = GENERATIONS_ACCEPTED.full_name(prefix)
+    wait_for(
+        lambda: (
+            len(read_all(stack.bootstrap, accepted)) == count
+            and group_lag(stack.bootstrap, f"{prefix}usewatch-multi_identity", accepted) == 0
+        ),
+        90,
+        "the detector to judge every event",
+    )
+
+
 def test_sockpuppets_and_a_persona_farm_are_flagged_and_legitimate_accounts_are_not(
     stack: Stack, prefix: str, service: Callable[..., ServiceProcess]
 ) -> None:
@@ -29,33 +42,34 @@ def test_sockpuppets_and_a_persona_farm_are_flagged_and_legitimate_accounts_are_
         + viral_quote(10)
     )
     events = sockpuppets("acct-puppets", 30) + persona_farm(8) + legit
+    # Partitions are consumed in any order, so which farm accounts are linked during the first
+    # wave depends on timing; after it every account is in the cluster, and each one's next
+    # post must say so.
+    next_posts = [
+        e.model_copy(
+            update={
+                "event_id": f"{e.event_id}-again",
+                "occurred_at": e.occurred_at + timedelta(minutes=60),
+            }
+        )
+        for e in persona_farm(8)
+        if e.event_id.endswith("-f0")
+    ]
     service("gateway")
     service("multi_identity")
     with Emitter(stack.bootstrap, prefix) as emitter:
         emitter.emit_many(sorted(events, key=lambda e: e.occurred_at))
-    wait_for(
-        lambda: (
-            group_lag(
-                stack.bootstrap,
-                f"{prefix}usewatch-multi_identity",
-                GENERATIONS_ACCEPTED.full_name(prefix),
-            )
-            == 0
-            and len(read_all(stack.bootstrap, GENERATIONS_ACCEPTED.full_name(prefix)))
-            == len(events)
-        ),
-        90,
-        "the detector to judge every event",
-    )
+        settled(stack, prefix, len(events))
+        emitter.emit_many(next_posts)
+    settled(stack, prefix, len(events) + len(next_posts))
+
     verdicts = decode_all(Verdict, read_all(stack.bootstrap, VERDICTS.full_name(prefix)))
-    flagged = {v.account_id for v in verdicts if v.label == Label.VIOLATION}
-    assert "acct-puppets" in flagged
-    assert {f"farm-{a}" for a in range(8)} <= flagged
-    farm_clusters = {
-        v.evidence["cluster_id"]
-        for v in verdicts
-        if v.account_id.startswith("farm-") and v.label == Label.VIOLATION
-    }
-    assert farm_clusters == {"cluster-farm-0"}
+    puppets = [v for v in verdicts if v.account_id == "acct-puppets"]
+    assert sum(v.label == Label.VIOLATION for v in puppets) >= 20
+    final = [v for v in verdicts if v.event_id.endswith("-again")]
+    assert sorted(v.account_id for v in final) == [f"farm-{a}" for a in range(8)]
+    assert all(v.label == Label.VIOLATION for v in final)
+    assert {v.evidence["cluster_id"] for v in final} == {"cluster-farm-0"}
+    assert all(v.evidence["accounts_in_cluster"] == 8 for v in final)
     legit_accounts = {e.account_id for e in legit}
-    assert not [v for v in verdicts if v.account_id in legit_accounts]
+    assert [v for v in verdicts if v.account_id in legit_accounts] == []
