@@ -38,9 +38,11 @@ from services.enforcement.decide import hour_bucket
 from services.enforcement.enforcer import Enforcer
 from services.enforcement.policy import DEFAULT_POLICY, load_policy
 from services.gateway.admission import with_normalized_text
+from services.multi_identity.pipeline import MultiIdentityPipeline
 from services.spam.model import ContentModel
 from services.spam.pipeline import SpamPipeline
 from services.state.enforcement import ContextWrite, RedisEnforcementState, StoredContext
+from services.state.links import RedisFingerprintLinks
 from services.state.near_duplicates import RedisNearDuplicateIndex
 from services.state.windows import RedisBehaviourWindows
 from usewatch import demo
@@ -167,6 +169,46 @@ async def enforcer_rate(redis_url: str, count: int = 20_000, batch: int = 256) -
     return count / elapsed
 
 
+async def detectors_memory(redis_url: str, accounts: int = 20_000) -> dict[str, float]:
+    """Redis bytes per 100k accounts held by both detectors' state after one event per account
+    (windows, near-duplicate index, fingerprint links, judged marks excluded), and the
+    multi-identity detector's µs per event at batch 64."""
+    client = aioredis.from_url(redis_url)
+    await client.flushdb()
+    before = int((await client.info("memory"))["used_memory"])
+    hour = 3_600_000
+    spam = SpamPipeline(
+        ContentModel.load(),
+        RedisBehaviourWindows(client, "m:s:", hour),
+        RedisNearDuplicateIndex(client, "m:s:", hour),
+    )
+    multi = MultiIdentityPipeline(
+        RedisBehaviourWindows(client, "m:i:", 6 * hour),
+        RedisNearDuplicateIndex(client, "m:i:", 6 * hour),
+        RedisFingerprintLinks(client, "m:i:", 6 * hour),
+    )
+    events = [
+        with_normalized_text(
+            e.model_copy(update={"account_id": f"acct-{i}", "event_id": f"mem-{i}"})
+        )
+        for i, e in enumerate(demo.generate(accounts, seed=21))
+    ]
+    multi_seconds = 0.0
+    for i in range(0, len(events), 64):
+        batch = events[i : i + 64]
+        await spam.judge_batch(batch, lambda e: e.occurred_at)
+        started = time.perf_counter()
+        await multi.judge_batch(batch, lambda e: e.occurred_at)
+        multi_seconds += time.perf_counter() - started
+    after = int((await client.info("memory"))["used_memory"])
+    await client.flushdb()
+    await client.aclose()
+    return {
+        "redis_mb_per_100k_accounts": (after - before) / accounts * 100_000 / 1e6,
+        "multi_identity_us_per_event_batch64": multi_seconds / len(events) * 1e6,
+    }
+
+
 def cpu_seconds(pid: int) -> float:
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
@@ -262,6 +304,8 @@ def main() -> None:
                 detector_cost(stack.redis_url, sample, size)
             )
 
+        console.print("detector state: Redis memory per 100k accounts")
+        results.update(asyncio.run(detectors_memory(stack.redis_url)))
         console.print("enforcer: decisions per second, Redis state, batches of 256")
         results["enforcer_decisions_per_s"] = asyncio.run(enforcer_rate(stack.redis_url))
 
@@ -292,6 +336,11 @@ def main() -> None:
         f"{results['gateway_cpu_us_per_event']:.0f}",
     )
     console.print(table)
+    console.print(
+        f"multi-identity detector: {results['multi_identity_us_per_event_batch64']:.0f} µs/event "
+        f"at batch 64; detectors' Redis state: {results['redis_mb_per_100k_accounts']:.0f} MB "
+        "per 100k accounts (one event each)"
+    )
     console.print(
         f"enforcer alone: {results['enforcer_decisions_per_s']:,.0f} decisions/s "
         "(load, decide, commit; Redis state)"

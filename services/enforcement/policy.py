@@ -1,8 +1,9 @@
 """The enforcement policy: a versioned YAML file, validated at load, re-read when it changes.
 
 Thresholds, strike ladders and decay are per category (falling back to `defaults`); quotas are
-per action and hour; `shadow_mode` decides without acting; `redis_failure` says what to do when
-the state store is away (SPEC §4, §5).
+per action and hour; `shadow_mode` decides without acting (SPEC §4, §5). When Redis is away the
+enforcer always fails closed: it waits with back-off, then catches up; a fail-open mode is not
+built yet.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
@@ -58,7 +59,6 @@ class Rule:
 class Policy(_Strict):
     version: Annotated[str, Field(min_length=1, max_length=128)]
     shadow_mode: bool = False
-    redis_failure: Literal["open", "closed"] = "closed"
     quotas_per_hour: dict[Action, Annotated[int, Field(ge=0)]] = Field(default_factory=dict)
     defaults: Defaults
     categories: dict[Category, CategoryRule] = Field(default_factory=dict)
