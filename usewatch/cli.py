@@ -100,10 +100,12 @@ def emit(
                 else demo.generate(demo_count, seed=seed)
             )
             for event in events:
+                if rate:
+                    # A live stream: the generation happens now, whatever the file or demo says.
+                    time.sleep(max(0.0, started + sent / rate - time.monotonic()))
+                    event = event.model_copy(update={"occurred_at": datetime.now(UTC)})
                 emitter.emit(event)
                 sent += 1
-                if rate:
-                    time.sleep(max(0.0, started + sent / rate - time.monotonic()))
             invalid = counter["invalid"]
     elapsed = time.monotonic() - started
     console.print(

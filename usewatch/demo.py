@@ -18,7 +18,7 @@ from typing import Any
 
 from schemas.events import Channel, GenerationEvent
 
-Scenario = Callable[[random.Random, int], dict[str, Any]]
+Scenario = Callable[[random.Random, str], dict[str, Any]]
 
 FIRST_NAMES = [
     "Ana",
@@ -86,7 +86,7 @@ def _fill(rng: random.Random, sentences: list[str], low: int, high: int) -> str:
     return " ".join(out)[:high]
 
 
-def chat_help(rng: random.Random, n: int) -> dict[str, Any]:
+def chat_help(rng: random.Random, account: str) -> dict[str, Any]:
     topic = rng.choice(TOPICS)
     return {
         "channel": Channel.CHAT,
@@ -107,7 +107,7 @@ def chat_help(rng: random.Random, n: int) -> dict[str, Any]:
     }
 
 
-def support_reply(rng: random.Random, n: int) -> dict[str, Any]:
+def support_reply(rng: random.Random, account: str) -> dict[str, Any]:
     agent = rng.choice(FIRST_NAMES)
     customer = rng.choice(FIRST_NAMES)
     return {
@@ -132,7 +132,7 @@ def support_reply(rng: random.Random, n: int) -> dict[str, Any]:
     }
 
 
-def newsletter(rng: random.Random, n: int) -> dict[str, Any]:
+def newsletter(rng: random.Random, account: str) -> dict[str, Any]:
     product = rng.choice(PRODUCTS)
     return {
         "channel": Channel.EMAIL,
@@ -154,7 +154,7 @@ def newsletter(rng: random.Random, n: int) -> dict[str, Any]:
     }
 
 
-def product_copy(rng: random.Random, n: int) -> dict[str, Any]:
+def product_copy(rng: random.Random, account: str) -> dict[str, Any]:
     product = rng.choice(PRODUCTS)
     return {
         "channel": Channel.WEB_PAGE,
@@ -173,7 +173,7 @@ def product_copy(rng: random.Random, n: int) -> dict[str, Any]:
     }
 
 
-def sms_spam(rng: random.Random, n: int) -> dict[str, Any]:
+def sms_spam(rng: random.Random, account: str) -> dict[str, Any]:
     prize = rng.choice(["£1000 cash", "a free iPhone", "a $500 gift card", "2 free flights"])
     return {
         "channel": Channel.SMS,
@@ -192,7 +192,7 @@ def sms_spam(rng: random.Random, n: int) -> dict[str, Any]:
     }
 
 
-def promo_blast(rng: random.Random, n: int) -> dict[str, Any]:
+def promo_blast(rng: random.Random, account: str) -> dict[str, Any]:
     product = rng.choice(PRODUCTS)
     return {
         "channel": rng.choice([Channel.SMS, Channel.COMMENT]),
@@ -204,7 +204,7 @@ def promo_blast(rng: random.Random, n: int) -> dict[str, Any]:
     }
 
 
-def phishing(rng: random.Random, n: int) -> dict[str, Any]:
+def phishing(rng: random.Random, account: str) -> dict[str, Any]:
     i = rng.randrange(len(BRANDS))
     return {
         "channel": Channel.EMAIL,
@@ -221,7 +221,7 @@ def phishing(rng: random.Random, n: int) -> dict[str, Any]:
     }
 
 
-def ghostwritten(rng: random.Random, n: int) -> dict[str, Any]:
+def ghostwritten(rng: random.Random, account: str) -> dict[str, Any]:
     what = rng.choice(["cover letter", "college essay", "LinkedIn post", "op-ed"])
     ask = rng.choice(
         [
@@ -232,7 +232,8 @@ def ghostwritten(rng: random.Random, n: int) -> dict[str, Any]:
     )
     return {
         "channel": rng.choice([Channel.EMAIL, Channel.SOCIAL_POST]),
-        "identity": rng.choice(FIRST_NAMES) + " " + rng.choice(["Keller", "Osei", "Novak"]),
+        # One person per account: ghostwriting passes text off as one's own, under one name.
+        "identity": _person(account),
         "ai_disclosure": False,
         "prompt": f"Write a {what} about my five years in logistics; {ask}.",
         "generation": _fill(
@@ -249,7 +250,7 @@ def ghostwritten(rng: random.Random, n: int) -> dict[str, Any]:
     }
 
 
-def fake_reviews(rng: random.Random, n: int) -> dict[str, Any]:
+def fake_reviews(rng: random.Random, account: str) -> dict[str, Any]:
     product = rng.choice(PRODUCTS)
     return {
         "channel": Channel.REVIEW,
@@ -270,7 +271,7 @@ def fake_reviews(rng: random.Random, n: int) -> dict[str, Any]:
     }
 
 
-def persona_farm(rng: random.Random, n: int) -> dict[str, Any]:
+def persona_farm(rng: random.Random, account: str) -> dict[str, Any]:
     return {
         "channel": Channel.SOCIAL_POST,
         "identity": f"concerned_local_{rng.randrange(30)}",
@@ -327,7 +328,7 @@ def generate(
         scenario, _, accounts = rng.choices(SCENARIOS, weights)[0]
         account = _account(rng, scenario, accounts)
         clock += timedelta(milliseconds=rng.expovariate(1 / 50))
-        fields = scenario(rng, n)
+        fields = scenario(rng, account)
         fields.setdefault(
             "client", {"ip_hash": _hash(account, "ip"), "device_hash": _hash(account, "dev")}
         )
@@ -342,6 +343,11 @@ def generate(
         )
 
 
+def _person(account: str) -> str:
+    digest = int(_hash(account, "person"), 16)
+    return f"{FIRST_NAMES[digest % len(FIRST_NAMES)]} {['Keller', 'Osei', 'Novak'][digest % 3]}"
+
+
 def _hash(*parts: str) -> str:
     return hashlib.blake2b("/".join(parts).encode(), digest_size=8).hexdigest()
 
@@ -352,7 +358,7 @@ def demo_apps() -> dict[str, frozenset[Channel]]:
     rng = random.Random(0)
     out: dict[str, frozenset[Channel]] = {}
     for scenario, _, accounts in SCENARIOS:
-        channels = frozenset(Channel(scenario(rng, 0)["channel"]) for _ in range(20))
+        channels = frozenset(Channel(scenario(rng, "x")["channel"]) for _ in range(20))
         for index in range(accounts):
             out[f"app-{_account_name(scenario, index)}"] = channels
     return out
