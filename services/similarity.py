@@ -18,6 +18,10 @@ from collections.abc import Sequence
 import numpy as np
 from rensa import RMinHash
 
+from schemas.events import GenerationEvent
+from services.event_view import at_ms
+from services.state.near_duplicates import NO_MATCHES, Matches, NearDuplicateIndex, Signature
+
 NUM_PERM = 64
 BANDS = 16
 ROWS = NUM_PERM // BANDS
@@ -49,3 +53,28 @@ def band_hashes(text: str) -> tuple[str, ...] | None:
 
 def batch_band_hashes(texts: Sequence[str]) -> list[tuple[str, ...] | None]:
     return [band_hashes(t) for t in texts]
+
+
+async def near_duplicates_of(
+    index: NearDuplicateIndex, events: Sequence[GenerationEvent], texts: Sequence[str]
+) -> list[Matches]:
+    """One lookup-and-record in `index` for a batch: each event's recent near-duplicates (in its
+    account and others). Red-team events are compared but never recorded; texts too short to
+    sign get no matches ("cannot say")."""
+    bands = batch_band_hashes(texts)
+    signed = [i for i, b in enumerate(bands) if b is not None]
+    found = await index.add_and_match(
+        [
+            Signature(
+                events[i].account_id,
+                events[i].event_id,
+                at_ms(events[i]),
+                bands[i] or (),
+                index=not events[i].red_team,
+                identity=events[i].identity or "",
+            )
+            for i in signed
+        ]
+    )
+    by_position = dict(zip(signed, found, strict=True))
+    return [by_position.get(i, NO_MATCHES) for i in range(len(events))]

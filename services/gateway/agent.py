@@ -72,7 +72,7 @@ async def process_batch(batch: Sequence[EventT[Any]]) -> None:
         for a in admissions
     ]
     candidates = [k for k in dict.fromkeys(keys) if k is not None]  # first of in-batch repeats
-    fresh_flags = await with_backoff(lambda: seen.unseen(candidates), "seen-events lookup", log)
+    fresh_flags = await with_backoff(partial(seen.unseen, candidates), "seen-events lookup", log)
     fresh = {k for k, is_new in zip(candidates, fresh_flags, strict=True) if is_new}
 
     acks: list[Awaitable[Any]] = []

@@ -11,9 +11,9 @@ from schemas.events import GenerationEvent, Verdict
 from services.event_view import EMPTY_WINDOW, at_ms, text_of
 from services.multi_identity.detector import Snapshot as IdentitySnapshot
 from services.multi_identity.detector import judge
-from services.similarity import batch_band_hashes
+from services.similarity import near_duplicates_of
 from services.state.links import FingerprintLinks, Fingerprints, Linked
-from services.state.near_duplicates import NO_MATCHES, NearDuplicateIndex, Signature
+from services.state.near_duplicates import NearDuplicateIndex
 from services.state.windows import BehaviourWindows, Observation
 
 
@@ -43,22 +43,7 @@ class MultiIdentityPipeline:
             ]
         )
         window_of = dict(zip(normal, counts, strict=True))
-        bands = batch_band_hashes([text_of(e) for e in events])
-        signed = [i for i, b in enumerate(bands) if b is not None]
-        matches = await self.index.add_and_match(
-            [
-                Signature(
-                    events[i].account_id,
-                    events[i].event_id,
-                    at_ms(events[i]),
-                    bands[i] or (),
-                    index=not events[i].red_team,
-                    identity=events[i].identity or "",
-                )
-                for i in signed
-            ]
-        )
-        match_of = dict(zip(signed, matches, strict=True))
+        matches = await near_duplicates_of(self.index, events, [text_of(e) for e in events])
         linked = await self.links.link(
             [
                 Fingerprints(
@@ -77,7 +62,7 @@ class MultiIdentityPipeline:
                 IdentitySnapshot(
                     e,
                     window_of.get(i, EMPTY_WINDOW),
-                    match_of.get(i, NO_MATCHES),
+                    matches[i],
                     linked[i] or Linked(),
                 ),
                 decided_at(e),

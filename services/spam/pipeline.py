@@ -10,12 +10,12 @@ from datetime import datetime
 
 from schemas.events import GenerationEvent, Verdict
 from services.event_view import EMPTY_WINDOW, at_ms, text_of
-from services.similarity import batch_band_hashes
+from services.similarity import near_duplicates_of
 from services.spam.detector import SEO_CHANNELS, ContentScores, Snapshot, judge
 from services.spam.features import cues
 from services.spam.model import ContentModel
 from services.spam.seo import seo_signals
-from services.state.near_duplicates import NO_MATCHES, NearDuplicateIndex, Signature
+from services.state.near_duplicates import NearDuplicateIndex
 from services.state.windows import BehaviourWindows, Observation
 
 
@@ -50,21 +50,7 @@ class SpamPipeline:
             ]
         )
         window_of = dict(zip(normal, counts, strict=True))
-        bands = batch_band_hashes(texts)
-        signed = [i for i, b in enumerate(bands) if b is not None]
-        matches = await self.index.add_and_match(
-            [
-                Signature(
-                    events[i].account_id,
-                    events[i].event_id,
-                    at_ms(events[i]),
-                    bands[i] or (),
-                    index=not events[i].red_team,
-                )
-                for i in signed
-            ]
-        )
-        match_of = dict(zip(signed, matches, strict=True))
+        matches = await near_duplicates_of(self.index, events, texts)
         verdicts = []
         for i, event in enumerate(events):
             snapshot = Snapshot(
@@ -75,7 +61,7 @@ class SpamPipeline:
                     float(scores["unsolicited"][i]), float(scores["phishing"][i])
                 ),
                 window=window_of.get(i, EMPTY_WINDOW),
-                matches=match_of.get(i, NO_MATCHES),
+                matches=matches[i],
                 seo=seo_signals(texts[i]) if event.channel in SEO_CHANNELS else None,
             )
             verdicts.append(judge(snapshot, self.model.version, decided_at(event)))
