@@ -53,6 +53,10 @@ def within_account(s: Snapshot) -> tuple[float, list[str]]:
 
 
 def across_accounts(s: Snapshot) -> tuple[float, list[str], set[str]]:
+    if s.links.cluster_flagged:
+        # Once a cluster is judged one operator, each of its accounts' posts is reported, even
+        # one whose text is new: the identity it is published under is still a false face.
+        return 0.85, ["member_of_flagged_cluster"], set(s.links.strong)
     similar = set(s.matches.linked_accounts)
     coordinated = similar & set(s.links.strong)
     if len(coordinated) >= 2:

@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from schemas.events import GenerationEvent, Verdict
+from schemas.events import GenerationEvent, Label, Verdict
 from services.event_view import EMPTY_WINDOW, at_ms, text_of
 from services.multi_identity.detector import Snapshot as IdentitySnapshot
 from services.multi_identity.detector import judge
@@ -57,7 +57,7 @@ class MultiIdentityPipeline:
                 for e in events
             ]
         )
-        return [
+        verdicts = [
             judge(
                 IdentitySnapshot(
                     e,
@@ -69,3 +69,13 @@ class MultiIdentityPipeline:
             )
             for i, e in enumerate(events)
         ]
+        # Remember the clusters judged one operator: later posts of their accounts are reported
+        # too (an extra round trip only in batches that found one).
+        await self.links.flag(
+            [
+                linked[i].cluster_root or ""
+                for i, v in enumerate(verdicts)
+                if v is not None and v.label == Label.VIOLATION and linked[i].cluster_root
+            ]
+        )
+        return verdicts

@@ -42,30 +42,45 @@ class Linked:
     cluster_root: str | None = None
     """The operator cluster this account belongs to (union-find root, the smallest account id
     ever joined to it by a strong fingerprint), or None when it has no strong link."""
+    cluster_flagged: bool = False
+    """The cluster was already judged to be one operator within the window."""
 
 
 class FingerprintLinks(Protocol):
     """Records each event's fingerprints and returns the accounts they link it to, in order;
-    one Redis round trip per batch."""
+    one Redis round trip per batch. A cluster found to be one operator is remembered as flagged
+    (`flag`, TTL = window), so every later event of any of its accounts is reported as such."""
 
     async def link(self, batch: Sequence[Fingerprints]) -> list[Linked]: ...
 
+    async def flag(self, roots: Sequence[str]) -> None: ...
 
-def _linked(own: str, found: dict[str, set[str]], root: str | None) -> Linked:
+
+def _linked(
+    own: str, found: dict[str, set[str]], root: str | None, flagged: bool = False
+) -> Linked:
     strong = set().union(*(found.get(k, set()) for k in STRONG)) - {own}
     ip = found.get("ip", set()) - {own} - strong
     kinds = tuple(sorted(k for k, accounts in found.items() if accounts - {own}))
-    return Linked(tuple(sorted(strong)), tuple(sorted(ip)), kinds, root if strong else None)
+    return Linked(
+        tuple(sorted(strong)),
+        tuple(sorted(ip)),
+        kinds,
+        root if strong or flagged else None,
+        flagged,
+    )
 
 
 # One call per batch; all keys share the hash tag {fp}. KEYS: per event, its fingerprint keys.
-# ARGV: window, cap, ttl, root prefix, then per event: account, time, index flag, key count,
-# then one strong flag per key. Per event: record and read each fingerprint's recent accounts,
-# then union the accounts tied by strong fingerprints: their cluster root becomes the smallest
-# of their current roots and ids, and every one of them points at it (roots expire with ttl).
+# ARGV: window, cap, ttl, root prefix, flag prefix, then per event: account, time, index flag,
+# key count, then one strong flag per key. Per event: record and read each fingerprint's recent
+# accounts, then union the accounts tied by strong fingerprints: their cluster root becomes the
+# smallest of their current roots and ids, and every one of them points at it (roots expire
+# with ttl). Returns, per event, the accounts per key, the root, and whether it is flagged.
 _LINK = """
-local window, cap, ttl, rootp = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[4]
-local out, k, a = {}, 1, 5
+local window, cap, ttl, rootp, flagp = tonumber(ARGV[1]), tonumber(ARGV[2]),
+  tonumber(ARGV[3]), ARGV[4], ARGV[5]
+local out, k, a = {}, 1, 6
 while a <= #ARGV do
   local account, at, index, n = ARGV[a], tonumber(ARGV[a + 1]), ARGV[a + 2], tonumber(ARGV[a + 3])
   local found, strong = {}, {[account] = true}
@@ -87,7 +102,7 @@ while a <= #ARGV do
       end
     end
   end
-  local root = false
+  local root = redis.call('GET', rootp .. account) or false
   if linked then
     for m, _ in pairs(strong) do
       local r = redis.call('GET', rootp .. m) or m
@@ -99,6 +114,7 @@ while a <= #ARGV do
     end
   end
   found[#found + 1] = root or ''
+  found[#found + 1] = (root and redis.call('EXISTS', flagp .. root) == 1) and '1' or '0'
   out[#out + 1] = found
   k, a = k + n, a + 4 + n
 end
@@ -113,16 +129,27 @@ class RedisFingerprintLinks:
     <account>`: the account's cluster root (union-find without path compression: every account
     seen in a union is pointed at the root directly); TTL the same, refreshed on each union.
     Memory is bounded by the distinct fingerprints of one window × cap, plus one root per
-    linked account. All keys carry the hash tag `{fp}` so a batch is one script call (on a
-    Redis Cluster the links live on one node)."""
+    linked account. `<p>fp:{fp}:flagged:<root>`: the cluster was judged one operator; TTL the
+    same. All keys carry the hash tag `{fp}` so a batch is one script call (on a Redis Cluster
+    the links live on one node)."""
 
     def __init__(self, client: aioredis.Redis, prefix: str, window_ms: int, cap: int = 64) -> None:
         self._p = prefix
         self._window_ms = window_ms
         self._cap = cap
         self._ttl_s = window_ms // 1000 + 3600
+        self._redis = client
         self._script = client.register_script(_LINK)
         self.round_trips = 0
+
+    async def flag(self, roots: Sequence[str]) -> None:
+        if not roots:
+            return
+        pipe = self._redis.pipeline(transaction=False)
+        for root in dict.fromkeys(roots):
+            pipe.set(f"{self._p}fp:{{fp}}:flagged:{root}", b"1", ex=self._ttl_s)
+        await pipe.execute()
+        self.round_trips += 1
 
     async def link(self, batch: Sequence[Fingerprints]) -> list[Linked]:
         if not batch:
@@ -133,6 +160,7 @@ class RedisFingerprintLinks:
             self._cap,
             self._ttl_s,
             f"{self._p}fp:{{fp}}:root:",
+            f"{self._p}fp:{{fp}}:flagged:",
         ]
         kinds_of: list[list[str]] = []
         for f in batch:
@@ -146,10 +174,10 @@ class RedisFingerprintLinks:
         out = []
         for f, kinds, found in zip(batch, kinds_of, replies, strict=True):
             by_kind: dict[str, set[str]] = {}
-            for kind, members in zip(kinds, found[:-1], strict=True):
+            for kind, members in zip(kinds, found[:-2], strict=True):
                 by_kind.setdefault(kind, set()).update(m.decode() for m in members)
-            root = found[-1].decode() if found[-1] else None
-            out.append(_linked(f.account_id, by_kind, root))
+            root = found[-2].decode() if found[-2] else None
+            out.append(_linked(f.account_id, by_kind, root, found[-1] == b"1"))
         return out
 
 
@@ -161,6 +189,10 @@ class MemoryFingerprintLinks:
     cap: int = 64
     _seen: dict[tuple[str, str], deque[tuple[int, str]]] = field(default_factory=dict)
     _roots: dict[str, str] = field(default_factory=dict)
+    _flagged: set[str] = field(default_factory=set)
+
+    async def flag(self, roots: Sequence[str]) -> None:
+        self._flagged.update(roots)
 
     async def link(self, batch: Sequence[Fingerprints]) -> list[Linked]:
         out = []
@@ -179,11 +211,11 @@ class MemoryFingerprintLinks:
                 newest = sorted(recent, key=lambda a: recent[a], reverse=True)[: self.cap]
                 by_kind.setdefault(kind, set()).update(newest)
             strong = {f.account_id}.union(*(by_kind.get(k, set()) for k in STRONG))
-            root = None
+            root = self._roots.get(f.account_id)
             if len(strong) > 1:
                 root = min(min(self._roots.get(m, m) for m in strong), min(strong))
                 if f.index:
                     for m in strong:
                         self._roots[m] = root
-            out.append(_linked(f.account_id, by_kind, root))
+            out.append(_linked(f.account_id, by_kind, root, root in self._flagged))
         return out

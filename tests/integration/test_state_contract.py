@@ -187,3 +187,17 @@ async def test_windows_count_distinct_identities(stores: Any) -> None:
     windows, _ = stores
     counts = await windows.observe([obs(i, i * 10, identity=f"@h{i % 3}") for i in range(7)])
     assert [c.distinct_identities for c in counts] == [1, 2, 3, 3, 3, 3, 3]
+
+
+@pytest.mark.asyncio
+async def test_a_flagged_cluster_stays_flagged_for_its_accounts(links: Any) -> None:
+    (_, second) = await links.link(
+        [Fingerprints("a", 0, device_hash="d1"), Fingerprints("b", 10, device_hash="d1")]
+    )
+    assert second.cluster_root == "a"
+    assert not second.cluster_flagged
+    await links.flag(["a"])
+    (alone,) = await links.link([Fingerprints("b", 20, device_hash="d-new")])
+    assert alone.cluster_flagged  # its root is remembered, and the root is flagged
+    (stranger,) = await links.link([Fingerprints("z", 30, device_hash="d-z")])
+    assert not stranger.cluster_flagged

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import defaultdict
+from datetime import timedelta
 
 import pytest
 
@@ -128,3 +129,22 @@ def test_eight_device_linked_accounts_are_one_cluster_and_all_flagged() -> None:
 )
 def test_legitimate_many_identity_traffic_stays_clean(legit: list[GenerationEvent]) -> None:
     assert run(legit) == []
+
+
+def test_every_later_post_of_a_flagged_cluster_is_reported_even_with_new_text() -> None:
+    farm = persona_farm(8)
+    later = event(
+        99,
+        event_id="farm-3-new",
+        account_id="farm-3",
+        channel="comment",
+        identity="farm-3-persona-9",
+        client={"device_hash": "dev-other", "ip_hash": "ip-x"},
+        api_key_id="key-farm-3",
+        occurred_at=(T0 + timedelta(hours=2)).isoformat(),
+        generation="Completely unrelated: the library's new opening hours start on Monday.",
+    )
+    verdicts = {v.event_id: v for v in run([*farm, later])}
+    assert verdicts["farm-3-new"].label == Label.VIOLATION
+    assert verdicts["farm-3-new"].evidence["signals"] == ["member_of_flagged_cluster"]
+    assert verdicts["farm-3-new"].evidence["cluster_id"] == "cluster-farm-0"
