@@ -64,7 +64,7 @@ def test_subscriber_yields_typed_enforcement_and_skips_what_does_not_decode(
     producer.close()
 
     subscriber = Subscriber(
-        stack.bootstrap, topic_prefix=prefix, from_beginning=True, idle_timeout_s=5
+        stack.bootstrap, topic_prefix=prefix, from_beginning=True, idle_timeout_s=10
     )
     messages = list(subscriber)
     subscriber.close()
