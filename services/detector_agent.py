@@ -15,12 +15,11 @@ from typing import Any, Protocol, cast
 import faust
 import redis.asyncio as aioredis
 from faust.types import EventT
-from pydantic import ValidationError
 
-from schemas.codec import decode, encode, encode_key
+from schemas.codec import encode, encode_key
 from schemas.events import GenerationEvent, Verdict
 from schemas.topics import GENERATIONS_ACCEPTED, VERDICTS
-from services.faust_app import make_app, raw_topic, send
+from services.faust_app import decode_batch, make_app, raw_topic, send
 from services.retry import with_backoff
 from services.settings import ServiceSettings
 from services.state.seen import EventKey, RedisSeenEvents
@@ -55,23 +54,8 @@ def detector_app(
     pipeline = build(client)
     judged = RedisSeenEvents(client, prefix=f"uw:{prefix}{name}:", ttl_s=judged_ttl_s)
 
-    def decoded(batch: Sequence[EventT[Any]]) -> list[tuple[EventT[Any], GenerationEvent]]:
-        out = []
-        for e in batch:
-            try:
-                out.append((e, decode(GenerationEvent, e.message.value or b"")))
-            except ValidationError as exc:
-                # The gateway admits only valid events: this is a bug or a foreign writer.
-                log.error(
-                    "undecodable event on %s@%d: %s",
-                    e.message.topic,
-                    e.message.offset,
-                    exc.error_count(),
-                )
-        return out
-
     async def process(batch: Sequence[EventT[Any]]) -> None:
-        pairs = decoded(batch)
+        pairs = decode_batch(GenerationEvent, batch, log)
         keys = [EventKey(g.account_id, g.event_id) for _, g in pairs]
         new = await with_backoff(partial(judged.unseen, keys), "judged-events lookup", log)
         todo = list(

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable
-from typing import Any
+import logging
+from collections.abc import Awaitable, Sequence
+from typing import Any, TypeVar
 
 import faust
+from faust.types import EventT
+from pydantic import BaseModel, ValidationError
 
+from schemas.codec import decode
 from services.settings import ServiceSettings
 
 
@@ -58,3 +62,28 @@ def raw_topic(app: faust.App, name: str) -> faust.TopicT:
     return app.topic(
         name, key_type=bytes, value_type=bytes, key_serializer="raw", value_serializer="raw"
     )
+
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def decode_batch(
+    model: type[M], batch: Sequence[EventT[Any]], log: logging.Logger
+) -> list[tuple[EventT[Any], M]]:
+    """Decode a batch read from one of our own topics. A record that does not decode is logged
+    and skipped: upstream validated it, so this is a bug or a foreign writer, not a reason to
+    stop the worker."""
+    out = []
+    for e in batch:
+        try:
+            out.append((e, decode(model, e.message.value or b"")))
+        except ValidationError as exc:
+            log.error(
+                "undecodable %s at %s[%d]@%d: %d error(s)",
+                model.__name__,
+                e.message.topic,
+                e.message.partition,
+                e.message.offset,
+                exc.error_count(),
+            )
+    return out

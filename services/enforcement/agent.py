@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Sequence
+from collections.abc import Awaitable
 from datetime import UTC, datetime
 from functools import partial
 from typing import Any, cast
@@ -20,9 +20,8 @@ from typing import Any, cast
 import faust
 import redis.asyncio as aioredis
 from faust.types import EventT
-from pydantic import ValidationError
 
-from schemas.codec import decode, encode, encode_key
+from schemas.codec import encode, encode_key
 from schemas.events import GenerationEvent, Verdict
 from schemas.topics import (
     ENFORCEMENT_ACTIONS,
@@ -36,7 +35,7 @@ from services.enforcement.decide import hour_bucket
 from services.enforcement.enforcer import Enforcer, Outcome
 from services.enforcement.policy import PolicyFile
 from services.enforcement.settings import EnforcementSettings
-from services.faust_app import make_app, raw_topic, send
+from services.faust_app import decode_batch, make_app, raw_topic, send
 from services.retry import with_backoff
 from services.state.enforcement import (
     ContextWrite,
@@ -66,28 +65,12 @@ policy_file = PolicyFile(settings.enforcement_policy_path)
 enforcer = Enforcer(state, lambda: policy_file.policy)
 
 
-def _decode_all(model: type[Any], batch: Sequence[EventT[Any]]) -> list[tuple[EventT[Any], Any]]:
-    out = []
-    for e in batch:
-        try:
-            out.append((e, decode(model, e.message.value or b"")))
-        except ValidationError as exc:
-            log.error(
-                "undecodable %s at %s@%d: %s",
-                model.__name__,
-                e.message.topic,
-                e.message.offset,
-                exc.error_count(),
-            )
-    return out
-
-
 @app.agent(accepted_topic)
 async def contexts(stream: faust.StreamT[bytes]) -> None:
     async for batch in cast(faust.Stream[bytes], stream).take_events(
         settings.enforcement_batch_size, within=settings.enforcement_batch_within_s
     ):
-        events: list[GenerationEvent] = [g for _, g in _decode_all(GenerationEvent, batch)]
+        events: list[GenerationEvent] = [g for _, g in decode_batch(GenerationEvent, batch, log)]
         approvals = await with_backoff(
             partial(registry.get_many, [e.app_id for e in events]), "registry lookup", log
         )
@@ -120,7 +103,7 @@ async def enforce(stream: faust.StreamT[bytes]) -> None:
     async for batch in cast(faust.Stream[bytes], stream).take_events(
         settings.enforcement_batch_size, within=settings.enforcement_batch_within_s
     ):
-        pairs = _decode_all(Verdict, batch)
+        pairs = decode_batch(Verdict, batch, log)
         await process_verdicts([v for _, v in pairs], {v.event_id: e for e, v in pairs})
 
 
