@@ -63,7 +63,8 @@ def test_tokens_share_one_space_of_words_bigrams_and_character_grams() -> None:
     toks = list(tokens("FREE fr33 entry"))
     assert "w:CAPS" in toks
     assert "w:free" in toks
-    assert "b:free fr" in toks or "b:fr entry" in toks or any(t.startswith("b:") for t in toks)
+    # "fr33" loses its digits to the word pattern; the bigrams follow the words that remain.
+    assert {"b:free fr", "b:fr entry"} <= set(toks)
     assert " fr" in {t[2:] for t in toks if t.startswith("c:")}
 
 
