@@ -10,28 +10,21 @@ import logging
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
 from functools import partial
-from typing import Any, Protocol, cast
+from typing import Any, cast
 
 import faust
 import redis.asyncio as aioredis
 from faust.types import EventT
 
 from schemas.codec import encode, encode_key
-from schemas.events import GenerationEvent, Verdict
+from schemas.events import GenerationEvent
 from schemas.topics import GENERATIONS_ACCEPTED, VERDICTS
+from services.event_view import BatchJudge
 from services.faust_app import decode_batch, make_app, raw_topic, send
 from services.retry import with_backoff
 from services.settings import ServiceSettings
 from services.state.seen import EventKey, RedisSeenEvents
 from services.telemetry import inject_headers, process_span, setup_tracing
-
-
-class BatchJudge(Protocol):
-    async def judge_batch(
-        self,
-        events: Sequence[GenerationEvent],
-        decided_at: Callable[[GenerationEvent], datetime],
-    ) -> list[Verdict | None]: ...
 
 
 def detector_app(

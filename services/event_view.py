@@ -1,8 +1,13 @@
-"""How detectors read an event: one definition of its text and its time, shared by all."""
+"""How detectors read events: one definition of an event's text and time, and the one shape
+of a detector's batch pipeline, shared by the faust wiring and `usewatch backtest`."""
 
 from __future__ import annotations
 
-from schemas.events import GenerationEvent
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from typing import Protocol
+
+from schemas.events import GenerationEvent, Verdict
 from services.state.windows import WindowCounts
 
 EMPTY_WINDOW = WindowCounts(0, 0, 0, 0)
@@ -18,3 +23,13 @@ def text_of(event: GenerationEvent) -> str:
 def at_ms(event: GenerationEvent) -> int:
     """Event time in milliseconds: windows run on it, never on the wall clock."""
     return int(event.occurred_at.timestamp() * 1000)
+
+
+class BatchJudge(Protocol):
+    """A detector's batch pipeline: events in, one verdict or None ("cannot say") per event."""
+
+    async def judge_batch(
+        self,
+        events: Sequence[GenerationEvent],
+        decided_at: Callable[[GenerationEvent], datetime],
+    ) -> list[Verdict | None]: ...

@@ -20,10 +20,10 @@ from schemas.topics import (
     VERDICTS,
     Topic,
 )
-from services.detector_agent import BatchJudge
 from services.enforcement.decide import hour_bucket
 from services.enforcement.enforcer import Enforcer
 from services.enforcement.policy import Policy
+from services.event_view import BatchJudge
 from services.gateway.admission import with_normalized_text
 from services.multi_identity.pipeline import MultiIdentityPipeline
 from services.spam.model import ContentModel
