@@ -274,23 +274,6 @@ def main() -> None:
         assert worker.proc is not None
         pid = worker.proc.pid
         cpu_start = cpu_seconds(pid)
-        if os.environ.get("BENCH_PROFILE"):  # py-spy flame graph of the worker while it runs
-            import subprocess
-
-            subprocess.Popen(
-                [
-                    "py-spy",
-                    "record",
-                    "-p",
-                    str(pid),
-                    "-d",
-                    "8",
-                    "-f",
-                    "raw",
-                    "-o",
-                    os.environ["BENCH_PROFILE"],
-                ]
-            )
         count, span = output_span(stack.bootstrap, GENERATIONS_ACCEPTED.full_name(gw), n, 600)
         results["gateway_eps"] = count / span
         results["gateway_cpu_us_per_event"] = (cpu_seconds(pid) - cpu_start) / n * 1e6
