@@ -12,7 +12,9 @@ T0 = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
 
 
 def event_fields(n: int = 0, **overrides: Any) -> dict[str, Any]:
-    """A valid GenerationEvent's fields; `n` varies ids, account and time."""
+    """A valid GenerationEvent's fields; `n` varies ids, account and time. Each account gets
+    its own API key and client fingerprints unless the caller shares them on purpose: unrelated
+    accounts on one device would be evidence the multi-identity detector reads."""
     fields: dict[str, Any] = {
         "event_id": f"evt-{n:06d}",
         "occurred_at": (T0 + timedelta(seconds=n)).isoformat(),
@@ -26,10 +28,13 @@ def event_fields(n: int = 0, **overrides: Any) -> dict[str, Any]:
         "generation": f"Hi,\u200b thanks   for\tyour message about ticket {n}. ｗｅ will reply.",
         "model": "gen-1",
         "ai_disclosure": True,
-        "client": {"ip_hash": "ip-1", "device_hash": "dev-1"},
         "attributes": {"locale": "en"},
     }
     fields.update(overrides)
+    account = fields["account_id"]
+    fields.setdefault("client", {"ip_hash": f"ip-{account}", "device_hash": f"dev-{account}"})
+    if "api_key_id" not in overrides:
+        fields["api_key_id"] = f"key-{account}"
     return fields
 
 

@@ -33,6 +33,8 @@ PUBLIC_CHANNELS = frozenset(
     {Channel.SOCIAL_POST, Channel.COMMENT, Channel.REVIEW, Channel.WEB_PAGE, Channel.AD}
 )
 SUSPECT_AT, VIOLATION_AT = 0.5, 0.8
+CROSS_ACCOUNT_PROOF = "linked_accounts_same_text"
+"""The signal that proves a cluster is one operator (and so flags it)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,7 +64,7 @@ def across_accounts(s: Snapshot) -> tuple[float, list[str], set[str]]:
     if len(coordinated) >= 2:
         return (
             min(1.0, 0.85 + 0.02 * (len(coordinated) - 2)),
-            ["linked_accounts_same_text"],
+            [CROSS_ACCOUNT_PROOF],
             coordinated,
         )
     if coordinated:

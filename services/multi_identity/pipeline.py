@@ -9,8 +9,8 @@ from datetime import datetime
 
 from schemas.events import GenerationEvent, Label, Verdict
 from services.event_view import EMPTY_WINDOW, at_ms, text_of
+from services.multi_identity.detector import CROSS_ACCOUNT_PROOF, judge
 from services.multi_identity.detector import Snapshot as IdentitySnapshot
-from services.multi_identity.detector import judge
 from services.similarity import near_duplicates_of
 from services.state.links import FingerprintLinks, Fingerprints, Linked
 from services.state.near_duplicates import NearDuplicateIndex
@@ -69,13 +69,17 @@ class MultiIdentityPipeline:
             )
             for i, e in enumerate(events)
         ]
-        # Remember the clusters judged one operator: later posts of their accounts are reported
-        # too (an extra round trip only in batches that found one).
+        # Remember the clusters judged one operator on cross-account evidence (linked accounts
+        # publishing the same text): later posts of their accounts are reported too. A single
+        # account's sockpuppetry does not flag the accounts that merely share its device.
         await self.links.flag(
             [
                 linked[i].cluster_root or ""
                 for i, v in enumerate(verdicts)
-                if v is not None and v.label == Label.VIOLATION and linked[i].cluster_root
+                if v is not None
+                and v.label == Label.VIOLATION
+                and linked[i].cluster_root
+                and CROSS_ACCOUNT_PROOF in v.evidence["signals"]
             ]
         )
         return verdicts

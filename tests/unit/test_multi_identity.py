@@ -148,3 +148,27 @@ def test_every_later_post_of_a_flagged_cluster_is_reported_even_with_new_text() 
     assert verdicts["farm-3-new"].label == Label.VIOLATION
     assert verdicts["farm-3-new"].evidence["signals"] == ["member_of_flagged_cluster"]
     assert verdicts["farm-3-new"].evidence["cluster_id"] == "cluster-farm-0"
+
+
+def test_one_accounts_sockpuppetry_does_not_flag_the_accounts_sharing_its_device() -> None:
+    shared = {"device_hash": "dev-office", "ip_hash": "ip-office"}
+    puppets = [
+        e.model_copy(update={"client": e.client.model_copy(update=shared)})
+        for e in sockpuppets("acct-puppets", 30)
+        if e.client is not None
+    ]
+    neighbour = [
+        e.model_copy(
+            update={
+                "client": e.client.model_copy(update=shared),
+                "occurred_at": e.occurred_at + timedelta(hours=1),
+            }
+        )
+        for e in agency_posts("acct-neighbour")
+        if e.client is not None
+    ]
+    # The neighbour is seen on the device before the sockpuppets start, and posts again after.
+    neighbour[0] = neighbour[0].model_copy(update={"occurred_at": T0 - timedelta(minutes=10)})
+    verdicts = run(puppets + neighbour)
+    assert any(v.account_id == "acct-puppets" for v in verdicts)
+    assert [v for v in verdicts if v.account_id == "acct-neighbour"] == []
