@@ -16,7 +16,9 @@ from tests.integration.harness import wait_for
 from usewatch.admin import ensure_topics
 from usewatch.localstack import ROOT
 
-PORT = 39092
+# Below Linux's ephemeral range (32768-60999): a listener there can collide with the local port
+# of some client connection the session opened earlier, and the node dies with a BindException.
+PORT = 29092
 
 
 @pytest.fixture
