@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
@@ -29,14 +30,20 @@ async def with_backoff(
     first_delay_s: float = 0.1,
     max_delay_s: float = 5.0,
     retryable: tuple[type[BaseException], ...] = RETRYABLE,
+    give_up_after_s: float | None = None,
 ) -> T:
-    """Run `call` until it succeeds. Only `retryable` errors are retried: a bug still raises."""
+    """Run `call` until it succeeds. Only `retryable` errors are retried: a bug still raises.
+    With `give_up_after_s`, the last retryable error is raised once that much time has passed
+    (for callers that have something better to do meanwhile, e.g. a fail-open policy)."""
     delay = first_delay_s
     attempt = 0
+    deadline = None if give_up_after_s is None else time.monotonic() + give_up_after_s
     while True:
         try:
             return await call()
         except retryable as exc:
+            if deadline is not None and time.monotonic() + delay > deadline:
+                raise
             attempt += 1
             log.warning("%s failed (attempt %d): %r; retrying in %.1fs", what, attempt, exc, delay)
             await asyncio.sleep(delay)

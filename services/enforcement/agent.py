@@ -6,16 +6,20 @@
 - `verdicts` → the policy (`Enforcer`, pure `decide`) → `enforcement.actions`,
   `enforcement.reports`, `enforcement.review`; effects are marked applied only after the
   broker acknowledged them, so a replayed or duplicated verdict changes nothing.
+
+While Redis is away the policy's `when_state_unavailable` decides: fail closed, both agents wait
+with back-off; fail open, after `enforcement_fail_open_after_s` they go on from the process's own
+memory (`outage.py`) and write what they decided once Redis returns.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from functools import partial
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 import faust
 import redis.asyncio as aioredis
@@ -33,10 +37,11 @@ from schemas.topics import (
 from services.enforcement.approval import red_team_approved, unapproved_use
 from services.enforcement.decide import hour_bucket
 from services.enforcement.enforcer import Enforcer, Outcome
-from services.enforcement.policy import PolicyFile
+from services.enforcement.outage import PendingWrites, RecentContexts
+from services.enforcement.policy import PolicyFile, StateOutage
 from services.enforcement.settings import EnforcementSettings
 from services.faust_app import decode_batch, make_app, raw_topic, send
-from services.retry import with_backoff
+from services.retry import RETRYABLE, with_backoff
 from services.state.enforcement import (
     ContextWrite,
     RedisAppRegistry,
@@ -57,12 +62,33 @@ prefix = settings.topic_prefix
 accepted_topic = raw_topic(app, GENERATIONS_ACCEPTED.full_name(prefix))
 verdicts_topic = raw_topic(app, VERDICTS.full_name(prefix))
 
-redis_client = aioredis.from_url(settings.redis_url)
+# Timeouts, so that a Redis that hangs (not only one that refuses) counts as away.
+redis_client = aioredis.from_url(settings.redis_url, socket_connect_timeout=2.0, socket_timeout=5.0)
 state = RedisEnforcementState(redis_client, f"uw:{prefix}enf:")
 registry = RedisAppRegistry(redis_client, f"uw:{prefix}")
 operator_log = RedisEnforcementLog(redis_client, f"uw:{prefix}enf:")
 policy_file = PolicyFile(settings.enforcement_policy_path)
 enforcer = Enforcer(state, lambda: policy_file.policy)
+recent = RecentContexts()
+pending = PendingWrites()
+
+T = TypeVar("T")
+
+
+class StateUnavailableError(Exception):
+    """Redis stayed away past the grace period and the policy fails open."""
+
+
+async def with_state(call: Callable[[], Awaitable[T]], what: str) -> T:
+    """Fail closed: retry until Redis answers. Fail open: give up after the grace period (and
+    at once while writes from an earlier outage are still pending) with StateUnavailableError."""
+    if policy_file.policy.when_state_unavailable is StateOutage.FAIL_CLOSED:
+        return await with_backoff(call, what, log)
+    grace = 0.0 if pending else settings.enforcement_fail_open_after_s
+    try:
+        return await with_backoff(call, what, log, give_up_after_s=grace)
+    except RETRYABLE as exc:
+        raise StateUnavailableError(what) from exc
 
 
 @app.agent(accepted_topic)
@@ -71,23 +97,35 @@ async def contexts(stream: faust.StreamT[bytes]) -> None:
         settings.enforcement_batch_size, within=settings.enforcement_batch_within_s
     ):
         events: list[GenerationEvent] = [g for _, g in decode_batch(GenerationEvent, batch, log)]
-        approvals = await with_backoff(
-            partial(registry.get_many, [e.app_id for e in events]), "registry lookup", log
-        )
+        app_ids = [e.app_id for e in events]
+        try:
+            approvals = await with_state(partial(registry.get_many, app_ids), "registry lookup")
+        except StateUnavailableError:
+            approvals = registry.last_known(app_ids)  # unknown apps are not judged meanwhile
         now = datetime.now(UTC)
         writes = [
             ContextWrite(
                 e.account_id,
                 e.event_id,
                 StoredContext(
-                    e.app_id, e.occurred_at, e.red_team, red_team_approved(e, approvals[e.app_id])
+                    e.app_id,
+                    e.occurred_at,
+                    e.red_team,
+                    red_team_approved(e, approvals.get(e.app_id)),
                 ),
             )
             for e in events
         ]
-        await with_backoff(partial(state.put_contexts, writes), "context write", log)
+        for w in writes:
+            recent.put(w.event_id, w.context)
+        try:
+            await with_state(partial(state.put_contexts, writes), "context write")
+        except StateUnavailableError:
+            pending.add_contexts(writes)
         acks = []
         for e in events:
+            if e.app_id not in approvals:
+                continue
             verdict = unapproved_use(e, approvals[e.app_id], now)
             if verdict is not None:
                 acks.append(
@@ -110,8 +148,15 @@ async def enforce(stream: faust.StreamT[bytes]) -> None:
 async def process_verdicts(verdicts: list[Verdict], sources: dict[str, EventT[Any]]) -> None:
     waited = 0.0
     while verdicts:
+        # Strikes decided during an outage count before anything new is decided.
+        await flush_pending()
         now = datetime.now(UTC)
-        outcome = await with_backoff(partial(enforcer.enforce, verdicts, now), "enforce", log)
+        try:
+            outcome = await with_state(partial(enforcer.enforce, verdicts, now), "enforce")
+            degraded = False
+        except StateUnavailableError:
+            outcome = enforcer.decide_without_state(verdicts, recent.get, now)
+            degraded = True
         acks: list[Awaitable[Any]] = []
         for verdict, decision in outcome.decisions:
             headers = _headers(sources.get(verdict.event_id))
@@ -133,14 +178,7 @@ async def process_verdicts(verdicts: list[Verdict], sources: dict[str, EventT[An
                     decision.shadow_action.enforcement_id,
                 )
         await asyncio.gather(*acks)
-        await with_backoff(
-            partial(state.commit, outcome.effects, hour_bucket(now)), "effects commit", log
-        )
-        await with_backoff(
-            partial(operator_log.record, *_log_entries(outcome), now.timestamp()),
-            "operator log",
-            log,
-        )
+        await commit(outcome, now, degraded)
         # A verdict can overtake its event's context (two topics, two agents): wait a little.
         verdicts = outcome.missing_context
         if verdicts:
@@ -154,6 +192,24 @@ async def process_verdicts(verdicts: list[Verdict], sources: dict[str, EventT[An
                 return
             await asyncio.sleep(0.2)
             waited += 0.2
+
+
+async def commit(outcome: Outcome, now: datetime, degraded: bool) -> None:
+    """Mark the published effects applied and log them for operators; while Redis is away
+    (fail open), keep them for `flush_pending`."""
+    hour = hour_bucket(now)
+    actions, reports = _log_entries(outcome)
+    if not degraded:
+        try:
+            await with_state(partial(state.commit, outcome.effects, hour), "effects commit")
+            await with_state(
+                partial(operator_log.record, actions, reports, now.timestamp()), "operator log"
+            )
+            return
+        except StateUnavailableError:
+            pass
+    pending.add_effects(outcome.effects, hour)
+    pending.add_record(actions, reports, now.timestamp())
 
 
 def _log_entries(
@@ -186,3 +242,20 @@ def _headers(source: EventT[Any] | None) -> list[tuple[str, bytes]]:
 @app.timer(interval=1.0)  # type: ignore[untyped-decorator]  # faust's decorator is untyped
 async def reload_policy() -> None:
     policy_file.refresh()
+
+
+@app.timer(interval=1.0)  # type: ignore[untyped-decorator]
+async def flush_pending_timer() -> None:
+    await flush_pending()
+
+
+async def flush_pending() -> None:
+    """Write what was decided while Redis was away, once it is back (fail open only)."""
+    if not pending:
+        return
+    try:
+        n = await pending.flush(state, operator_log)
+    except RETRYABLE as exc:
+        log.warning("Redis still away; %d state writes pending: %r", len(pending), exc)
+        return
+    log.info("Redis is back: wrote %d state writes decided while it was away", n)

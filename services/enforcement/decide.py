@@ -11,6 +11,10 @@ Rules (SPEC §1, §3):
     window; past the hourly quota for that action, a review request instead (the strike and
     report stand);
   - in shadow mode the action is decided and logged but not published.
+
+Without the account's strike history (state store away, policy `fail_open`), a violation is still
+reported at once and counts as a strike, but the action it would get goes to a person instead of
+being applied: `decide_without_history`.
 """
 
 from __future__ import annotations
@@ -169,6 +173,26 @@ def decide(
     if policy.shadow_mode:
         return Decision(report=report, strike=True, shadow_action=enforcement(action, strikes))
     return Decision(action=enforcement(action, strikes), report=report, strike=True)
+
+
+def decide_without_history(
+    verdict: Verdict, context: EventContext, policy: Policy, now: datetime
+) -> Decision:
+    """The fail-open decision: as `decide` for a first offence, except that no sanction is
+    applied. What would have been applied goes to review, saying why; the report and the strike
+    stand (the strike is written when the state store returns)."""
+    decision = decide(verdict, context, 0, 0, policy, now)
+    would = decision.action or decision.shadow_action
+    if would is None:
+        return decision
+    note = (
+        f"{would.reason} Not applied: the enforcer could not read the account's strike history "
+        "(state store unavailable, policy fails open); a person should decide."
+    )
+    held = would.model_copy(
+        update={"reason": note[:500], "evidence": {**would.evidence, "state": "unavailable"}}
+    )
+    return Decision(review=held, report=decision.report, strike=decision.strike)
 
 
 def hour_bucket(at: datetime) -> int:

@@ -1,6 +1,9 @@
 """One batch of verdicts through the policy: load state (one round trip), decide each verdict in
 order (strikes accumulate within the batch), and list the effects to commit once the outputs
-are acknowledged. Shared by the faust agent and `usewatch backtest --policy`."""
+are acknowledged. Shared by the faust agent and `usewatch backtest --policy`.
+
+`decide_without_state` is the fail-open path for when the state store is away: no strike history,
+contexts from the enforcer's own memory, nothing sanctioned (see `decide_without_history`)."""
 
 from __future__ import annotations
 
@@ -9,9 +12,21 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from schemas.events import Verdict
-from services.enforcement.decide import Decision, EventContext, decide, effect_id, hour_bucket
+from services.enforcement.decide import (
+    Decision,
+    EventContext,
+    decide,
+    decide_without_history,
+    effect_id,
+    hour_bucket,
+)
 from services.enforcement.policy import Policy
-from services.state.enforcement import Effect, EnforcementState, LoadRequest
+from services.state.enforcement import (
+    Effect,
+    EnforcementState,
+    LoadRequest,
+    StoredContext,
+)
 
 
 @dataclass
@@ -75,15 +90,50 @@ class Enforcer:
                 added[key] = added.get(key, 0) + 1
             out.decisions.append((v, decision))
             if decision.action or decision.review or decision.report or decision.shadow_action:
-                out.effects.append(
-                    Effect(
-                        account_id=v.account_id,
-                        category=v.category.value,
-                        effect_id=req.effect_id,
-                        at_ms=int(now.timestamp() * 1000),
-                        strike=decision.strike,
-                        decay_s=policy.rule(v.category).strike_decay_hours * 3600,
-                        action=decision.action.action if decision.action else None,
-                    )
-                )
+                out.effects.append(_effect(v, req.effect_id, decision, policy, now))
         return out
+
+    def decide_without_state(
+        self,
+        verdicts: Sequence[Verdict],
+        context_of: Callable[[str], StoredContext | None],
+        now: datetime,
+    ) -> Outcome:
+        """Decide from what is in hand, without a round trip: `context_of(event_id)` is the
+        enforcer's memory of recent events. Verdicts whose context is not there wait, as in
+        `enforce`. Replays cannot be recognised here; subscribers de-duplicate on the ids."""
+        policy = self.policy()
+        out = Outcome()
+        seen: set[str] = set()
+        for v in verdicts:
+            eid = effect_id("enf", v.event_id, v.category)
+            if eid in seen:
+                out.replayed += 1
+                continue
+            ctx = context_of(v.event_id)
+            if ctx is None:
+                out.missing_context.append(v)
+                continue
+            seen.add(eid)
+            decision = decide_without_history(
+                v,
+                EventContext(ctx.app_id, ctx.occurred_at, ctx.red_team, ctx.red_team_approved),
+                policy,
+                now,
+            )
+            out.decisions.append((v, decision))
+            if decision.review or decision.report:
+                out.effects.append(_effect(v, eid, decision, policy, now))
+        return out
+
+
+def _effect(v: Verdict, eid: str, decision: Decision, policy: Policy, now: datetime) -> Effect:
+    return Effect(
+        account_id=v.account_id,
+        category=v.category.value,
+        effect_id=eid,
+        at_ms=int(now.timestamp() * 1000),
+        strike=decision.strike,
+        decay_s=policy.rule(v.category).strike_decay_hours * 3600,
+        action=decision.action.action if decision.action else None,
+    )

@@ -1,15 +1,15 @@
 """The enforcement policy: a versioned YAML file, validated at load, re-read when it changes.
 
 Thresholds, strike ladders and decay are per category (falling back to `defaults`); quotas are
-per action and hour; `shadow_mode` decides without acting (SPEC §4, §5). When Redis is away the
-enforcer always fails closed: it waits with back-off, then catches up; a fail-open mode is not
-built yet.
+per action and hour; `shadow_mode` decides without acting; `when_state_unavailable` says what
+the enforcer does while Redis is away (SPEC §4, §5).
 """
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -22,6 +22,17 @@ log = logging.getLogger("usewatch.enforcement.policy")
 DEFAULT_POLICY = Path(__file__).parent / "policy.yaml"
 
 Threshold = Annotated[float, Field(ge=0.0, le=1.0)]
+
+
+class StateOutage(StrEnum):
+    """What the enforcer does while its state store (Redis) is away. Either way it retries with
+    back-off and catches up when the store returns; nothing is lost."""
+
+    FAIL_CLOSED = "fail_closed"
+    """Hold: decide nothing without the account's strike history; verdicts queue in Kafka."""
+    FAIL_OPEN = "fail_open"
+    """Keep going: report every violation at once (the 24-hour duty does not wait) and send it
+    to review, but sanction nothing without strike history; strikes are written on return."""
 
 
 class _Strict(BaseModel):
@@ -59,6 +70,7 @@ class Rule:
 class Policy(_Strict):
     version: Annotated[str, Field(min_length=1, max_length=128)]
     shadow_mode: bool = False
+    when_state_unavailable: StateOutage = StateOutage.FAIL_CLOSED
     quotas_per_hour: dict[Action, Annotated[int, Field(ge=0)]] = Field(default_factory=dict)
     defaults: Defaults
     categories: dict[Category, CategoryRule] = Field(default_factory=dict)

@@ -21,3 +21,8 @@ class EnforcementSettings(ServiceSettings):
         ge=0,
         description="How long a verdict waits for its event's context (the other topic may lag).",
     )
+    enforcement_fail_open_after_s: float = Field(
+        default=2.0,
+        ge=0,
+        description="Fail-open policy: how long Redis may be away before deciding without it.",
+    )

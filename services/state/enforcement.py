@@ -275,6 +275,11 @@ class RedisAppRegistry:
         found = await self.get_many([k.decode().rsplit(":", 1)[1] for k in keys], fresh=True)
         return sorted((a for a in found.values() if a), key=lambda a: a.app_id)
 
+    def last_known(self, app_ids: Sequence[str]) -> dict[str, Approval | None]:
+        """What the cache last saw, however old, for the apps it has seen (no round trip; for
+        when Redis is away). Apps it never saw are absent: unknown is not "not approved"."""
+        return {a: self._cache[a][1] for a in dict.fromkeys(app_ids) if a in self._cache}
+
     async def get_many(
         self, app_ids: Sequence[str], fresh: bool = False
     ) -> dict[str, Approval | None]:

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import asyncio
 import os
+import subprocess
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -30,16 +32,16 @@ from services.enforcement.policy import DEFAULT_POLICY
 from services.state.enforcement import RedisAppRegistry
 from tests.factories import T0, event
 from tests.integration.harness import decode_all, group_lag, read_all, wait_for
-from usewatch.localstack import ServiceProcess, Stack
+from usewatch.localstack import ROOT, ServiceProcess, Stack
 from usewatch.operator import account_view, recent_reports
 from usewatch.operator import reverse as operator_reverse
 from usewatch.sdk import Emitter
 from usewatch.settings import ClientSettings
 
 
-def approve(stack: Stack, prefix: str, app_id: str, red_team: bool = False) -> None:
+def approve(redis_url: str, prefix: str, app_id: str, red_team: bool = False) -> None:
     async def run() -> None:
-        client = aioredis.from_url(stack.redis_url)
+        client = aioredis.from_url(redis_url)
         await RedisAppRegistry(client, f"uw:{prefix}").approve(
             app_id, "tests", list(Channel), red_team
         )
@@ -84,8 +86,8 @@ def settle(stack: Stack, prefix: str) -> None:
 def test_ladder_replay_red_team_and_unapproved_use(
     stack: Stack, prefix: str, service: Callable[..., ServiceProcess]
 ) -> None:
-    approve(stack, prefix, "app-normal")
-    approve(stack, prefix, "app-redteam", red_team=True)
+    approve(stack.redis_url, prefix, "app-normal")
+    approve(stack.redis_url, prefix, "app-redteam", red_team=True)
     now = datetime.now(UTC).isoformat()
     normal = [
         event(n, event_id=f"acct-n-{n}", account_id="acct-n", app_id="app-normal", occurred_at=now)
@@ -163,7 +165,7 @@ def test_a_policy_edit_takes_effect_without_a_restart(
     raw["categories"]["spam"]["violation_at"] = 0.99
     policy = tmp_path / "policy.yaml"
     policy.write_text(yaml.safe_dump(raw))
-    approve(stack, prefix, "app-1")
+    approve(stack.redis_url, prefix, "app-1")
     events = [
         event(n, event_id=f"acct-p-{n}", account_id="acct-p", app_id="app-1") for n in range(2)
     ]
@@ -199,7 +201,7 @@ def test_a_policy_edit_takes_effect_without_a_restart(
 def test_operator_reverses_an_action_and_sees_the_account_and_open_reports(
     stack: Stack, prefix: str, service: Callable[..., ServiceProcess]
 ) -> None:
-    approve(stack, prefix, "app-op")
+    approve(stack.redis_url, prefix, "app-op")
     now = datetime.now(UTC).isoformat()
     events = [
         event(n, event_id=f"acct-o-{n}", account_id="acct-o", app_id="app-op", occurred_at=now)
@@ -243,3 +245,85 @@ def test_operator_reverses_an_action_and_sees_the_account_and_open_reports(
     assert len(reports) == 3
     assert figures["report_latency_p99_s"] < 120
     assert 0 <= figures["oldest_open_age_s"] < 24 * 3600
+
+
+@pytest.fixture
+def own_redis(tmp_path: Path) -> Iterator[Callable[[str], None]]:
+    """A Redis of this test's own (the session's stays up for the others): `own_redis("stop")`,
+    `own_redis("start")`. Started on entry; no persistence, like the dev stack's."""
+    env = {**os.environ, "REDIS_PORT": str(OWN_REDIS_PORT), "REDIS_STATE_DIR": str(tmp_path)}
+
+    def ctl(command: str) -> None:
+        subprocess.run([ROOT / "infra/redis/redisctl", command], env=env, check=True)
+
+    ctl("start")
+    try:
+        yield ctl
+    finally:
+        ctl("stop")
+
+
+OWN_REDIS_PORT = 16479
+
+
+def test_fail_open_reports_at_once_sanctions_nothing_and_catches_up(
+    stack: Stack,
+    prefix: str,
+    service: Callable[..., ServiceProcess],
+    tmp_path: Path,
+    own_redis: Callable[[str], None],
+) -> None:
+    raw = yaml.safe_load(DEFAULT_POLICY.read_text())
+    raw["when_state_unavailable"] = "fail_open"
+    policy = tmp_path / "policy.yaml"
+    policy.write_text(yaml.safe_dump(raw))
+    redis_url = f"redis://127.0.0.1:{OWN_REDIS_PORT}/0"
+    approve(redis_url, prefix, "app-f")
+    now = datetime.now(UTC).isoformat()
+    events = [
+        event(n, event_id=f"acct-f-{n}", account_id="acct-f", app_id="app-f", occurred_at=now)
+        for n in range(5)
+    ]
+    topic = partial(read_all, stack.bootstrap)
+    service("gateway")
+    service(
+        "enforcement",
+        ENFORCEMENT_POLICY_PATH=str(policy),
+        ENFORCEMENT_FAIL_OPEN_AFTER_S="0.5",
+        REDIS_URL=redis_url,
+    )
+    with Emitter(stack.bootstrap, prefix) as emitter:
+        emitter.emit_many(events[:1])
+    publish_verdicts(stack, prefix, [spam_verdict("acct-f", 0)])
+    wait_for(lambda: len(topic(ENFORCEMENT_ACTIONS.full_name(prefix))) == 1, 60, "a first action")
+
+    own_redis("stop")  # the enforcer's state store goes away
+    with Emitter(stack.bootstrap, prefix) as emitter:
+        emitter.emit_many(events[1:4])
+    publish_verdicts(stack, prefix, [spam_verdict("acct-f", n) for n in range(1, 4)])
+    wait_for(
+        lambda: len(topic(ENFORCEMENT_REPORTS.full_name(prefix))) == 4,
+        60,
+        "violations reported while Redis is away",
+    )
+    held = decode_all(EnforcementEvent, topic(ENFORCEMENT_REVIEW.full_name(prefix)))
+    assert sorted(h.event_id for h in held) == ["acct-f-1", "acct-f-2", "acct-f-3"]
+    assert all(h.evidence["state"] == "unavailable" for h in held)
+    assert len(topic(ENFORCEMENT_ACTIONS.full_name(prefix))) == 1  # nothing sanctioned meanwhile
+
+    own_redis("start")  # back, empty (no persistence): the approval must be granted again
+    approve(redis_url, prefix, "app-f")
+    time.sleep(2)  # the enforcer writes what it decided meanwhile within a second
+    with Emitter(stack.bootstrap, prefix) as emitter:
+        emitter.emit_many(events[4:])
+    publish_verdicts(stack, prefix, [spam_verdict("acct-f", 4)])
+    wait_for(lambda: len(topic(ENFORCEMENT_ACTIONS.full_name(prefix))) == 2, 60, "a new action")
+    latest = max(
+        decode_all(EnforcementEvent, topic(ENFORCEMENT_ACTIONS.full_name(prefix))),
+        key=lambda a: a.decided_at,
+    )
+    # The three strikes of the outage were written on return (the first one was lost with
+    # Redis's memory): this is the fourth.
+    assert latest.event_id == "acct-f-4"
+    assert latest.strikes == 4
+    assert latest.action == Action.SUSPEND_API_KEY

@@ -12,8 +12,14 @@ import pytest
 import yaml
 
 from schemas.events import Action, Category, Label, Severity, Verdict
-from services.enforcement.decide import EventContext, decide, effect_id
-from services.enforcement.policy import DEFAULT_POLICY, Policy, PolicyFile, load_policy
+from services.enforcement.decide import EventContext, decide, decide_without_history, effect_id
+from services.enforcement.policy import (
+    DEFAULT_POLICY,
+    Policy,
+    PolicyFile,
+    StateOutage,
+    load_policy,
+)
 from tests.factories import T0
 
 POLICY = load_policy(DEFAULT_POLICY)
@@ -121,6 +127,47 @@ def test_shadow_mode_decides_but_does_not_act() -> None:
     assert d.report is not None  # reporting is a duty, not an act
 
 
+@pytest.mark.parametrize("shadow", [False, True])
+def test_without_strike_history_a_violation_is_reported_and_held_for_a_person(
+    shadow: bool,
+) -> None:
+    d = decide_without_history(
+        verdict(Category.FRAUD_PHISHING), NORMAL, policy_with(shadow_mode=shadow), NOW
+    )
+    assert d.action is None
+    assert d.shadow_action is None
+    assert d.report is not None
+    assert d.report.report_due_at == T0 + timedelta(hours=24)
+    assert d.strike  # written once the state store is back
+    assert d.review is not None
+    assert d.review.action == Action.BLOCK_GENERATION  # the first rung it would have applied
+    assert d.review.evidence["state"] == "unavailable"
+    assert "strike history" in d.review.reason
+
+
+def test_without_strike_history_suspects_and_red_team_are_decided_as_usual() -> None:
+    assert decide_without_history(verdict(score=0.1), NORMAL, POLICY, NOW) == decide(
+        verdict(score=0.1), NORMAL, 0, 0, POLICY, NOW
+    )
+    suspect = decide_without_history(verdict(score=0.6), NORMAL, POLICY, NOW)
+    assert suspect.review is not None
+    assert suspect.report is None
+    assert not suspect.strike
+    red = replace(NORMAL, red_team=True, red_team_approved=True)
+    d = decide_without_history(verdict(), red, POLICY, NOW)
+    assert d.report is not None
+    assert d.report.red_team
+    assert d.review is None
+    assert not d.strike
+
+
+def test_the_policy_fails_closed_unless_it_says_otherwise() -> None:
+    assert POLICY.when_state_unavailable is StateOutage.FAIL_CLOSED
+    assert policy_with(when_state_unavailable="fail_open").when_state_unavailable is (
+        StateOutage.FAIL_OPEN
+    )
+
+
 def test_ids_are_deterministic_per_event_and_category() -> None:
     a = decide(verdict(), NORMAL, 0, 0, POLICY, NOW)
     b = decide(verdict(), NORMAL, 3, 0, POLICY, NOW + timedelta(hours=1))
@@ -142,6 +189,7 @@ def test_ids_are_deterministic_per_event_and_category() -> None:
     [
         ({"version": ""}, "version"),
         ({"shadow_mode": "sometimes"}, "shadow_mode"),
+        ({"when_state_unavailable": "shrug"}, "when_state_unavailable"),
         ({"surprise": 1}, "surprise"),
         ({"quotas_per_hour": {"nuke_account": 1}}, "quotas_per_hour"),
         ({"categories": {"spam": {"suspect_at": 0.9, "violation_at": 0.5}}}, "suspect_at"),

@@ -8,6 +8,7 @@ from datetime import timedelta
 from schemas.events import Action, Category, Channel, Label, Verdict
 from services.enforcement.approval import red_team_approved, unapproved_use
 from services.enforcement.enforcer import Enforcer, Outcome
+from services.enforcement.outage import PendingWrites, RecentContexts
 from services.enforcement.policy import DEFAULT_POLICY, load_policy
 from services.state.enforcement import (
     Approval,
@@ -139,3 +140,63 @@ def test_unapproved_apps_and_channels_are_a_violation() -> None:
     assert red_team_approved(
         event(red_team=True), Approval("app-1", "red team", frozenset(Channel), True, T0)
     )
+
+
+def test_without_state_it_decides_from_memory_and_sanctions_nothing() -> None:
+    enforcer = Enforcer(MemoryEnforcementState(), lambda: POLICY)
+    memory = {"evt-1": StoredContext("app-1", T0, False, False)}
+    out = enforcer.decide_without_state([verdict(1), verdict(1), verdict(2)], memory.get, NOW)
+    assert out.replayed == 1  # the same verdict twice in a batch
+    assert [v.event_id for v in out.missing_context] == ["evt-2"]  # waits, as with Redis
+    ((_, decision),) = out.decisions
+    assert decision.action is None
+    assert decision.report is not None
+    assert decision.review
+    (effect,) = out.effects
+    assert effect.strike
+    assert effect.action is None
+
+
+def test_strikes_decided_during_an_outage_count_once_written() -> None:
+    state = with_contexts(3)
+    enforcer = Enforcer(state, lambda: POLICY)
+    memory = {f"evt-{i}": StoredContext("app-1", T0, False, False) for i in range(3)}
+    pending = PendingWrites()
+    outage = enforcer.decide_without_state([verdict(0), verdict(1)], memory.get, NOW)
+    pending.add_effects(outage.effects, 0)
+    log = MemoryLog()
+    asyncio.run(pending.flush(state, log))  # type: ignore[arg-type]
+    asyncio.run(pending.flush(state, log))  # type: ignore[arg-type]  # a second flush: no-op
+    assert not pending
+    out = run(enforcer, [verdict(1), verdict(2)])
+    assert out.replayed == 1  # evt-1 was decided during the outage
+    ((_, third),) = out.decisions
+    assert third.action is not None
+    assert third.action.strikes == 3
+    assert third.action.action == Action.BLOCK_GENERATION
+
+
+class MemoryLog:
+    def __init__(self) -> None:
+        self.records: list[object] = []
+
+    async def record(self, *args: object) -> None:
+        self.records.append(args)
+
+
+def test_pending_writes_are_bounded_and_keep_the_newest() -> None:
+    pending = PendingWrites(capacity=2)
+    pending.add_contexts(
+        [ContextWrite("a", f"evt-{i}", StoredContext("app", T0, False, False)) for i in range(5)]
+    )
+    assert [w.event_id for w in pending.contexts] == ["evt-3", "evt-4"]
+    assert pending.dropped == 3
+
+
+def test_recent_contexts_forget_the_oldest() -> None:
+    recent = RecentContexts(capacity=2)
+    for i in range(3):
+        recent.put(f"evt-{i}", StoredContext("app", T0, False, False))
+    assert recent.get("evt-0") is None
+    assert recent.get("evt-2") is not None
+    assert len(recent) == 2
