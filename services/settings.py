@@ -22,6 +22,10 @@ class ServiceSettings(BaseSettings):
     faust_data_dir: Path = Field(
         default=Path(".run/faust"), description="Where faust keeps its per-app directories."
     )
+    metrics_port: int | None = Field(
+        default=None, ge=1, le=65535, description="Serve Prometheus metrics here (unset: don't)."
+    )
+    metrics_host: str = Field(default="127.0.0.1", description="Address the metrics port binds.")
 
     @property
     def bootstrap_list(self) -> list[str]:

@@ -1,8 +1,11 @@
-"""Tracing across hops: one trace per generation, carried in Kafka headers as W3C traceparent.
+"""Tracing across hops (one trace per generation, carried in Kafka headers as W3C traceparent)
+and metrics.
 
 `setup_tracing` installs the SDK's TracerProvider so spans get real ids (and the SDK's emit can
-start the trace). Exporters are configured only by the standard OTEL_* variables; with no
-endpoint set nothing is exported and nothing fails.
+start the trace). `setup_metrics` installs a MeterProvider whose readers are a Prometheus
+endpoint (when the service's settings give a port) and OTLP (when OTEL_* say so). Exporters are
+configured only by the standard OTEL_* variables; with no endpoint set nothing is exported and
+nothing fails. Metric attributes are bounded enums (category, label, action, reason), never ids.
 """
 
 from __future__ import annotations
@@ -13,13 +16,16 @@ from contextlib import contextmanager
 from typing import Any
 
 from opentelemetry import context as otel_context
-from opentelemetry import propagate, trace
+from opentelemetry import metrics, propagate, trace
+from opentelemetry.sdk.metrics import MeterProvider
+from opentelemetry.sdk.metrics.export import MetricReader
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
 
 KafkaHeaders = list[tuple[str, bytes]]
 
 _configured = False
+_metrics_configured = False
 
 
 def setup_tracing(service_name: str) -> trace.Tracer:
@@ -48,6 +54,43 @@ def _maybe_add_otlp_exporter(provider: TracerProvider) -> None:
     except ImportError:
         return
     provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter()))
+
+
+def setup_metrics(service_name: str, port: int | None, host: str = "127.0.0.1") -> metrics.Meter:
+    """Install a MeterProvider once per process and return this service's meter. With `port`,
+    Prometheus scrapes http://host:port/metrics."""
+    global _metrics_configured
+    if not _metrics_configured:
+        readers: list[MetricReader] = []
+        if port is not None:
+            from opentelemetry.exporter.prometheus import PrometheusMetricReader
+            from prometheus_client import start_http_server
+
+            start_http_server(port, addr=host)
+            readers.append(PrometheusMetricReader())
+        readers.extend(_otlp_metric_readers())
+        provider = MeterProvider(
+            resource=Resource.create({"service.name": service_name}), metric_readers=readers
+        )
+        metrics.set_meter_provider(provider)
+        _metrics_configured = True
+    return metrics.get_meter(f"usewatch.{service_name}")
+
+
+def _otlp_metric_readers() -> list[MetricReader]:
+    if not (
+        os.environ.get("OTEL_EXPORTER_OTLP_ENDPOINT")
+        or os.environ.get("OTEL_EXPORTER_OTLP_METRICS_ENDPOINT")
+    ):
+        return []
+    try:
+        from opentelemetry.exporter.otlp.proto.http.metric_exporter import (  # type: ignore[import-not-found,unused-ignore]
+            OTLPMetricExporter,
+        )
+        from opentelemetry.sdk.metrics.export import PeriodicExportingMetricReader
+    except ImportError:
+        return []
+    return [PeriodicExportingMetricReader(OTLPMetricExporter())]
 
 
 def extract_context(

@@ -24,6 +24,7 @@ from typing import Any, TypeVar, cast
 import faust
 import redis.asyncio as aioredis
 from faust.types import EventT
+from opentelemetry.metrics import Observation
 
 from schemas.codec import encode, encode_key
 from schemas.events import GenerationEvent, Verdict
@@ -39,6 +40,7 @@ from services.enforcement.decide import hour_bucket
 from services.enforcement.enforcer import Enforcer, Outcome
 from services.enforcement.outage import PendingWrites, RecentContexts
 from services.enforcement.policy import PolicyFile, StateOutage
+from services.enforcement.report_clock import ReportClock
 from services.enforcement.settings import EnforcementSettings
 from services.faust_app import decode_batch, make_app, raw_topic, send
 from services.retry import RETRYABLE, with_backoff
@@ -49,12 +51,13 @@ from services.state.enforcement import (
     RedisEnforcementState,
     StoredContext,
 )
-from services.telemetry import inject_headers, process_span, setup_tracing
+from services.telemetry import inject_headers, process_span, setup_metrics, setup_tracing
 
 log = logging.getLogger("usewatch.enforcement")
 
 settings = EnforcementSettings()
 tracer = setup_tracing("enforcement")
+meter = setup_metrics("enforcement", settings.metrics_port, settings.metrics_host)
 app = make_app("enforcement", settings)
 prefix = settings.topic_prefix
 
@@ -71,6 +74,35 @@ policy_file = PolicyFile(settings.enforcement_policy_path)
 enforcer = Enforcer(state, lambda: policy_file.policy)
 recent = RecentContexts()
 pending = PendingWrites()
+report_clock = ReportClock()
+
+decided = meter.create_counter(
+    "usewatch.enforcement.decisions", description="Verdicts decided, by category and outcome."
+)
+actions_applied = meter.create_counter(
+    "usewatch.enforcement.actions", description="Actions published, by action and category."
+)
+report_latency = meter.create_histogram(
+    "usewatch.report.latency",
+    unit="s",
+    description="Generation occurred → violation report published (the 24-hour duty).",
+    explicit_bucket_boundaries_advisory=[0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 3600],
+)
+meter.create_observable_gauge(
+    "usewatch.report.oldest_open_age",
+    callbacks=[lambda _: [Observation(report_clock.oldest_open_age_s(datetime.now(UTC)))]],
+    unit="s",
+    description="Age of the oldest report still inside its 24-hour window (this worker).",
+)
+meter.create_observable_gauge(
+    "usewatch.enforcement.pending_state_writes",
+    callbacks=[lambda _: [Observation(len(pending))]],
+    description="State writes decided while Redis was away, not yet written (fail open).",
+)
+decided_without_state = meter.create_counter(
+    "usewatch.enforcement.decided_without_state",
+    description="Verdicts decided without Redis under a fail-open policy.",
+)
 
 T = TypeVar("T")
 
@@ -157,6 +189,7 @@ async def process_verdicts(verdicts: list[Verdict], sources: dict[str, EventT[An
         except StateUnavailableError:
             outcome = enforcer.decide_without_state(verdicts, recent.get, now)
             degraded = True
+            decided_without_state.add(len(outcome.decisions))
         acks: list[Awaitable[Any]] = []
         for verdict, decision in outcome.decisions:
             headers = _headers(sources.get(verdict.event_id))
@@ -178,6 +211,7 @@ async def process_verdicts(verdicts: list[Verdict], sources: dict[str, EventT[An
                     decision.shadow_action.enforcement_id,
                 )
         await asyncio.gather(*acks)
+        _count(outcome)
         await commit(outcome, now, degraded)
         # A verdict can overtake its event's context (two topics, two agents): wait a little.
         verdicts = outcome.missing_context
@@ -192,6 +226,21 @@ async def process_verdicts(verdicts: list[Verdict], sources: dict[str, EventT[An
                 return
             await asyncio.sleep(0.2)
             waited += 0.2
+
+
+def _count(outcome: Outcome) -> None:
+    for verdict, d in outcome.decisions:
+        kind = "action" if d.action else "review" if d.review else "report" if d.report else "none"
+        decided.add(1, {"category": verdict.category.value, "outcome": kind})
+        if d.action is not None:
+            actions_applied.add(
+                1, {"action": d.action.action.value, "category": verdict.category.value}
+            )
+        if d.report is not None:
+            report_latency.record(
+                report_clock.published(d.report),
+                {"category": verdict.category.value, "red_team": d.report.red_team},
+            )
 
 
 async def commit(outcome: Outcome, now: datetime, degraded: bool) -> None:

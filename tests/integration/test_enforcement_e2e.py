@@ -7,6 +7,7 @@ import asyncio
 import os
 import subprocess
 import time
+import urllib.request
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from functools import partial
@@ -108,7 +109,7 @@ def test_ladder_replay_red_team_and_unapproved_use(
         0, event_id="acct-u-0", account_id="acct-u", app_id="app-unknown", occurred_at=now
     )
     service("gateway")
-    service("enforcement")
+    service("enforcement", METRICS_PORT=str(METRICS_PORT))
     with Emitter(stack.bootstrap, prefix) as emitter:
         emitter.emit_many([*normal, *red, rogue])
     verdicts = [spam_verdict("acct-n", n) for n in range(5)]
@@ -155,6 +156,32 @@ def test_ladder_replay_red_team_and_unapproved_use(
     for r in reports:
         assert (r.report_due_at - r.occurred_at).total_seconds() == 24 * 3600
         assert (r.reported_at - r.occurred_at).total_seconds() < 120  # reported in seconds
+
+    metrics = scrape(METRICS_PORT)
+    assert total(metrics, "usewatch_report_latency_seconds_count") == 9
+    assert 0 < total(metrics, "usewatch_report_oldest_open_age_seconds") < 120
+    assert total(metrics, "usewatch_enforcement_actions_total") == 6
+    assert total(metrics, "usewatch_enforcement_actions_total", 'action="suspend_account"') == 1
+
+
+METRICS_PORT = 19464
+
+
+def scrape(port: int) -> dict[str, float]:
+    """The Prometheus text a service serves, as {"name{labels}": value} (comments dropped)."""
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10) as response:
+        text = response.read().decode()
+    samples = {}
+    for line in text.splitlines():
+        if line and not line.startswith("#"):
+            name, _, value = line.rpartition(" ")
+            samples[name] = float(value)
+    return samples
+
+
+def total(samples: dict[str, float], name: str, having: str = "") -> float:
+    """The sum of a metric's samples over its labels (those that contain `having`)."""
+    return sum(v for k, v in samples.items() if k.partition("{")[0] == name and having in k)
 
 
 def test_a_policy_edit_takes_effect_without_a_restart(
