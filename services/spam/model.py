@@ -1,12 +1,8 @@
-"""The content model: calibrated linear models over one hashed feature space.
-
-Serving loads plain arrays (JSON metadata + a compressed .npz of weights, no pickle, so loading
-never executes code). A batch of texts is vectorised once and every model scores the same matrix.
-"""
+"""The content model: calibrated linear heads (services/linear_heads.py) over one hashed feature
+space. A batch of texts is vectorised once and every head scores the same matrix."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,9 +12,11 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.feature_extraction.text import HashingVectorizer
 
+from services.linear_heads import Head, load_heads, save_heads
 from services.spam.features import CUE_NAMES, Cues, tokens
 
 ARTIFACT_DIR = Path(__file__).parent / "model"
+STEM = "content_model"
 N_FEATURES = 2**18
 HEADS = ("unsolicited", "phishing")
 """unsolicited: spam or phishing vs legitimate; phishing: phishing vs everything else."""
@@ -41,19 +39,6 @@ def design_matrix(texts: Sequence[str], cue_rows: Sequence[Cues]) -> sp.csr_matr
 
 
 @dataclass(frozen=True)
-class Head:
-    weights: np.ndarray  # float32, N_FEATURES + len(CUE_NAMES)
-    intercept: float
-    platt_a: float  # calibration: p = sigmoid(a * margin + b)
-    platt_b: float
-
-    def proba(self, x: sp.csr_matrix) -> np.ndarray:
-        margin = x @ self.weights + self.intercept
-        z = self.platt_a * np.asarray(margin, dtype=np.float64) + self.platt_b
-        return np.asarray(1.0 / (1.0 + np.exp(-z)))
-
-
-@dataclass(frozen=True)
 class ContentModel:
     version: str
     heads: dict[str, Head]
@@ -68,23 +53,8 @@ class ContentModel:
 
     @classmethod
     def load(cls, directory: Path = ARTIFACT_DIR) -> ContentModel:
-        card = json.loads((directory / "content_model.json").read_text())
-        arrays = np.load(directory / "content_model.npz", allow_pickle=False)
-        size = N_FEATURES + len(CUE_NAMES)
-        heads = {}
-        for name in HEADS:
-            weights = np.zeros(size, dtype=np.float32)
-            weights[arrays[f"{name}_index"]] = arrays[f"{name}_value"]
-            h = card["heads"][name]
-            heads[name] = Head(weights, h["intercept"], h["platt_a"], h["platt_b"])
+        heads, card = load_heads(directory, STEM, HEADS, N_FEATURES + len(CUE_NAMES))
         return cls(card["version"], heads, card)
 
     def save(self, directory: Path = ARTIFACT_DIR) -> None:
-        directory.mkdir(parents=True, exist_ok=True)
-        arrays: dict[str, np.ndarray] = {}
-        for name, head in self.heads.items():
-            nz = np.flatnonzero(head.weights).astype(np.int32)
-            arrays[f"{name}_index"] = nz
-            arrays[f"{name}_value"] = head.weights[nz].astype(np.float32)
-        np.savez_compressed(directory / "content_model.npz", **arrays)  # type: ignore[arg-type]
-        (directory / "content_model.json").write_text(json.dumps(self.card, indent=2) + "\n")
+        save_heads(directory, STEM, self.heads, self.card)

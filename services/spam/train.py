@@ -22,11 +22,11 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import train_test_split
 
+from services.linear_heads import Head, fit_head, rates, report, threshold_at_fpr
 from services.spam.features import CUE_NAMES, cues
-from services.spam.model import ARTIFACT_DIR, HEADS, ContentModel, Head, design_matrix
+from services.spam.model import ARTIFACT_DIR, HEADS, ContentModel, design_matrix
 
 SEED = 20261126
 RANK = {"ham": 0, "spam": 1, "phishing": 2}
@@ -60,41 +60,6 @@ def load_examples(data: Path) -> tuple[list[Example], dict[str, Any]]:
                     labels[text] = label
     examples = [Example(t, lab) for t, lab in sorted(labels.items())]
     return examples, {"files_sha256": sources}
-
-
-def fit_head(x: Any, y: np.ndarray, x_cal: Any, y_cal: np.ndarray, c: float) -> Head:
-    clf = LogisticRegression(C=c, solver="liblinear", class_weight="balanced", max_iter=2000)
-    clf.fit(x, y)
-    margin_cal = clf.decision_function(x_cal).reshape(-1, 1)
-    platt = LogisticRegression(C=1e6, solver="lbfgs").fit(margin_cal, y_cal)
-    return Head(
-        weights=clf.coef_[0].astype(np.float32),
-        intercept=float(clf.intercept_[0]),
-        platt_a=float(platt.coef_[0][0]),
-        platt_b=float(platt.intercept_[0]),
-    )
-
-
-def threshold_at_fpr(scores: np.ndarray, negatives: np.ndarray, max_fpr: float) -> float:
-    """Lowest threshold whose false-positive rate on the negatives is at most max_fpr."""
-    neg = np.sort(scores[negatives])[::-1]
-    allowed = int(np.floor(max_fpr * len(neg)))
-    return float(neg[allowed]) + 1e-9 if allowed < len(neg) else 0.0
-
-
-def report(scores: np.ndarray, positive: np.ndarray, threshold: float) -> dict[str, float]:
-    flagged = scores >= threshold
-    tp = int(np.sum(flagged & positive))
-    fp = int(np.sum(flagged & ~positive))
-    fn = int(np.sum(~flagged & positive))
-    return {
-        "threshold": round(threshold, 6),
-        "precision": round(tp / (tp + fp), 4) if tp + fp else 1.0,
-        "recall": round(tp / (tp + fn), 4) if tp + fn else 1.0,
-        "false_positive_rate": round(fp / int(np.sum(~positive)), 5),
-        "positives": int(np.sum(positive)),
-        "negatives": int(np.sum(~positive)),
-    }
 
 
 def evaluate_detector(model: ContentModel, texts: list[str], labels: np.ndarray) -> Any:
@@ -143,15 +108,6 @@ def evaluate_detector(model: ContentModel, texts: list[str], labels: np.ndarray)
     )
     bad = labels != "ham"
     phish = labels == "phishing"
-
-    def rates(hit: np.ndarray, positive: np.ndarray) -> dict[str, float]:
-        tp = int(np.sum(hit & positive))
-        fp = int(np.sum(hit & ~positive))
-        return {
-            "recall": round(tp / max(int(np.sum(positive)), 1), 4),
-            "precision": round(tp / max(tp + fp, 1), 4),
-            "false_positive_rate": round(fp / max(int(np.sum(~positive)), 1), 5),
-        }
 
     return {
         "violation_vs_ham": rates(violation, bad),

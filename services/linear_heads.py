@@ -1,0 +1,101 @@
+"""Calibrated linear heads over a sparse feature matrix: the shape of every content model here
+(spam/phishing over messages, misrepresentation over prompts). Serving is a dot product and a
+sigmoid; artifacts are plain arrays (JSON card + compressed .npz of the non-zero weights, no
+pickle, so loading never executes code). Training helpers are beside them so that each model's
+train.py says only what is particular to its data."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+
+
+@dataclass(frozen=True)
+class Head:
+    weights: np.ndarray  # float32, one per feature column
+    intercept: float
+    platt_a: float  # calibration: p = sigmoid(a * margin + b)
+    platt_b: float
+
+    def proba(self, x: sp.csr_matrix) -> np.ndarray:
+        margin = x @ self.weights + self.intercept
+        z = self.platt_a * np.asarray(margin, dtype=np.float64) + self.platt_b
+        return np.asarray(1.0 / (1.0 + np.exp(-z)))
+
+
+def save_heads(directory: Path, stem: str, heads: dict[str, Head], card: dict[str, Any]) -> None:
+    """`<stem>.npz` (non-zero weights per head) and `<stem>.json` (the card, which must carry
+    each head's intercept and Platt parameters under card["heads"][name])."""
+    directory.mkdir(parents=True, exist_ok=True)
+    arrays: dict[str, np.ndarray] = {}
+    for name, head in heads.items():
+        nz = np.flatnonzero(head.weights).astype(np.int32)
+        arrays[f"{name}_index"] = nz
+        arrays[f"{name}_value"] = head.weights[nz].astype(np.float32)
+    np.savez_compressed(directory / f"{stem}.npz", **arrays)  # type: ignore[arg-type]
+    (directory / f"{stem}.json").write_text(json.dumps(card, indent=2) + "\n")
+
+
+def load_heads(
+    directory: Path, stem: str, names: Iterable[str], size: int
+) -> tuple[dict[str, Head], dict[str, Any]]:
+    card = json.loads((directory / f"{stem}.json").read_text())
+    arrays = np.load(directory / f"{stem}.npz", allow_pickle=False)
+    heads = {}
+    for name in names:
+        weights = np.zeros(size, dtype=np.float32)
+        weights[arrays[f"{name}_index"]] = arrays[f"{name}_value"]
+        h = card["heads"][name]
+        heads[name] = Head(weights, h["intercept"], h["platt_a"], h["platt_b"])
+    return heads, card
+
+
+# ----------------------------------------------------------------------------------------------
+# Training
+
+
+def fit_head(x: Any, y: np.ndarray, x_cal: Any, y_cal: np.ndarray, c: float) -> Head:
+    """Balanced logistic regression on (x, y), Platt-calibrated on data it did not see."""
+    from sklearn.linear_model import LogisticRegression
+
+    clf = LogisticRegression(C=c, solver="liblinear", class_weight="balanced", max_iter=2000)
+    clf.fit(x, y)
+    margin_cal = clf.decision_function(x_cal).reshape(-1, 1)
+    platt = LogisticRegression(C=1e6, solver="lbfgs").fit(margin_cal, y_cal)
+    return Head(
+        weights=clf.coef_[0].astype(np.float32),
+        intercept=float(clf.intercept_[0]),
+        platt_a=float(platt.coef_[0][0]),
+        platt_b=float(platt.intercept_[0]),
+    )
+
+
+def threshold_at_fpr(scores: np.ndarray, negatives: np.ndarray, max_fpr: float) -> float:
+    """Lowest threshold whose false-positive rate on the negatives is at most max_fpr."""
+    neg = np.sort(scores[negatives])[::-1]
+    allowed = int(np.floor(max_fpr * len(neg)))
+    return float(neg[allowed]) + 1e-9 if allowed < len(neg) else 0.0
+
+
+def report(scores: np.ndarray, positive: np.ndarray, threshold: float) -> dict[str, float]:
+    """Precision, recall and false-positive rate of `scores >= threshold`."""
+    return rates(scores >= threshold, positive) | {"threshold": round(threshold, 6)}
+
+
+def rates(flagged: np.ndarray, positive: np.ndarray) -> dict[str, float]:
+    tp = int(np.sum(flagged & positive))
+    fp = int(np.sum(flagged & ~positive))
+    fn = int(np.sum(~flagged & positive))
+    return {
+        "precision": round(tp / (tp + fp), 4) if tp + fp else 1.0,
+        "recall": round(tp / (tp + fn), 4) if tp + fn else 1.0,
+        "false_positive_rate": round(fp / max(int(np.sum(~positive)), 1), 5),
+        "positives": int(np.sum(positive)),
+        "negatives": int(np.sum(~positive)),
+    }

@@ -1,0 +1,246 @@
+"""Lexical cues of misrepresentation, in the prompt and in the output. Pure.
+
+Each cue is a family of patterns around an intent (hide the AI origin, beat a detector, pass the
+text off as one's own, claim to be human, write as someone else, invent reviewers), written over
+word classes rather than fixed phrases so that new phrasings of the same intent still match. The
+trained prompt model (model.py) carries the long tail; the cues carry the evidence a person reads
+and a floor the model cannot talk its way under. Counter-cues (disclosure, editing only, summaries
+of reviews, a brand speaking as itself) name the close-but-clean asks.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, fields
+
+_AI = (
+    r"(?:an? )?(?:ai|a\.i\.|bot|chat ?bot|robot|chatgpt|gpt(?:-?\d)?|claude|gemini|llm|"
+    r"language model|machine|computer|automat\w*|generated|generator|assistant)"
+)
+_AUDIENCE = (
+    r"(?:they|them|people|readers?|recipients?|nobody|no ?one|anyone|the (?:reader|teacher|"
+    r"professor|client|customer|recruiter|boss|editor|audience)|my (?:teacher|professor|boss|"
+    r"manager|followers|readers|friends|clients|school)|followers|the school|teachers?)"
+)
+_DETECTOR = (
+    r"(?:(?:ai|gpt|chatgpt)[- ]?(?:detect\w*|checker|scanner|classifier)|detectors?|detection|"
+    r"gptzero|gpt ?zero|zerogpt|turnitin|originality(?:\.ai)?|copyleaks|winston|sapling|"
+    r"plagiarism checker|ai checker)"
+)
+_ROLE = (
+    r"(?:guest|customer|buyer|purchaser|shopper|traveller|traveler|tourist|local|diner|user|"
+    r"client|patient|parent|mom|dad|resident|student|owner|fan|visitor|reviewer|member)"
+)
+
+
+def _rx(*patterns: str) -> re.Pattern[str]:
+    return re.compile("|".join(f"(?:{p})" for p in patterns), re.IGNORECASE)
+
+
+CONCEAL_AI = _rx(
+    rf"\b(?:don'?t|do not|never|without|avoid|no)\b[^.]{{0,30}}\b(?:mention\w*|say\w*|reveal\w*|"
+    rf"disclos\w*|admit\w*|hint\w*|indicat\w*|tell\w*|let\w* \w+ know)\b[^.]{{0,40}}\b{_AI}\b",
+    rf"\bhid(?:e|ing)\b[^.]{{0,30}}\b{_AI}\b",
+    rf"\b(?:can'?t|cannot|mustn'?t|shouldn'?t|won'?t|never)\b[^.]{{0,12}}\b(?:know|find out|"
+    rf"tell|guess|notice|realize|realise|suspect)\b[^.]{{0,40}}\b{_AI}\b",
+    rf"\bno {_AI} (?:vibes?|feel|tone)\b",
+    rf"\b(?:traced?|linked?) back to {_AI}\b",
+    rf"\bleave out\b[^.]{{0,30}}\b{_AI}\b",
+)
+EVADE_DETECTION = _rx(
+    rf"\b(?:pass\w*|bypass\w*|get\w* (?:past|through|around)|beat\w*|fool\w*|evad\w*|dodg\w*|"
+    rf"trick\w*|slip\w* past|avoid\w*|fly under)\b[^.]{{0,40}}\b{_DETECTOR}",
+    rf"\b(?:won'?t|not|never|without|avoid\w*|doesn'?t|don'?t|isn'?t)\b[^.]{{0,15}}\b(?:get |be )?"
+    rf"(?:flagged|caught|detected|detectable)\b[^.]{{0,30}}\b(?:by|as)\b[^.]{{0,20}}"
+    rf"(?:{_DETECTOR}|{_AI})",
+    r"\bundetectable\b",
+    r"\b0 ?% (?:ai|gpt)\b",
+    r"\bhumani[sz](?:e|ed|ing)\b",
+    rf"\b{_DETECTOR}[^.]{{0,40}}\b(?:as )?(?:human|0 ?%)",
+)
+PASS_AS_OWN = _rx(
+    r"\b(?:sound|look|seem|read|feel)s? (?:like|as if|as though)\b[^.]{0,25}\b(?:i|me|myself)\b"
+    r"[^.]{0,15}\b(?:wrote|write|typed|did|made|written|came)\b",
+    r"\b(?:as|like) (?:my|mine) own\b",
+    r"\bmy own (?:work|writing|words)\b[^.]{0,30}\b(?:submit|hand|pass|present|post)",
+    r"\b(?:submit\w*|hand\w* in|turn\w* in|present\w*|pass\w* (?:it )?off)\b[^.]{0,30}"
+    r"\b(?:as (?:my|mine)|as my own|as mine)\b",
+    r"\b(?:written|typed|done) by me (?:personally|myself)\b",
+    r"\b(?:look|looks) like i did it\b",
+    r"\bas if i (?:wrote|typed|lived)\b",
+    r"\bfrom me personally\b",
+    r"\bcame (?:straight |directly )?from me\b",
+    r"\b(?:sound|look|seem|read)s? like (?:a )?(?:real )?(?:person|human) (?:wrote|typed|write)",
+    r"\b(?:sign\w*|put my name)\b[^.]{0,40}\b(?:so|like|as if)\b[^.]{0,30}\b(?:i|me|my own|"
+    r"handwritten|personally)\b",
+    r"\bhandwritten by me\b|\blike i typed it\b",
+)
+PRETEND_HUMAN = _rx(
+    r"\b(?:pretend\w*|act\w*|pos(?:e|es|ing)|claim\w*|insist\w*|convinc\w*)\b[^.]{0,25}"
+    r"\b(?:a |an )?(?:real|actual|human|live)\b[^.]{0,10}\b(?:person|human|agent|employee|"
+    r"being|staff)\b",
+    rf"\b(?:deny\w*|never admit\w*|don'?t admit\w*|not admit\w*)\b[^.]{{0,30}}\b{_AI}\b",
+    rf"\b(?:if|when)\b[^.]{{0,30}}\b(?:ask\w*)\b[^.]{{0,40}}\b{_AI}\b[^.]{{0,30}}\b(?:say|tell|"
+    r"answer|reply)\w* (?:no|that you)\b",
+    r"\bpretend\w* to be (?:a )?human\b",
+)
+HUMAN_TOUCH = _rx(
+    r"\b(?:add|throw in|include|insert|put in|sprinkle)\b[^.]{0,25}\b(?:typos?|mistakes?|errors?|"
+    r"misspellings?)\b",
+    r"\b(?:human|person)[- ]typed\b",
+    r"\blike (?:a real person|someone) typed\b",
+    r"\b(?:errors?|mistakes?|typos?) on purpose\b",
+)
+BELIEVE_HUMAN = _rx(
+    rf"\b(?:so|make|makes|making|until|that|convinc\w*)\b[^.]{{0,15}}\b{_AUDIENCE}\b[^.]{{0,20}}"
+    r"\b(?:think|believe|assume|thinks|believes|assumes)\b[^.]{0,30}\b(?:human|person|people|"
+    r"i|me|myself|my own|by hand)\b",
+    rf"\b{_AUDIENCE}\b[^.]{{0,15}}\b(?:can'?t|won'?t|shouldn'?t|mustn'?t|never|doesn'?t|don'?t)"
+    rf"\b[^.]{{0,10}}\b(?:tell|know|guess|notice|suspect|realize|realise)\b[^.]{{0,30}}"
+    rf"(?:{_AI}|human|person|me)\b",
+    rf"\b{_AUDIENCE}\b[^.]{{0,15}}\b(?:must|should|will|need to|has to|have to)\b[^.]{{0,10}}"
+    r"\b(?:believe|think|assume)\b[^.]{0,30}\b(?:human|person|me|i|my own)\b",
+    r"\bconvinc\w*\b[^.]{0,30}\b(?:human|real person)\b",
+    r"\b(?:passes|pass) as human\b",
+    r"\bhuman[- ](?:written|made|authored)\b",
+    r"\b(?:100 ?%|fully|totally|completely) human\b",
+)
+WRITE_AS_OTHER = _rx(
+    r"\bpretend\w* (?:you(?:'re| are) |to be |that you are )(?!a human|human|an? (?:real|actual))",
+    r"\b(?:posing|pose) as\b",
+    r"\bimpersonat\w*",
+    r"\bin the name of\b",
+    r"\bin (?-i:[A-Z@][\w.]*(?: [A-Z][\w.]*)*)'s (?:name|voice)\b",
+    r"\bfrom (?-i:[A-Z@][\w.]*(?: [A-Z][\w.]*)*)'s (?:point of view|perspective)\b",
+    r"\bas (?:if (?:it came|you were|i were) from|the official)\b",
+    r"\b(?:tweet|post|message|statement|letter|email|quote|dm|notice|announcement) (?:as|from) "
+    r"(?:@\w+|(?-i:[A-Z][a-z]+ [A-Z][a-z]+))",
+    r"\bsigned (?:by |as )?(?:@\w+|(?-i:[A-Z][a-z]+ [A-Z][a-z]+)|"
+    r"the (?:ceo|mayor|director|principal|president|head|manager))",
+    r"\bpretending to be\b",
+    r"\bmake it look official\b",
+)
+REVIEW_AS_CUSTOMER = _rx(
+    rf"\b(?:review|testimonial|rating|complaint)s?\b[^.]{{0,60}}\b(?:as (?:an? |the |if (?:you|i) "
+    rf"(?:were|was) an? |someone|one)|from (?:the perspective|the point of view) of an?|"
+    rf"like an?)\b[^.]{{0,25}}\b{_ROLE}",
+    rf"\b(?:pretend\w*|act\w*|pos\w*)\b[^.]{{0,25}}\b{_ROLE}\b[^.]{{0,60}}\b(?:review|rate|"
+    r"testimonial|recommend|trash|warn|post)",
+    r"\bverified (?:buyer|purchase|customer)\b",
+    rf"\bas (?:an? )?(?:happy|satisfied|disappointed|angry|unhappy|real|ordinary|loyal) {_ROLE}",
+    r"\b(?:review|rate)\b[^.]{0,40}\bin first person\b[^.]{0,30}\b(?:buyer|customer)\b",
+)
+INVENTED_PEOPLE = _rx(
+    r"\b(?:make up|made-up|invent\w*|fabricat\w*|fake|fictional|fictitious)\b[^.]{0,30}"
+    r"\b(?:testimonials?|quotes?|reviews?|complaints?|personas?|identit(?:y|ies)|reviewers?|"
+    r"profiles?|names|customers?|clients?|residents?|experts?|bloggers?)\b",
+    r"\b\d+\b[^.]{0,40}\b(?:reviews?|testimonials?|profiles?|personas?|accounts?)\b[^.]{0,60}"
+    r"\b(?:different|unique|various|separate|distinct)\b",
+    r"\b(?:each|every one) from a different\b",
+    r"\blook like (?:they came from )?different (?:people|customers|reviewers|users)\b",
+    r"\bpresented as real\b|\bas if (?:s?he|they) (?:were|was) real\b",
+    r"\b(?:testimonial|review|quote)s?\b[^.]{0,30}\bfrom an?\b[^.]{0,40}\b(?:named|called)\b",
+    r"\btestimonials? (?:from|by) an?\b",
+)
+
+# Counter-cues: close in wording, clean in intent.
+DISCLOSES_AI = _rx(
+    r"\b(?:label\w*|mark\w*|tag\w*|note|notes|noting|say\w*|state\w*|disclos\w*|introduc\w*|"
+    r"tell\w*|mention\w*|include\w*)\b(?! that you are human)[^.]{0,40}\b(?:as |that )?"
+    r"(?:ai[- ]generated|generated (?:by|with) ai|written (?:by|with) (?:ai|an ai)|"
+    r"a (?:virtual|automated|ai) assistant|an? (?:bot|chatbot|automated assistant)|"
+    r"ai assistance|virtual assistant)",
+    r"\byou are an? (?:automated|virtual|ai) assistant\b",
+    r"'ai-generated[^']*'",
+)
+EDIT_ONLY = _rx(
+    r"\b(?:fix|correct|proofread|check|improve)\w*\b[^.]{0,40}\b(?:grammar|spelling|typos|"
+    r"punctuation|commas|sentences)\b",
+    r"\btranslat\w*\b",
+    r"\b(?:summari[sz]e|analy[sz]e|group|categori[sz]e|count|sentiment|themes?)\b[^.]{0,40}"
+    r"\breviews?\b",
+    r"\b(?:i'?ll|i will|i'?m going to) (?:edit|review|rewrite|revise|write it myself|read them)",
+    r"\b(?:outline|brainstorm|feedback on my|title ideas)\b",
+)
+OWN_VOICE = _rx(
+    r"\b(?:our|my) (?:company|brand|team|business|store|shop|clinic|restaurant|hotel|studio|"
+    r"newsletter)(?:'s)?\b(?! competitor)",
+    r"\bas the (?:manager|owner|team) of\b",
+    r"\bfrom our team\b",
+    r"\bfor our (?:brand|company)\b",
+)
+
+# Output side.
+CLAIMS_HUMAN = _rx(
+    r"\bi(?:'m| am) (?:a |an )?(?:real|actual|living|human)\b(?: person| human| being)?",
+    rf"\b(?:i'?m|i am) not (?:a |an )?{_AI}\b",
+    r"\bnot (?:a )?(?:bot|robot|chatbot|an ai)\b",
+    r"\b(?:typed|typing|writing|wrote) (?:this )?(?:on|from) my phone\b",
+    r"\bsent from my (?:iphone|phone|android|ipad)\b",
+    r"\bas a (?:real )?human\b",
+)
+FIRST_HAND = _rx(
+    r"\b(?:i|we) (?:stayed|bought|ordered|visited|tried|ate|purchased|booked|have been using|"
+    r"'ve been using|used it|use it every)\b",
+    r"\bmy (?:husband|wife|partner|kids|family|son|daughter|boyfriend|girlfriend) and i\b",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class PromptCues:
+    conceal_ai: bool
+    evade_detection: bool
+    pass_as_own: bool
+    pretend_human: bool
+    human_touch: bool
+    believe_human: bool
+    write_as_other: bool
+    review_as_customer: bool
+    invented_people: bool
+    discloses_ai: bool
+    edit_only: bool
+    own_voice: bool
+
+    def fired(self) -> list[str]:
+        return [f.name for f in fields(self) if getattr(self, f.name)]
+
+    def as_vector(self) -> list[float]:
+        return [1.0 if getattr(self, f.name) else 0.0 for f in fields(self)]
+
+
+PROMPT_CUE_NAMES = tuple(f.name for f in fields(PromptCues))
+
+
+def prompt_cues(prompt: str) -> PromptCues:
+    p = prompt[:4000]  # the ask is at the start; bound the regex work on pasted documents
+    return PromptCues(
+        conceal_ai=bool(CONCEAL_AI.search(p)),
+        evade_detection=bool(EVADE_DETECTION.search(p)),
+        pass_as_own=bool(PASS_AS_OWN.search(p)),
+        pretend_human=bool(PRETEND_HUMAN.search(p)),
+        human_touch=bool(HUMAN_TOUCH.search(p)),
+        believe_human=bool(BELIEVE_HUMAN.search(p)),
+        write_as_other=bool(WRITE_AS_OTHER.search(p)),
+        review_as_customer=bool(REVIEW_AS_CUSTOMER.search(p)),
+        invented_people=bool(INVENTED_PEOPLE.search(p)),
+        # "don't mention it's AI-generated" names the disclosure only to refuse it
+        discloses_ai=bool(DISCLOSES_AI.search(p)) and not CONCEAL_AI.search(p),
+        edit_only=bool(EDIT_ONLY.search(p)),
+        own_voice=bool(OWN_VOICE.search(p)),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class OutputCues:
+    claims_human: bool
+    first_hand: bool
+
+    def fired(self) -> list[str]:
+        return [f.name for f in fields(self) if getattr(self, f.name)]
+
+
+def output_cues(generation: str) -> OutputCues:
+    g = generation[:4000]
+    return OutputCues(
+        claims_human=bool(CLAIMS_HUMAN.search(g)), first_hand=bool(FIRST_HAND.search(g))
+    )
