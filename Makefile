@@ -66,8 +66,9 @@ typecheck: $(VENV_STAMP) ## mypy (strict on schemas/, services/, usewatch/)
 	.venv/bin/mypy
 
 DATASETS ?= ../shared/datasets
-train: $(VENV_STAMP) ## Rebuild the spam/phishing content model from $(DATASETS); prints held-out metrics
+train: $(VENV_STAMP) ## Rebuild the content models (spam from $(DATASETS), misrepresentation from data/); prints held-out metrics
 	$(PY) -m services.spam.train --data $(DATASETS)
+	$(PY) -m services.misrepresentation.train
 
 BENCH_EVENTS ?= 50000
 bench: setup ## Gateway throughput vs a raw aiokafka passthrough (own broker/Redis; BENCH_EVENTS=N)

@@ -25,6 +25,8 @@ from services.enforcement.enforcer import Enforcer
 from services.enforcement.policy import Policy
 from services.event_view import BatchJudge
 from services.gateway.admission import with_normalized_text
+from services.misrepresentation.model import PromptModel
+from services.misrepresentation.pipeline import MisrepresentationPipeline
 from services.multi_identity.pipeline import MultiIdentityPipeline
 from services.spam.model import ContentModel
 from services.spam.pipeline import SpamPipeline
@@ -35,6 +37,7 @@ from services.state.windows import MemoryBehaviourWindows
 
 WINDOW_MS = 3600 * 1000  # the services' default windows
 IDENTITY_WINDOW_MS = 6 * 3600 * 1000
+MISREPRESENTATION_WINDOW_MS = 24 * 3600 * 1000
 BATCH = 64
 
 
@@ -52,6 +55,12 @@ DETECTORS: tuple[OfflineDetector, ...] = (
             ContentModel.load(),
             MemoryBehaviourWindows(WINDOW_MS),
             MemoryNearDuplicateIndex(WINDOW_MS),
+        ),
+    ),
+    OfflineDetector(
+        "misrepresentation",
+        lambda: MisrepresentationPipeline(
+            PromptModel.load(), MemoryBehaviourWindows(MISREPRESENTATION_WINDOW_MS)
         ),
     ),
     OfflineDetector(

@@ -29,7 +29,7 @@ _DETECTOR = (
 )
 _ROLE = (
     r"(?:guest|customer|buyer|purchaser|shopper|traveller|traveler|tourist|local|diner|user|"
-    r"client|patient|parent|mom|dad|resident|student|owner|fan|visitor|reviewer|member)"
+    r"client|patient|parent|mom|dad|resident|student|fan|visitor|reviewer|member)"
 )
 
 
@@ -39,13 +39,17 @@ def _rx(*patterns: str) -> re.Pattern[str]:
 
 CONCEAL_AI = _rx(
     rf"\b(?:don'?t|do not|never|without|avoid|no)\b[^.]{{0,30}}\b(?:mention\w*|say\w*|reveal\w*|"
-    rf"disclos\w*|admit\w*|hint\w*|indicat\w*|tell\w*|let\w* \w+ know)\b[^.]{{0,40}}\b{_AI}\b",
+    rf"disclos\w*|admit\w*|hint\w*|indicat\w*|tell\w*|let\w* \w+ know|let\w* on|give\w* away|"
+    rf"tip\w* (?:\w+ )?off|make it obvious)\b[^.]{{0,40}}\b{_AI}\b",
     rf"\bhid(?:e|ing)\b[^.]{{0,30}}\b{_AI}\b",
     rf"\b(?:can'?t|cannot|mustn'?t|shouldn'?t|won'?t|never)\b[^.]{{0,12}}\b(?:know|find out|"
     rf"tell|guess|notice|realize|realise|suspect)\b[^.]{{0,40}}\b{_AI}\b",
     rf"\bno {_AI} (?:vibes?|feel|tone)\b",
     rf"\b(?:traced?|linked?) back to {_AI}\b",
     rf"\bleave out\b[^.]{{0,30}}\b{_AI}\b",
+    r"\b(?:scrub|strip|remov|get rid of|clean|purg)\w*\b[^.]{0,30}\b(?:sounds?|looks?|reads?|"
+    r"feels?|screams?|smells?)\b[^.]{0,12}\b(?:generated|ai|robotic|machine[- ]made|automated|"
+    r"like (?:ai|a bot|chatgpt|a machine))\b",
 )
 EVADE_DETECTION = _rx(
     rf"\b(?:pass\w*|bypass\w*|get\w* (?:past|through|around)|beat\w*|fool\w*|evad\w*|dodg\w*|"
@@ -57,6 +61,8 @@ EVADE_DETECTION = _rx(
     r"\b0 ?% (?:ai|gpt)\b",
     r"\bhumani[sz](?:e|ed|ing)\b",
     rf"\b{_DETECTOR}[^.]{{0,40}}\b(?:as )?(?:human|0 ?%)",
+    rf"\b{_DETECTOR}[^.]{{0,40}}\b(?:score|scores|result|rating|check|report)\b[^.]{{0,25}}"
+    r"\b(?:clean|low|zero|human|green|0 ?%)",
 )
 PASS_AS_OWN = _rx(
     r"\b(?:sound|look|seem|read|feel)s? (?:like|as if|as though)\b[^.]{0,25}\b(?:i|me|myself)\b"
@@ -81,7 +87,7 @@ PRETEND_HUMAN = _rx(
     r"being|staff)\b",
     rf"\b(?:deny\w*|never admit\w*|don'?t admit\w*|not admit\w*)\b[^.]{{0,30}}\b{_AI}\b",
     rf"\b(?:if|when)\b[^.]{{0,30}}\b(?:ask\w*)\b[^.]{{0,40}}\b{_AI}\b[^.]{{0,30}}\b(?:say|tell|"
-    r"answer|reply)\w* (?:no|that you)\b",
+    r"answer|reply)\w*(?: \w+)? (?:no|that you)\b",
     r"\bpretend\w* to be (?:a )?human\b",
 )
 HUMAN_TOUCH = _rx(
@@ -168,6 +174,15 @@ OWN_VOICE = _rx(
     r"\bas the (?:manager|owner|team) of\b",
     r"\bfrom our team\b",
     r"\bfor our (?:brand|company)\b",
+    r"\b(?:our|my) (?:own )?[\w'-]+(?: [\w'-]+)?(?:'s)? (?:page|account|profile|website|site|"
+    r"newsletter|blog|feed|channel|handle|listing)\b",
+)
+SOLICITS_REVIEWS = _rx(
+    r"\b(?:ask\w*|invit\w*|remind\w*|request\w*|encourag\w*|get)\b[^.]{0,30}\b(?:customers?|"
+    r"guests?|buyers?|users?|clients?|patients?|shoppers?|diners?|visitors?)\b[^.]{0,30}"
+    r"\b(?:to )?(?:leave|write|share|post|give|review|rate|for (?:feedback|a review))\b",
+    r"\b(?:review|feedback) (?:request|reminder|invitation)\b",
+    r"\bhonest (?:review|feedback)s?\b",
 )
 
 # Output side.
@@ -200,6 +215,7 @@ class PromptCues:
     discloses_ai: bool
     edit_only: bool
     own_voice: bool
+    solicits_reviews: bool
 
     def fired(self) -> list[str]:
         return [f.name for f in fields(self) if getattr(self, f.name)]
@@ -227,6 +243,7 @@ def prompt_cues(prompt: str) -> PromptCues:
         discloses_ai=bool(DISCLOSES_AI.search(p)) and not CONCEAL_AI.search(p),
         edit_only=bool(EDIT_ONLY.search(p)),
         own_voice=bool(OWN_VOICE.search(p)),
+        solicits_reviews=bool(SOLICITS_REVIEWS.search(p)),
     )
 
 

@@ -1,0 +1,33 @@
+"""Misrepresentation detector agent: `generations.accepted` → `verdicts`, wired by
+`detector_app`."""
+
+from __future__ import annotations
+
+import redis.asyncio as aioredis
+
+from services.detector_agent import detector_app
+from services.misrepresentation.model import PromptModel
+from services.misrepresentation.pipeline import MisrepresentationPipeline
+from services.misrepresentation.settings import MisrepresentationSettings
+from services.state.windows import RedisBehaviourWindows
+
+settings = MisrepresentationSettings()
+
+
+def build(client: aioredis.Redis) -> MisrepresentationPipeline:
+    return MisrepresentationPipeline(
+        PromptModel.load(),
+        RedisBehaviourWindows(
+            client, f"uw:{settings.topic_prefix}mr:", settings.misrepresentation_window_s * 1000
+        ),
+    )
+
+
+app = detector_app(
+    "misrepresentation",
+    settings,
+    build,
+    batch_size=settings.misrepresentation_batch_size,
+    within_s=settings.misrepresentation_batch_within_s,
+    judged_ttl_s=settings.misrepresentation_seen_ttl_s,
+)

@@ -1,0 +1,76 @@
+"""The prompt model: two calibrated linear heads over one hashed feature space of the prompt
+(word 1–3-grams and character 3–5-grams, plus the prompt cues): `human_authorship` (asks to pass
+the output off as human-written) and `false_identity` (asks to write as someone else or as
+invented reviewers). A batch of prompts is vectorised once; both heads score the same matrix."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.feature_extraction.text import HashingVectorizer
+
+from services.linear_heads import Head, load_heads, save_heads
+from services.misrepresentation.cues import PROMPT_CUE_NAMES, PromptCues
+
+ARTIFACT_DIR = Path(__file__).parent / "model"
+STEM = "prompt_model"
+N_FEATURES = 2**17
+HEADS = ("human_authorship", "false_identity")
+PROMPT_CHARS = 1500
+"""The ask sits at the start of a prompt; pasted documents after it are not the intent."""
+
+_WORDS = HashingVectorizer(
+    analyzer="word",
+    ngram_range=(1, 3),
+    n_features=N_FEATURES,
+    alternate_sign=False,
+    norm="l2",
+    dtype=np.float32,
+    lowercase=True,
+    token_pattern=r"(?u)\b\w[\w']*\b",
+)
+_CHARS = HashingVectorizer(
+    analyzer="char_wb",
+    ngram_range=(3, 5),
+    n_features=N_FEATURES,
+    alternate_sign=False,
+    norm="l2",
+    dtype=np.float32,
+    lowercase=True,
+)
+SIZE = 2 * N_FEATURES + len(PROMPT_CUE_NAMES)
+
+
+def design_matrix(prompts: Sequence[str], cue_rows: Sequence[PromptCues]) -> sp.csr_matrix:
+    """[word n-grams | char n-grams | cues]: the one matrix both heads score."""
+    clipped = [p[:PROMPT_CHARS] for p in prompts]
+    dense = sp.csr_matrix(np.asarray([c.as_vector() for c in cue_rows], dtype=np.float32))
+    return sp.hstack([_WORDS.transform(clipped), _CHARS.transform(clipped), dense], format="csr")
+
+
+@dataclass(frozen=True)
+class PromptModel:
+    version: str
+    heads: dict[str, Head]
+    card: dict[str, Any]
+
+    def score(
+        self, prompts: Sequence[str], cue_rows: Sequence[PromptCues]
+    ) -> dict[str, np.ndarray]:
+        if not prompts:
+            return {name: np.zeros(0) for name in self.heads}
+        x = design_matrix(prompts, cue_rows)
+        return {name: head.proba(x) for name, head in self.heads.items()}
+
+    @classmethod
+    def load(cls, directory: Path = ARTIFACT_DIR) -> PromptModel:
+        heads, card = load_heads(directory, STEM, HEADS, SIZE)
+        return cls(card["version"], heads, card)
+
+    def save(self, directory: Path = ARTIFACT_DIR) -> None:
+        save_heads(directory, STEM, self.heads, self.card)
