@@ -1,0 +1,56 @@
+"""The misrepresentation detector end to end on real Kafka and Redis: SDK → gateway →
+misrepresentation → verdicts."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from schemas.events import Category, Label, Verdict
+from schemas.topics import GENERATIONS_ACCEPTED, VERDICTS
+from tests.factories import guest_reviews, undetectable_posts, writing_assistant
+from tests.integration.harness import decode_all, group_lag, read_all, wait_for
+from usewatch.localstack import ServiceProcess, Stack
+from usewatch.sdk import Emitter
+
+
+def test_passing_off_and_fake_reviews_are_flagged_and_writing_help_is_not(
+    stack: Stack, prefix: str, service: Callable[..., ServiceProcess]
+) -> None:
+    hidden = undetectable_posts("acct-hide", 30)
+    reviews = guest_reviews("acct-reviews", 20)
+    benign = writing_assistant("acct-help", 50)
+    events = sorted(hidden + reviews + benign, key=lambda e: e.occurred_at)
+    service("gateway")
+    service("misrepresentation")
+    with Emitter(stack.bootstrap, prefix) as emitter:
+        emitter.emit_many(events)
+    accepted = GENERATIONS_ACCEPTED.full_name(prefix)
+    wait_for(
+        lambda: (
+            len(read_all(stack.bootstrap, accepted)) == len(events)
+            and group_lag(stack.bootstrap, f"{prefix}usewatch-misrepresentation", accepted) == 0
+        ),
+        90,
+        "the detector to judge every event",
+    )
+    verdicts = decode_all(Verdict, read_all(stack.bootstrap, VERDICTS.full_name(prefix)))
+    assert len(verdicts) == len(events)  # one per event, clean ones included
+    by_account: dict[str, list[Verdict]] = {}
+    for v in verdicts:
+        by_account.setdefault(v.account_id, []).append(v)
+
+    assert all(
+        v.category == Category.HUMAN_AUTHORSHIP and v.label == Label.VIOLATION
+        for v in by_account["acct-hide"]
+    )
+    assert all(
+        v.category == Category.FALSE_IDENTITY and v.label == Label.VIOLATION
+        for v in by_account["acct-reviews"]
+    )
+    # Partitions are read in any order, but one account's events stay in order: by its last
+    # review the window has seen every reviewer name.
+    last = max(by_account["acct-reviews"], key=lambda v: v.event_id)
+    assert last.evidence["review_identities_in_window"] >= 19
+    assert "many_reviewer_names" in last.evidence["signals"]
+    assert [v for v in by_account["acct-help"] if v.label != Label.CLEAN] == []
+    assert all(v.model_version.startswith("prompt-") for v in verdicts)
