@@ -23,7 +23,7 @@ from typing import Any, TypeVar, cast
 
 import faust
 import redis.asyncio as aioredis
-from faust.types import EventT
+from faust.types import TP, EventT
 from opentelemetry.metrics import Observation
 
 from schemas.codec import encode, encode_key
@@ -74,6 +74,10 @@ policy_file = PolicyFile(settings.enforcement_policy_path)
 enforcer = Enforcer(state, lambda: policy_file.policy)
 recent = RecentContexts()
 pending = PendingWrites()
+contexts_read: dict[int, int] = {}
+"""Per partition of generations.accepted, the last offset whose context is stored. Both topics
+are keyed by account with the same partition count, so a verdict's event is on the accepted
+partition with the verdict's own partition number."""
 report_clock = ReportClock()
 
 decided = meter.create_counter(
@@ -98,6 +102,10 @@ meter.create_observable_gauge(
     "usewatch.enforcement.pending_state_writes",
     callbacks=[lambda _: [Observation(len(pending))]],
     description="State writes decided while Redis was away, not yet written (fail open).",
+)
+skipped_without_context = meter.create_counter(
+    "usewatch.enforcement.skipped_without_context",
+    description="Verdicts dropped because their event's context can no longer arrive.",
 )
 decided_without_state = meter.create_counter(
     "usewatch.enforcement.decided_without_state",
@@ -129,43 +137,52 @@ async def contexts(stream: faust.StreamT[bytes]) -> None:
         settings.enforcement_batch_size, within=settings.enforcement_batch_within_s
     ):
         events: list[GenerationEvent] = [g for _, g in decode_batch(GenerationEvent, batch, log)]
-        app_ids = [e.app_id for e in events]
-        try:
-            approvals = await with_state(partial(registry.get_many, app_ids), "registry lookup")
-        except StateUnavailableError:
-            approvals = registry.last_known(app_ids)  # unknown apps are not judged meanwhile
-        now = datetime.now(UTC)
-        writes = [
-            ContextWrite(
-                e.account_id,
-                e.event_id,
-                StoredContext(
-                    e.app_id,
-                    e.occurred_at,
-                    e.red_team,
-                    red_team_approved(e, approvals.get(e.app_id)),
-                ),
-            )
-            for e in events
-        ]
-        for w in writes:
-            recent.put(w.event_id, w.context)
-        try:
-            await with_state(partial(state.put_contexts, writes), "context write")
-        except StateUnavailableError:
-            pending.add_contexts(writes)
-        acks = []
-        for e in events:
-            if e.app_id not in approvals:
-                continue
-            verdict = unapproved_use(e, approvals[e.app_id], now)
-            if verdict is not None:
-                acks.append(
-                    await send(
-                        app, VERDICTS.full_name(prefix), encode_key(e.account_id), encode(verdict)
-                    )
+        await store_contexts(events)
+        for source in batch:
+            m = source.message
+            contexts_read[m.partition] = max(contexts_read.get(m.partition, -1), m.offset)
+
+
+async def store_contexts(events: list[GenerationEvent]) -> None:
+    """Keep each event's context (memory and Redis) and check its app's approval: unapproved
+    traffic becomes a `policy.unapproved_use` verdict."""
+    app_ids = [e.app_id for e in events]
+    try:
+        approvals = await with_state(partial(registry.get_many, app_ids), "registry lookup")
+    except StateUnavailableError:
+        approvals = registry.last_known(app_ids)  # unknown apps are not judged meanwhile
+    now = datetime.now(UTC)
+    writes = [
+        ContextWrite(
+            e.account_id,
+            e.event_id,
+            StoredContext(
+                e.app_id,
+                e.occurred_at,
+                e.red_team,
+                red_team_approved(e, approvals.get(e.app_id)),
+            ),
+        )
+        for e in events
+    ]
+    for w in writes:
+        recent.put(w.event_id, w.context)
+    try:
+        await with_state(partial(state.put_contexts, writes), "context write")
+    except StateUnavailableError:
+        pending.add_contexts(writes)
+    acks = []
+    for e in events:
+        if e.app_id not in approvals:
+            continue
+        verdict = unapproved_use(e, approvals[e.app_id], now)
+        if verdict is not None:
+            acks.append(
+                await send(
+                    app, VERDICTS.full_name(prefix), encode_key(e.account_id), encode(verdict)
                 )
-        await asyncio.gather(*acks)
+            )
+    await asyncio.gather(*acks)
 
 
 @app.agent(verdicts_topic)
@@ -213,12 +230,23 @@ async def process_verdicts(verdicts: list[Verdict], sources: dict[str, EventT[An
         await asyncio.gather(*acks)
         _count(outcome)
         await commit(outcome, now, degraded)
-        # A verdict can overtake its event's context (two topics, two agents): wait a little.
+        # A verdict can overtake its event's context (two topics, two agents): wait while the
+        # contexts stream is behind. Once it has read its partitions to the end, a context that
+        # is still missing will not come (its event predates the state store, e.g. a detector
+        # replaying retained history after Redis lost its memory): skip, do not block.
         verdicts = outcome.missing_context
         if verdicts:
-            if waited >= settings.enforcement_context_wait_s:
+            partitions = {
+                sources[v.event_id].message.partition for v in verdicts if v.event_id in sources
+            }
+            give_up = waited >= settings.enforcement_context_wait_s or (
+                waited >= 1.0 and await contexts_caught_up(partitions)
+            )
+            if give_up:
+                skipped_without_context.add(len(verdicts))
                 log.error(
-                    "no context for %d verdict(s) after %.0fs; skipped: %s",
+                    "no context for %d verdict(s) after %.1fs (contexts read to the end: the "
+                    "events are older than the state store); skipped: %s",
                     len(verdicts),
                     waited,
                     [v.event_id for v in verdicts[:5]],
@@ -226,6 +254,20 @@ async def process_verdicts(verdicts: list[Verdict], sources: dict[str, EventT[An
                 return
             await asyncio.sleep(0.2)
             waited += 0.2
+
+
+async def contexts_caught_up(partitions: set[int]) -> bool:
+    """Has the contexts agent stored every accepted event up to the partitions' current ends?"""
+    tps = [TP(accepted_topic.get_topic_name(), p) for p in partitions]
+    ends = await app.consumer.highwaters(*tps)
+    for tp in tps:
+        if tp.partition in contexts_read:
+            read_to = contexts_read[tp.partition] + 1
+        else:  # nothing new since this worker got the partition: where its consumer stands
+            read_to = await app.consumer.position(tp) or 0
+        if read_to < ends.get(tp, 0):
+            return False
+    return True
 
 
 def _count(outcome: Outcome) -> None:

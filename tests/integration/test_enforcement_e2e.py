@@ -354,3 +354,39 @@ def test_fail_open_reports_at_once_sanctions_nothing_and_catches_up(
     assert latest.event_id == "acct-f-4"
     assert latest.strikes == 4
     assert latest.action == Action.SUSPEND_API_KEY
+
+
+def test_a_verdict_whose_context_never_comes_does_not_block_the_partition(
+    stack: Stack, prefix: str, service: Callable[..., ServiceProcess]
+) -> None:
+    """An orphan verdict (its event predates the state store, e.g. a new detector replaying
+    retained history after Redis lost its memory) is skipped once the contexts stream is read
+    to the end, not after the 600 s wait that covers a lagging contexts stream."""
+    approve(stack.redis_url, prefix, "app-o")
+    service("gateway")
+    service("enforcement")
+    publish_verdicts(stack, prefix, [spam_verdict("acct-orphan", n) for n in range(3)])
+    now = datetime.now(UTC).isoformat()
+    with Emitter(stack.bootstrap, prefix) as emitter:
+        emitter.emit_many(
+            [
+                event(
+                    0,
+                    event_id="acct-orphan-9",
+                    account_id="acct-orphan",
+                    app_id="app-o",
+                    occurred_at=now,
+                )
+            ]
+        )
+    time.sleep(1)
+    publish_verdicts(stack, prefix, [spam_verdict("acct-orphan", 9)])
+    wait_for(
+        lambda: len(read_all(stack.bootstrap, ENFORCEMENT_REPORTS.full_name(prefix))) == 1,
+        30,
+        "the real verdict enforced behind the orphans",
+    )
+    (report,) = decode_all(
+        ViolationReport, read_all(stack.bootstrap, ENFORCEMENT_REPORTS.full_name(prefix))
+    )
+    assert report.event_id == "acct-orphan-9"
