@@ -23,8 +23,10 @@ from services.event_view import BatchJudge
 from services.faust_app import decode_batch, make_app, raw_topic, send
 from services.retry import with_backoff
 from services.settings import ServiceSettings
+from services.stage_metrics import outputs, redis_client, stage_batch
+from services.stage_metrics import verdicts as verdicts_counter
 from services.state.seen import EventKey, RedisSeenEvents
-from services.telemetry import inject_headers, process_span, setup_tracing
+from services.telemetry import inject_headers, process_span, setup_metrics, setup_tracing
 
 
 def detector_app(
@@ -39,11 +41,12 @@ def detector_app(
     """A faust app running one detector; `build` makes its pipeline from the Redis client."""
     log = logging.getLogger(f"usewatch.{name}")
     tracer = setup_tracing(name)
+    setup_metrics(name, settings.metrics_port, settings.metrics_host)
     app = make_app(name, settings)
     prefix = settings.topic_prefix
     source = raw_topic(app, GENERATIONS_ACCEPTED.full_name(prefix))
     verdicts_topic = VERDICTS.full_name(prefix)
-    client = aioredis.from_url(settings.redis_url)
+    client = redis_client(settings.redis_url)
     pipeline = build(client)
     judged = RedisSeenEvents(client, prefix=f"uw:{prefix}{name}:", ttl_s=judged_ttl_s)
 
@@ -88,6 +91,12 @@ def detector_app(
                 )
             )
         await asyncio.gather(*acks)
+        outputs.add(len(acks), {"stage": name, "topic": VERDICTS.name})
+        for v in verdicts:
+            if v is not None:
+                verdicts_counter.add(
+                    1, {"detector": name, "category": v.category.value, "label": v.label.value}
+                )
         done = [EventKey(g.account_id, g.event_id) for g in events]
         await with_backoff(partial(judged.mark, done), "judged-events mark", log)
 
@@ -96,6 +105,7 @@ def detector_app(
         async for batch in cast(faust.Stream[bytes], stream).take_events(
             batch_size, within=within_s
         ):
-            await process(batch)
+            with stage_batch(name, batch):
+                await process(batch)
 
     return app

@@ -22,7 +22,6 @@ from functools import partial
 from typing import Any, TypeVar, cast
 
 import faust
-import redis.asyncio as aioredis
 from faust.types import TP, EventT
 from opentelemetry.metrics import Observation
 
@@ -44,6 +43,7 @@ from services.enforcement.report_clock import ReportClock
 from services.enforcement.settings import EnforcementSettings
 from services.faust_app import decode_batch, make_app, raw_topic, send
 from services.retry import RETRYABLE, with_backoff
+from services.stage_metrics import outputs, redis_client, stage_batch
 from services.state.enforcement import (
     ContextWrite,
     RedisAppRegistry,
@@ -66,10 +66,10 @@ accepted_topic = raw_topic(app, GENERATIONS_ACCEPTED.full_name(prefix))
 verdicts_topic = raw_topic(app, VERDICTS.full_name(prefix))
 
 # Timeouts, so that a Redis that hangs (not only one that refuses) counts as away.
-redis_client = aioredis.from_url(settings.redis_url, socket_connect_timeout=2.0, socket_timeout=5.0)
-state = RedisEnforcementState(redis_client, f"uw:{prefix}enf:")
-registry = RedisAppRegistry(redis_client, f"uw:{prefix}")
-operator_log = RedisEnforcementLog(redis_client, f"uw:{prefix}enf:")
+redis = redis_client(settings.redis_url, socket_connect_timeout=2.0, socket_timeout=5.0)
+state = RedisEnforcementState(redis, f"uw:{prefix}enf:")
+registry = RedisAppRegistry(redis, f"uw:{prefix}")
+operator_log = RedisEnforcementLog(redis, f"uw:{prefix}enf:")
 policy_file = PolicyFile(settings.enforcement_policy_path)
 enforcer = Enforcer(state, lambda: policy_file.policy)
 recent = RecentContexts()
@@ -137,7 +137,8 @@ async def contexts(stream: faust.StreamT[bytes]) -> None:
         settings.enforcement_batch_size, within=settings.enforcement_batch_within_s
     ):
         events: list[GenerationEvent] = [g for _, g in decode_batch(GenerationEvent, batch, log)]
-        await store_contexts(events)
+        with stage_batch("enforcement.contexts", batch):
+            await store_contexts(events)
         for source in batch:
             m = source.message
             contexts_read[m.partition] = max(contexts_read.get(m.partition, -1), m.offset)
@@ -191,7 +192,8 @@ async def enforce(stream: faust.StreamT[bytes]) -> None:
         settings.enforcement_batch_size, within=settings.enforcement_batch_within_s
     ):
         pairs = decode_batch(Verdict, batch, log)
-        await process_verdicts([v for _, v in pairs], {v.event_id: e for e, v in pairs})
+        with stage_batch("enforcement", batch):
+            await process_verdicts([v for _, v in pairs], {v.event_id: e for e, v in pairs})
 
 
 async def process_verdicts(verdicts: list[Verdict], sources: dict[str, EventT[Any]]) -> None:
@@ -220,6 +222,7 @@ async def process_verdicts(verdicts: list[Verdict], sources: dict[str, EventT[An
                     acks.append(
                         await send(app, topic.full_name(prefix), key, encode(message), headers)
                     )
+                    outputs.add(1, {"stage": "enforcement", "topic": topic.name})
             if decision.shadow_action is not None:
                 log.info(
                     "shadow: would %s %s (%s)",

@@ -17,7 +17,6 @@ from functools import partial
 from typing import Any, cast
 
 import faust
-import redis.asyncio as aioredis
 from faust.types import EventT
 
 from schemas.codec import encode, encode_key
@@ -26,13 +25,15 @@ from services.faust_app import make_app, raw_topic, send
 from services.gateway.admission import Accepted, Rejected, Source, admit
 from services.gateway.settings import GatewaySettings
 from services.retry import with_backoff
+from services.stage_metrics import dead_letters, outputs, redis_client, stage_batch
 from services.state.seen import EventKey, RedisSeenEvents
-from services.telemetry import inject_headers, process_span, setup_tracing
+from services.telemetry import inject_headers, process_span, setup_metrics, setup_tracing
 
 log = logging.getLogger("usewatch.gateway")
 
 settings = GatewaySettings()
 tracer = setup_tracing("gateway")
+setup_metrics("gateway", settings.metrics_port, settings.metrics_host)
 app = make_app("gateway", settings)
 
 source_topic = raw_topic(app, GENERATIONS.full_name(settings.topic_prefix))
@@ -40,7 +41,7 @@ accepted_topic = GENERATIONS_ACCEPTED.full_name(settings.topic_prefix)
 dlq_topic = GENERATIONS_DLQ.full_name(settings.topic_prefix)
 
 seen = RedisSeenEvents(
-    aioredis.from_url(settings.redis_url),
+    redis_client(settings.redis_url),
     prefix=f"uw:{settings.topic_prefix}",
     ttl_s=settings.gateway_seen_ttl_s,
 )
@@ -52,7 +53,8 @@ async def gateway(stream: faust.StreamT[bytes]) -> None:
     async for batch in cast(faust.Stream[bytes], stream).take_events(
         settings.gateway_batch_size, within=settings.gateway_batch_within_s
     ):
-        await process_batch(batch)
+        with stage_batch("gateway", batch):
+            await process_batch(batch)
 
 
 async def process_batch(batch: Sequence[EventT[Any]]) -> None:
@@ -80,6 +82,7 @@ async def process_batch(batch: Sequence[EventT[Any]]) -> None:
     duplicates = 0
     for event, admission, key in zip(batch, admissions, keys, strict=True):
         if isinstance(admission, Rejected):
+            dead_letters.add(1, {"reason": admission.dead_letter.reason.value})
             acks.append(
                 await send(
                     app,
@@ -107,6 +110,8 @@ async def process_batch(batch: Sequence[EventT[Any]]) -> None:
         )
         published.append(key)
     await asyncio.gather(*acks)
+    outputs.add(len(published), {"stage": "gateway", "topic": GENERATIONS_ACCEPTED.name})
+    outputs.add(len(acks) - len(published), {"stage": "gateway", "topic": GENERATIONS_DLQ.name})
     await with_backoff(partial(seen.mark, published), "seen-events mark", log)
     if duplicates:
         log.info("dropped %d duplicate event(s)", duplicates)

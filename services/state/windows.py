@@ -11,9 +11,10 @@ from __future__ import annotations
 import bisect
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 import redis.asyncio as aioredis
+from redis.exceptions import NoScriptError
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,7 +123,7 @@ class RedisBehaviourWindows:
     async def observe(self, batch: Sequence[Observation]) -> list[WindowCounts]:
         if not batch:
             return []
-        pipe = self._redis.pipeline(transaction=False)
+        calls: list[tuple[list[str], list[str | int]]] = []
         for o in batch:
             tag = f"{{{o.account_id}}}"
             bucket = o.at_ms // self._bucket_ms
@@ -150,10 +151,22 @@ class RedisBehaviourWindows:
                 "1" if o.api_key_id else "0",
                 *o.recipients,
             ]
-            await self._script(keys=keys, args=args, client=pipe)
-        replies = await pipe.execute()
+            calls.append((keys, args))
+        try:
+            replies = await self._evalsha_all(calls)
+        except NoScriptError:  # first use, or Redis restarted and lost its script cache
+            await self._redis.script_load(_OBSERVE)
+            replies = await self._evalsha_all(calls)
         self.round_trips += 1
         return [WindowCounts(int(e), int(k), int(li), int(r), int(i)) for e, k, li, r, i in replies]
+
+    async def _evalsha_all(self, calls: list[tuple[list[str], list[str | int]]]) -> list[Any]:
+        # EVALSHA queued by hand: a pipeline given Script objects asks SCRIPT EXISTS before
+        # every execute, a second round trip per batch.
+        pipe = self._redis.pipeline(transaction=False)
+        for keys, args in calls:
+            pipe.evalsha(self._script.sha, len(keys), *keys, *args)
+        return await pipe.execute()
 
 
 @dataclass

@@ -4,6 +4,7 @@ Redis and service processes come from `usewatch.localstack`."""
 from __future__ import annotations
 
 import time
+import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeVar
@@ -94,3 +95,20 @@ def wait_for(condition: Callable[[], bool], timeout_s: float, what: str) -> None
         if time.monotonic() > deadline:
             raise TimeoutError(f"timed out waiting for {what}")
         time.sleep(0.2)
+
+
+def scrape(port: int) -> dict[str, float]:
+    """The Prometheus text a service serves, as {"name{labels}": value} (comments dropped)."""
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10) as response:
+        text = response.read().decode()
+    samples = {}
+    for line in text.splitlines():
+        if line and not line.startswith("#"):
+            name, _, value = line.rpartition(" ")
+            samples[name] = float(value)
+    return samples
+
+
+def total(samples: dict[str, float], name: str, having: str = "") -> float:
+    """The sum of a metric's samples over its labels (those that contain `having`)."""
+    return sum(v for k, v in samples.items() if k.partition("{")[0] == name and having in k)

@@ -7,7 +7,6 @@ import asyncio
 import os
 import subprocess
 import time
-import urllib.request
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from functools import partial
@@ -32,7 +31,7 @@ from schemas.topics import ENFORCEMENT_ACTIONS, ENFORCEMENT_REPORTS, ENFORCEMENT
 from services.enforcement.policy import DEFAULT_POLICY
 from services.state.enforcement import RedisAppRegistry
 from tests.factories import T0, event
-from tests.integration.harness import decode_all, group_lag, read_all, wait_for
+from tests.integration.harness import decode_all, group_lag, read_all, scrape, total, wait_for
 from usewatch.localstack import ROOT, ServiceProcess, Stack
 from usewatch.operator import account_view, recent_reports
 from usewatch.operator import reverse as operator_reverse
@@ -165,23 +164,6 @@ def test_ladder_replay_red_team_and_unapproved_use(
 
 
 METRICS_PORT = 19464
-
-
-def scrape(port: int) -> dict[str, float]:
-    """The Prometheus text a service serves, as {"name{labels}": value} (comments dropped)."""
-    with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10) as response:
-        text = response.read().decode()
-    samples = {}
-    for line in text.splitlines():
-        if line and not line.startswith("#"):
-            name, _, value = line.rpartition(" ")
-            samples[name] = float(value)
-    return samples
-
-
-def total(samples: dict[str, float], name: str, having: str = "") -> float:
-    """The sum of a metric's samples over its labels (those that contain `having`)."""
-    return sum(v for k, v in samples.items() if k.partition("{")[0] == name and having in k)
 
 
 def test_a_policy_edit_takes_effect_without_a_restart(

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from schemas.events import Category, Label, Verdict
 from schemas.topics import GENERATIONS_ACCEPTED, VERDICTS
 from tests.factories import guest_reviews, undetectable_posts, writing_assistant
-from tests.integration.harness import decode_all, group_lag, read_all, wait_for
+from tests.integration.harness import decode_all, group_lag, read_all, scrape, total, wait_for
 from usewatch.localstack import ServiceProcess, Stack
 from usewatch.sdk import Emitter
 
@@ -20,8 +20,8 @@ def test_passing_off_and_fake_reviews_are_flagged_and_writing_help_is_not(
     reviews = guest_reviews("acct-reviews", 20)
     benign = writing_assistant("acct-help", 50)
     events = sorted(hidden + reviews + benign, key=lambda e: e.occurred_at)
-    service("gateway")
-    service("misrepresentation")
+    service("gateway", METRICS_PORT="19465")
+    service("misrepresentation", METRICS_PORT="19466")
     with Emitter(stack.bootstrap, prefix) as emitter:
         emitter.emit_many(events)
     accepted = GENERATIONS_ACCEPTED.full_name(prefix)
@@ -54,3 +54,14 @@ def test_passing_off_and_fake_reviews_are_flagged_and_writing_help_is_not(
     assert "many_reviewer_names" in last.evidence["signals"]
     assert [v for v in by_account["acct-help"] if v.label != Label.CLEAN] == []
     assert all(v.model_version.startswith("prompt-") for v in verdicts)
+
+    gateway, detector = scrape(19465), scrape(19466)
+    assert total(gateway, "usewatch_stage_events_total", 'stage="gateway"') == len(events)
+    assert total(gateway, "usewatch_stage_outputs_total", 'topic="generations.accepted"') == len(
+        events
+    )
+    assert total(detector, "usewatch_verdicts_total", 'label="violation"') == 50
+    batches = total(detector, "usewatch_stage_batches_total")
+    # the judged-once lookup, the account windows, the judged-once marks
+    assert total(detector, "usewatch_redis_round_trips_total") <= 3 * batches + 2
+    assert total(detector, "usewatch_stage_event_age_seconds_count") == len(events)
