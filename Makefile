@@ -70,8 +70,8 @@ train: $(VENV_STAMP) ## Rebuild the content models (spam from $(DATASETS), misre
 	$(PY) -m services.spam.train --data $(DATASETS)
 	$(PY) -m services.misrepresentation.train
 
-BENCH_EVENTS ?= 50000
-bench: setup ## Gateway throughput vs a raw aiokafka passthrough (own broker/Redis; BENCH_EVENTS=N)
+BENCH_EVENTS ?= 200000
+bench: setup ## Pipeline throughput and latency beside raw Kafka (own broker/Redis; BENCH_EVENTS=N, default 200000)
 	$(PY) -m bench.run --events $(BENCH_EVENTS)
 
 schemas: $(VENV_STAMP) ## Regenerate the JSON Schema files from the models

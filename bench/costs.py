@@ -1,0 +1,125 @@
+"""In-process costs for `make bench`: wall µs per event of each detector's batch pipeline (Redis
+state included), the enforcer's decisions per second, and the detectors' Redis memory per 100k
+accounts. No Kafka: what each stage's own work costs."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+import redis.asyncio as aioredis
+
+from schemas.events import Category, GenerationEvent, Label, Verdict
+from services.enforcement.decide import hour_bucket
+from services.enforcement.enforcer import Enforcer
+from services.enforcement.policy import DEFAULT_POLICY, load_policy
+from services.event_view import BatchJudge
+from services.gateway.admission import with_normalized_text
+from services.misrepresentation.model import PromptModel
+from services.misrepresentation.pipeline import MisrepresentationPipeline
+from services.multi_identity.pipeline import MultiIdentityPipeline
+from services.spam.model import ContentModel
+from services.spam.pipeline import SpamPipeline
+from services.state.enforcement import ContextWrite, RedisEnforcementState, StoredContext
+from services.state.links import RedisFingerprintLinks
+from services.state.near_duplicates import RedisNearDuplicateIndex
+from services.state.windows import RedisBehaviourWindows
+from usewatch import demo
+
+HOUR = 3_600_000
+
+Builder = Callable[[aioredis.Redis, str], BatchJudge]
+
+DETECTORS: dict[str, Builder] = {
+    "spam": lambda c, p: SpamPipeline(
+        ContentModel.load(),
+        RedisBehaviourWindows(c, p, HOUR),
+        RedisNearDuplicateIndex(c, p, HOUR),
+    ),
+    "misrepresentation": lambda c, p: MisrepresentationPipeline(
+        PromptModel.load(), RedisBehaviourWindows(c, p, 24 * HOUR)
+    ),
+    "multi_identity": lambda c, p: MultiIdentityPipeline(
+        RedisBehaviourWindows(c, p, 6 * HOUR),
+        RedisNearDuplicateIndex(c, p, 6 * HOUR),
+        RedisFingerprintLinks(c, p, 6 * HOUR),
+    ),
+}
+
+
+def sample_events(n: int, seed: int = 12) -> list[GenerationEvent]:
+    return [with_normalized_text(e) for e in demo.generate(n, seed=seed, run="cost")]
+
+
+async def detector_cost(
+    redis_url: str, name: str, events: list[GenerationEvent], batch: int
+) -> float:
+    """Wall µs per event of one detector's batch pipeline in this process at `batch`."""
+    client = aioredis.from_url(redis_url)
+    pipeline = DETECTORS[name](client, f"bench:{name}:{batch}:{time.time_ns()}:")
+    started = time.perf_counter()
+    for i in range(0, len(events), batch):
+        await pipeline.judge_batch(events[i : i + batch], lambda e: e.occurred_at)
+    elapsed = time.perf_counter() - started
+    await client.aclose()
+    return elapsed / len(events) * 1e6
+
+
+async def enforcer_rate(redis_url: str, count: int = 20_000, batch: int = 256) -> float:
+    """Decisions per second of the enforcer alone (load, decide, commit; Redis state, no
+    Kafka): violation verdicts spread over 2,000 accounts, contexts stored beforehand."""
+    client = aioredis.from_url(redis_url)
+    state = RedisEnforcementState(client, f"bench:enf:{time.time_ns()}:")
+    policy = load_policy(DEFAULT_POLICY).model_copy(update={"quotas_per_hour": {}})
+    enforcer = Enforcer(state, lambda: policy)
+    now = datetime.now(UTC)
+    verdicts = [
+        Verdict(
+            event_id=f"e{i}",
+            account_id=f"a{i % 2000}",
+            detector="bench",
+            category=Category.SPAM,
+            score=0.9 if i % 3 else 0.6,
+            label=Label.VIOLATION,
+            evidence={"signals": ["bench"]},
+            model_version="bench",
+            decided_at=now,
+        )
+        for i in range(count)
+    ]
+    await state.put_contexts(
+        [
+            ContextWrite(v.account_id, v.event_id, StoredContext("app", now, False, False))
+            for v in verdicts
+        ]
+    )
+    started = time.perf_counter()
+    for i in range(0, count, batch):
+        outcome = await enforcer.enforce(verdicts[i : i + batch], now)
+        await state.commit(outcome.effects, hour_bucket(now))
+    elapsed = time.perf_counter() - started
+    await client.aclose()
+    return count / elapsed
+
+
+async def detectors_memory(redis_url: str, accounts: int = 20_000) -> float:
+    """Redis MB per 100k accounts held by every detector's state after one event per account
+    (windows, near-duplicate indexes, fingerprint links; judged marks excluded)."""
+    client = aioredis.from_url(redis_url)
+    await client.flushdb()
+    before = int((await client.info("memory"))["used_memory"])
+    pipelines = [build(client, f"m:{name}:") for name, build in DETECTORS.items()]
+    events = [
+        with_normalized_text(
+            e.model_copy(update={"account_id": f"acct-{i}", "event_id": f"mem-{i}"})
+        )
+        for i, e in enumerate(demo.generate(accounts, seed=21, run="mem"))
+    ]
+    for i in range(0, len(events), 64):
+        for p in pipelines:
+            await p.judge_batch(events[i : i + 64], lambda e: e.occurred_at)
+    after = int((await client.info("memory"))["used_memory"])
+    await client.flushdb()
+    await client.aclose()
+    return (after - before) / accounts * 100_000 / 1e6
