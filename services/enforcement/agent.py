@@ -274,6 +274,8 @@ async def contexts_caught_up(partitions: set[int]) -> bool:
 
 
 def _count(outcome: Outcome) -> None:
+    for verdict in outcome.below_suspect:
+        decided.add(1, {"category": verdict.category.value, "outcome": "none"})
     for verdict, d in outcome.decisions:
         kind = "action" if d.action else "review" if d.review else "report" if d.report else "none"
         decided.add(1, {"category": verdict.category.value, "outcome": kind})

@@ -35,6 +35,9 @@ class Outcome:
     effects: list[Effect] = field(default_factory=list)
     missing_context: list[Verdict] = field(default_factory=list)
     replayed: int = 0
+    below_suspect: list[Verdict] = field(default_factory=list)
+    """Verdicts the policy ignores (score under the category's suspect threshold): no state is
+    read for them. Most verdicts are these: detectors judge every event."""
 
 
 @dataclass
@@ -45,6 +48,10 @@ class Enforcer:
     async def enforce(self, verdicts: Sequence[Verdict], now: datetime) -> Outcome:
         policy = self.policy()
         hour = hour_bucket(now)
+        out = Outcome()
+        verdicts = _worth_deciding(verdicts, policy, out)
+        if not verdicts:
+            return out
         requests = []
         for v in verdicts:
             rule = policy.rule(v.category)
@@ -59,7 +66,6 @@ class Enforcer:
                 )
             )
         loaded, quota_used = await self.state.load(requests, hour)
-        out = Outcome()
         added: dict[tuple[str, str], int] = {}  # strikes decided earlier in this batch
         seen: set[str] = set()
         for v, req, state in zip(verdicts, requests, loaded, strict=True):
@@ -105,7 +111,7 @@ class Enforcer:
         policy = self.policy()
         out = Outcome()
         seen: set[str] = set()
-        for v in verdicts:
+        for v in _worth_deciding(verdicts, policy, out):
             eid = effect_id("enf", v.event_id, v.category)
             if eid in seen:
                 out.replayed += 1
@@ -125,6 +131,17 @@ class Enforcer:
             if decision.review or decision.report:
                 out.effects.append(_effect(v, eid, decision, policy, now))
         return out
+
+
+def _worth_deciding(verdicts: Sequence[Verdict], policy: Policy, out: Outcome) -> list[Verdict]:
+    thresholds = {c: policy.rule(c).suspect_at for c in {v.category for v in verdicts}}
+    worth = []
+    for v in verdicts:
+        if v.score >= thresholds[v.category]:
+            worth.append(v)
+        else:
+            out.below_suspect.append(v)
+    return worth
 
 
 def _effect(v: Verdict, eid: str, decision: Decision, policy: Policy, now: datetime) -> Effect:

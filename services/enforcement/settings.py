@@ -15,7 +15,7 @@ class EnforcementSettings(ServiceSettings):
         default=DEFAULT_POLICY, description="Policy YAML; re-read when it changes."
     )
     enforcement_batch_size: int = Field(default=256, ge=1, le=10_000)
-    enforcement_batch_within_s: float = Field(default=0.05, gt=0)
+    enforcement_batch_within_s: float = Field(default=0.01, gt=0)
     enforcement_context_wait_s: float = Field(
         default=600.0,
         ge=0,

@@ -11,7 +11,7 @@ class GatewaySettings(ServiceSettings):
 
     gateway_batch_size: int = Field(default=500, ge=1, le=10_000)
     gateway_batch_within_s: float = Field(
-        default=0.05, gt=0, description="Longest wait to fill a batch before processing it."
+        default=0.01, gt=0, description="Longest wait to fill a batch before processing it."
     )
     gateway_seen_ttl_s: int = Field(
         default=72 * 3600,

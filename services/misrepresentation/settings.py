@@ -9,7 +9,7 @@ class MisrepresentationSettings(ServiceSettings):
     """The misrepresentation detector's knobs (MISREPRESENTATION_* environment variables)."""
 
     misrepresentation_batch_size: int = Field(default=256, ge=1, le=10_000)
-    misrepresentation_batch_within_s: float = Field(default=0.05, gt=0)
+    misrepresentation_batch_within_s: float = Field(default=0.01, gt=0)
     misrepresentation_window_s: int = Field(
         default=24 * 3600,
         ge=60,

@@ -11,7 +11,7 @@ class SpamSettings(ServiceSettings):
     """The spam detector's knobs (SPAM_* environment variables)."""
 
     spam_batch_size: int = Field(default=256, ge=1, le=10_000)
-    spam_batch_within_s: float = Field(default=0.05, gt=0)
+    spam_batch_within_s: float = Field(default=0.01, gt=0)
     spam_window_s: int = Field(
         default=3600, ge=60, description="Sliding window of event time for behaviour counts."
     )
