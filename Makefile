@@ -74,7 +74,7 @@ BENCH_EVENTS ?= 200000
 bench: setup ## Pipeline throughput and latency beside raw Kafka (own broker/Redis; BENCH_EVENTS=N, default 200000)
 	$(PY) -m bench.run --events $(BENCH_EVENTS)
 
-schemas: $(VENV_STAMP) ## Regenerate the JSON Schema files from the models
+schemas: $(VENV_STAMP) ## Regenerate the JSON Schema files and the AsyncAPI document from the models
 	$(PY) -m schemas.generate
 
 clean: down ## Stop everything and delete local state (.run)

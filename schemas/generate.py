@@ -1,4 +1,5 @@
-"""Write the JSON Schema of every message model beside the models: `python -m schemas.generate`.
+"""Write the JSON Schema of every message model beside the models, and the AsyncAPI document
+of the topics: `python -m schemas.generate`.
 
 `--check` exits 1 when a committed file differs from what the models produce (a test runs it).
 """
@@ -6,15 +7,16 @@
 from __future__ import annotations
 
 import json
-import re
 import sys
 from pathlib import Path
 
 from pydantic import BaseModel
 
+from schemas import asyncapi
 from schemas.events import DeadLetter, EnforcementEvent, GenerationEvent, Verdict, ViolationReport
 
 SCHEMA_DIR = Path(__file__).parent / "json"
+ASYNCAPI = Path(__file__).parent / "asyncapi.yaml"
 MODELS: tuple[type[BaseModel], ...] = (
     GenerationEvent,
     Verdict,
@@ -25,8 +27,7 @@ MODELS: tuple[type[BaseModel], ...] = (
 
 
 def file_name(model: type[BaseModel]) -> str:
-    snake = re.sub(r"(?<!^)(?=[A-Z])", "_", model.__name__).lower()
-    return f"{snake}.schema.json"
+    return asyncapi.schema_file(model)
 
 
 def render(model: type[BaseModel]) -> str:
@@ -43,6 +44,8 @@ def stale_files() -> list[str]:
         path = SCHEMA_DIR / file_name(model)
         if not path.exists() or path.read_text() != render(model):
             stale.append(path.name)
+    if not ASYNCAPI.exists() or ASYNCAPI.read_text() != asyncapi.render():
+        stale.append(ASYNCAPI.name)
     return stale
 
 
@@ -56,7 +59,8 @@ def main(argv: list[str]) -> int:
     SCHEMA_DIR.mkdir(exist_ok=True)
     for model in MODELS:
         (SCHEMA_DIR / file_name(model)).write_text(render(model))
-    print(f"wrote {len(MODELS)} schemas to {SCHEMA_DIR}")
+    ASYNCAPI.write_text(asyncapi.render())
+    print(f"wrote {len(MODELS)} schemas to {SCHEMA_DIR} and {ASYNCAPI}")
     return 0
 
 

@@ -29,6 +29,7 @@ class Topic:
     key: str
     value: type[BaseModel]
     writer: str
+    description: str
     partitions: int = DEFAULT_PARTITIONS
 
     def full_name(self, prefix: str = "") -> str:
@@ -36,13 +37,55 @@ class Topic:
         return f"{prefix}{self.name}"
 
 
-GENERATIONS = Topic("generations", "account_id", GenerationEvent, "producer apps (SDK)")
-GENERATIONS_DLQ = Topic("generations.dlq", "original key", DeadLetter, "gateway")
-GENERATIONS_ACCEPTED = Topic("generations.accepted", "account_id", GenerationEvent, "gateway")
-VERDICTS = Topic("verdicts", "account_id", Verdict, "detectors")
-ENFORCEMENT_ACTIONS = Topic("enforcement.actions", "account_id", EnforcementEvent, "enforcer")
-ENFORCEMENT_REPORTS = Topic("enforcement.reports", "account_id", ViolationReport, "enforcer")
-ENFORCEMENT_REVIEW = Topic("enforcement.review", "account_id", EnforcementEvent, "enforcer")
+GENERATIONS = Topic(
+    "generations",
+    "account_id",
+    GenerationEvent,
+    "producer apps (SDK)",
+    "One event per generation, as the producing app sends it; not yet validated.",
+)
+GENERATIONS_DLQ = Topic(
+    "generations.dlq",
+    "original key",
+    DeadLetter,
+    "gateway",
+    "Messages the gateway refused: the original bytes, every error, where they were read.",
+)
+GENERATIONS_ACCEPTED = Topic(
+    "generations.accepted",
+    "account_id",
+    GenerationEvent,
+    "gateway",
+    "Valid, first-seen events with their normalised text: what every detector reads.",
+)
+VERDICTS = Topic(
+    "verdicts",
+    "account_id",
+    Verdict,
+    "detectors",
+    "Each detector's judgement of each event (clean ones included) for one category.",
+)
+ENFORCEMENT_ACTIONS = Topic(
+    "enforcement.actions",
+    "account_id",
+    EnforcementEvent,
+    "enforcer",
+    "Sanctions to apply, with a reason a person can read; reversals point at what they undo.",
+)
+ENFORCEMENT_REPORTS = Topic(
+    "enforcement.reports",
+    "account_id",
+    ViolationReport,
+    "enforcer",
+    "A report for every apparent violation, red team included, due 24 h after it occurred.",
+)
+ENFORCEMENT_REVIEW = Topic(
+    "enforcement.review",
+    "account_id",
+    EnforcementEvent,
+    "enforcer",
+    "Cases for a person: suspects, actions held back by a quota or by a state-store outage.",
+)
 
 ALL_TOPICS: tuple[Topic, ...] = (
     GENERATIONS,

@@ -163,3 +163,20 @@ def test_topics_are_keyed_by_account_with_six_partitions_by_default() -> None:
     assert topic_named("staging.verdicts", "staging.").name == "verdicts"
     with pytest.raises(KeyError, match="known"):
         topic_named("nope")
+
+
+def test_the_asyncapi_document_names_every_topic_and_its_schema_file() -> None:
+    import yaml
+
+    from schemas.asyncapi import document
+    from schemas.generate import ASYNCAPI, SCHEMA_DIR
+    from schemas.topics import ALL_TOPICS
+
+    doc = yaml.safe_load(ASYNCAPI.read_text())
+    assert doc == document()
+    addresses = {c["address"] for c in doc["channels"].values()}
+    assert addresses == {t.name for t in ALL_TOPICS}
+    for message in doc["components"]["messages"].values():
+        ref = message["payload"]["schema"]["$ref"]
+        assert (SCHEMA_DIR.parent / ref).exists()
+        assert "traceparent" in message["headers"]["properties"]
