@@ -70,21 +70,19 @@ def detector_app(
         )
         acks: list[Awaitable[Any]] = []
         for (source_event, event), verdict in zip(todo, verdicts, strict=True):
-            if verdict is None:
-                continue  # cannot say: nothing to judge in this event
-            with process_span(
-                tracer,
-                source_event.message,
-                GENERATIONS_ACCEPTED.name,
-                {
-                    "usewatch.detector": verdict.detector,
+            # Every judged event is a span of its trace; a verdict adds what was decided.
+            attributes: dict[str, str | float] = {"usewatch.detector": name}
+            if verdict is not None:
+                attributes |= {
                     "usewatch.category": verdict.category.value,
                     "usewatch.label": verdict.label.value,
                     "usewatch.score": verdict.score,
                     "usewatch.model_version": verdict.model_version,
-                },
-            ):
+                }
+            with process_span(tracer, source_event.message, GENERATIONS_ACCEPTED.name, attributes):
                 headers = inject_headers()
+            if verdict is None:
+                continue  # cannot say: nothing to judge in this event
             acks.append(
                 await send(
                     app, verdicts_topic, encode_key(event.account_id), encode(verdict), headers

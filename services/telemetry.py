@@ -40,20 +40,37 @@ def setup_tracing(service_name: str) -> trace.Tracer:
 
 
 def _maybe_add_otlp_exporter(provider: TracerProvider) -> None:
-    # The standard variables decide; the exporter package is optional (docker-compose stack).
-    if not (
-        os.environ.get("OTEL_EXPORTER_OTLP_ENDPOINT")
-        or os.environ.get("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")
-    ):
+    if not _otlp_wanted("TRACES"):
         return
-    try:
-        from opentelemetry.exporter.otlp.proto.http.trace_exporter import (  # type: ignore[import-not-found,unused-ignore]
-            OTLPSpanExporter,
+    from opentelemetry.sdk.trace.export import BatchSpanProcessor
+
+    if _otlp_protocol("TRACES") == "grpc":
+        from opentelemetry.exporter.otlp.proto.grpc.trace_exporter import (
+            OTLPSpanExporter as GrpcSpanExporter,
         )
-        from opentelemetry.sdk.trace.export import BatchSpanProcessor
-    except ImportError:
-        return
-    provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter()))
+
+        provider.add_span_processor(BatchSpanProcessor(GrpcSpanExporter()))
+    else:
+        from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+
+        provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter()))
+
+
+def _otlp_wanted(signal: str) -> bool:
+    """The standard variables decide: an endpoint for all signals or for this one."""
+    return bool(
+        os.environ.get("OTEL_EXPORTER_OTLP_ENDPOINT")
+        or os.environ.get(f"OTEL_EXPORTER_OTLP_{signal}_ENDPOINT")
+    )
+
+
+def _otlp_protocol(signal: str) -> str:
+    """`grpc` or `http/protobuf` (the default), per OTEL_EXPORTER_OTLP[_<SIGNAL>]_PROTOCOL."""
+    return (
+        os.environ.get(f"OTEL_EXPORTER_OTLP_{signal}_PROTOCOL")
+        or os.environ.get("OTEL_EXPORTER_OTLP_PROTOCOL")
+        or "http/protobuf"
+    )
 
 
 def setup_metrics(service_name: str, port: int | None, host: str = "127.0.0.1") -> metrics.Meter:
@@ -78,18 +95,18 @@ def setup_metrics(service_name: str, port: int | None, host: str = "127.0.0.1") 
 
 
 def _otlp_metric_readers() -> list[MetricReader]:
-    if not (
-        os.environ.get("OTEL_EXPORTER_OTLP_ENDPOINT")
-        or os.environ.get("OTEL_EXPORTER_OTLP_METRICS_ENDPOINT")
-    ):
+    if not _otlp_wanted("METRICS"):
         return []
-    try:
-        from opentelemetry.exporter.otlp.proto.http.metric_exporter import (  # type: ignore[import-not-found,unused-ignore]
-            OTLPMetricExporter,
+    from opentelemetry.sdk.metrics.export import PeriodicExportingMetricReader
+
+    if _otlp_protocol("METRICS") == "grpc":
+        from opentelemetry.exporter.otlp.proto.grpc.metric_exporter import (
+            OTLPMetricExporter as GrpcMetricExporter,
         )
-        from opentelemetry.sdk.metrics.export import PeriodicExportingMetricReader
-    except ImportError:
-        return []
+
+        return [PeriodicExportingMetricReader(GrpcMetricExporter())]
+    from opentelemetry.exporter.otlp.proto.http.metric_exporter import OTLPMetricExporter
+
     return [PeriodicExportingMetricReader(OTLPMetricExporter())]
 
 

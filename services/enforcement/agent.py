@@ -35,7 +35,7 @@ from schemas.topics import (
     VERDICTS,
 )
 from services.enforcement.approval import red_team_approved, unapproved_use
-from services.enforcement.decide import hour_bucket
+from services.enforcement.decide import Decision, hour_bucket
 from services.enforcement.enforcer import Enforcer, Outcome
 from services.enforcement.outage import PendingWrites, RecentContexts
 from services.enforcement.policy import PolicyFile, StateOutage
@@ -211,7 +211,7 @@ async def process_verdicts(verdicts: list[Verdict], sources: dict[str, EventT[An
             decided_without_state.add(len(outcome.decisions))
         acks: list[Awaitable[Any]] = []
         for verdict, decision in outcome.decisions:
-            headers = _headers(sources.get(verdict.event_id))
+            headers = _headers(sources.get(verdict.event_id), verdict, decision)
             key = encode_key(verdict.account_id)
             for topic, message in (
                 (ENFORCEMENT_ACTIONS, decision.action),
@@ -328,10 +328,26 @@ def _log_entries(
     return actions, reports
 
 
-def _headers(source: EventT[Any] | None) -> list[tuple[str, bytes]]:
+def _headers(
+    source: EventT[Any] | None, verdict: Verdict, decision: Decision
+) -> list[tuple[str, bytes]]:
+    """Continue the verdict's trace with a span of what was decided, and carry it on."""
     if source is None:
         return inject_headers()
-    with process_span(tracer, source.message, VERDICTS.name):
+    attributes: dict[str, str | float] = {
+        "usewatch.category": verdict.category.value,
+        "usewatch.score": verdict.score,
+        "usewatch.outcome": "action"
+        if decision.action
+        else "review"
+        if decision.review
+        else "report"
+        if decision.report
+        else "none",
+    }
+    if decision.action is not None:
+        attributes["usewatch.action"] = decision.action.action.value
+    with process_span(tracer, source.message, VERDICTS.name, attributes):
         return inject_headers()
 
 
