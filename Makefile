@@ -10,7 +10,7 @@ DEMO_RATE ?= 40
 
 .DEFAULT_GOAL := help
 .PHONY: help setup up down status run demo test test-unit test-integration lint typecheck \
-        schemas bench train clean
+        schemas bench train clean compose-check
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | \
@@ -73,6 +73,9 @@ train: $(VENV_STAMP) ## Rebuild the content models (spam from $(DATASETS), misre
 BENCH_EVENTS ?= 200000
 bench: setup ## Pipeline throughput and latency beside raw Kafka (own broker/Redis; BENCH_EVENTS=N, default 200000)
 	$(PY) -m bench.run --events $(BENCH_EVENTS)
+
+compose-check: ## Validate docker-compose.yml like `docker compose config` (no Docker needed)
+	infra/compose-check/run
 
 schemas: $(VENV_STAMP) ## Regenerate the JSON Schema files and the AsyncAPI document from the models
 	$(PY) -m schemas.generate
