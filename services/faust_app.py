@@ -12,13 +12,14 @@ from pydantic import BaseModel, ValidationError
 
 from schemas.codec import decode
 from services.settings import ServiceSettings
+from services.stage_metrics import observe_consumer_lag
 
 
 def make_app(service: str, settings: ServiceSettings) -> faust.App:
     """A faust app for one service: its consumer group is `<prefix>usewatch-<service>`."""
     data_dir = settings.faust_data_dir
     data_dir.mkdir(parents=True, exist_ok=True)
-    return faust.App(
+    app = faust.App(
         f"{settings.topic_prefix}usewatch-{service}",
         broker=settings.faust_broker(),
         datadir=str(data_dir / f"{settings.topic_prefix}{service}"),
@@ -43,6 +44,8 @@ def make_app(service: str, settings: ServiceSettings) -> faust.App:
         # A batch is processed in one go; a slow broker must not make faust think we hang.
         stream_processing_timeout=120.0,
     )
+    observe_consumer_lag(app, service)
+    return app
 
 
 async def send(

@@ -11,7 +11,9 @@ module can be imported before the process installs its MeterProvider.
   done with it: the pipeline's latency up to that stage;
 - `usewatch.redis.round_trips`: every request written to Redis (a pipeline or a script is one),
   so round trips per batch = this / batches;
-- `usewatch.verdicts` (detector, category, label) and `usewatch.dead_letters` (reason).
+- `usewatch.verdicts` (detector, category, label) and `usewatch.dead_letters` (reason);
+- `usewatch.consumer.lag`: records on each input topic the stage's consumer group has not
+  committed yet (from faust's monitor: end offsets seen by the fetcher − committed offsets).
 """
 
 from __future__ import annotations
@@ -21,9 +23,11 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
+import faust
 import redis.asyncio as aioredis
 from faust.types import EventT
 from opentelemetry import metrics
+from opentelemetry.metrics import CallbackOptions, Observation
 
 _meter = metrics.get_meter("usewatch")
 
@@ -90,3 +94,22 @@ class CountingConnection(aioredis.Connection):
 def redis_client(url: str, **options: Any) -> aioredis.Redis:
     """The services' Redis client: counted round trips, options as redis-py's `from_url`."""
     return aioredis.from_url(url, connection_class=CountingConnection, **options)
+
+
+def observe_consumer_lag(app: faust.App, stage: str) -> None:
+    """Report `app`'s consumer lag per input topic as `usewatch.consumer.lag`."""
+
+    def lag(_: CallbackOptions) -> Iterable[Observation]:
+        monitor = app.monitor
+        committed = monitor.tp_committed_offsets or {}
+        by_topic: dict[str, int] = {}
+        for tp, end in (monitor.tp_end_offsets or {}).items():
+            behind = max(end - committed.get(tp, 0), 0)
+            by_topic[tp.topic] = by_topic.get(tp.topic, 0) + behind
+        return [Observation(n, {"stage": stage, "topic": t}) for t, n in by_topic.items()]
+
+    _meter.create_observable_gauge(
+        "usewatch.consumer.lag",
+        callbacks=[lag],
+        description="Records on an input topic the stage's group has not committed yet.",
+    )

@@ -65,3 +65,6 @@ def test_passing_off_and_fake_reviews_are_flagged_and_writing_help_is_not(
     # the judged-once lookup, the account windows, the judged-once marks
     assert total(detector, "usewatch_redis_round_trips_total") <= 3 * batches + 2
     assert total(detector, "usewatch_stage_event_age_seconds_count") == len(events)
+    lag = [k for k in detector if k.startswith("usewatch_consumer_lag{")]
+    assert lag, "the consumer-lag gauge is served"
+    assert total(detector, "usewatch_consumer_lag") == 0  # the group is caught up (see above)
