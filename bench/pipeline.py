@@ -5,8 +5,8 @@ own Kafka timestamps (one clock: this machine's).
 Throughput: events / (first output of the first stage → last output at the finish line). For
 the pipeline the finish line is the enforcer: every event has its verdicts and the enforcer has
 caught up with them (every consumer group at lag 0). Latency: produce time (the input record's
-timestamp) → the enforcement action of a violative event, and → the last verdict of every
-event; for P0, produce → the passed-through copy.
+timestamp) → the enforcer's first output for a violative event (action, report or review), and
+→ the last verdict of every event; for P0, produce → the passed-through copy.
 """
 
 from __future__ import annotations
@@ -287,8 +287,8 @@ class Pipeline:
         return len(messages) / span_s(accepted, finish)
 
     def latency(self, messages: Messages, rate: float, progress: Progress) -> dict[str, object]:
-        """At a fixed offered rate: produce → enforcement action (violative events) and produce
-        → last verdict (every event), in milliseconds."""
+        """At a fixed offered rate: produce → the enforcer's first output for it (violative and
+        suspect events) and produce → last verdict (every event), in milliseconds."""
         since = self.topic_offsets()
         at_start = sum(since["generations.accepted"].values())
         produce_paced(self.stack.bootstrap, GENERATIONS.full_name(self.prefix), messages, rate)
@@ -304,13 +304,18 @@ class Pipeline:
         for r in read_records(b, VERDICTS.full_name(p), since["verdicts"]):
             eid = event_id(r.value)
             last_verdict[eid] = max(last_verdict.get(eid, 0), r.timestamp)
-        first_action: dict[str, int] = {}
-        for r in read_records(b, ENFORCEMENT_ACTIONS.full_name(p), since["enforcement.actions"]):
-            eid = event_id(r.value)
-            first_action[eid] = min(first_action.get(eid, r.timestamp), r.timestamp)
+        # The enforcer's first output for a violative event: its action, or its report and review
+        # request when a quota or the ladder sends the action to a person instead.
+        first_output: dict[str, int] = {}
+        for topic in (ENFORCEMENT_ACTIONS, ENFORCEMENT_REPORTS, ENFORCEMENT_REVIEW):
+            for r in read_records(b, topic.full_name(p), since[topic.name]):
+                eid = event_id(r.value)
+                first_output[eid] = min(first_output.get(eid, r.timestamp), r.timestamp)
         return {
             "offered_eps": rate,
-            "to_action": percentiles([t - sent[e] for e, t in first_action.items() if e in sent]),
+            "to_enforcement": percentiles(
+                [t - sent[e] for e, t in first_output.items() if e in sent]
+            ),
             "to_last_verdict": percentiles(
                 [t - sent[e] for e, t in last_verdict.items() if e in sent]
             ),

@@ -5,8 +5,9 @@ measured in the same run on a broker and Redis of its own (127.0.0.1:28092, :263
    forwards (bench/forward.py). The limits to compare against.
 2. The pipeline (gateway, three detectors, enforcer, each its own process, as `make up` runs
    them) on the same pre-loaded workload until the enforcer has caught up: events/s.
-3. Latency at 25/50/75 % of that maximum: produce → enforcement action (violative events),
-   produce → last verdict (all events); P0's produce → copy at the same rates.
+3. Latency at 25/50/75 % of that maximum: produce → the enforcer's first output (action, report
+   or review: violative and suspect events), produce → last verdict (all events); P0's produce
+   → copy at the same rates.
 4. Per stage: CPU µs per event, peak RSS, Redis round trips per micro-batch (from the services'
    own metrics); in-process detector costs, the enforcer alone, Redis memory per 100k accounts.
 
@@ -174,7 +175,7 @@ def latencies(
     passthrough.stop()
     results["latency"] = {"pipeline": pipeline, "p0": p0}
     half = pipeline["0.50"]
-    results["latency_ms"] = {"offered_eps": half["offered_eps"], **half["to_action"]}
+    results["latency_ms"] = {"offered_eps": half["offered_eps"], **half["to_enforcement"]}
 
 
 def in_process_costs(stack: Stack, results: dict[str, Any]) -> None:
@@ -226,13 +227,13 @@ def report(r: dict[str, Any]) -> None:
     console.print(stages)
 
     lat = Table(title="latency, ms (p50 / p99 / p99.9)")
-    for col in ("offered load", "events/s", "→ action (violative)", "→ last verdict", "P0 → copy"):
+    for col in ("offered load", "events/s", "→ enforcement", "→ last verdict", "P0 → copy"):
         lat.add_column(col, justify="right")
     for key, p in r["latency"]["pipeline"].items():
         lat.add_row(
             f"{float(key):.0%}",
             f"{p['offered_eps']:,.0f}",
-            _pct(p["to_action"]),
+            _pct(p["to_enforcement"]),
             _pct(p["to_last_verdict"]),
             _pct(r["latency"]["p0"][key]),
         )
