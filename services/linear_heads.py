@@ -6,6 +6,7 @@ train.py says only what is particular to its data."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -27,6 +28,12 @@ class Head:
         margin = x @ self.weights + self.intercept
         z = self.platt_a * np.asarray(margin, dtype=np.float64) + self.platt_b
         return np.asarray(1.0 / (1.0 + np.exp(-z)))
+
+
+def version_of(kind: str, heads: dict[str, Head]) -> str:
+    """`<kind>-<12 hex>`: a hash of the weights, so the same model always has the same version."""
+    digest = hashlib.sha256(b"".join(h.weights.tobytes() for h in heads.values())).hexdigest()
+    return f"{kind}-{digest[:12]}"
 
 
 def save_heads(directory: Path, stem: str, heads: dict[str, Head], card: dict[str, Any]) -> None:

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 from sklearn.model_selection import train_test_split
 
-from services.linear_heads import Head, fit_head, rates, report
+from services.linear_heads import Head, fit_head, rates, report, version_of
 from services.misrepresentation.corpus import CLEAN, DEFAULT_OUT, read
 from services.misrepresentation.cues import PROMPT_CUE_NAMES, prompt_cues
 from services.misrepresentation.model import ARTIFACT_DIR, HEADS, PromptModel, design_matrix
@@ -133,10 +133,7 @@ def main() -> None:
                 ),
             },
         }
-    version = (
-        "prompt-"
-        + hashlib.sha256(b"".join(h.weights.tobytes() for h in heads.values())).hexdigest()[:12]
-    )
+    version = version_of("prompt", heads)
     families = sorted({r.family for r in rows if r.split == "test"})
     card = {
         "version": version,

@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 from sklearn.model_selection import train_test_split
 
-from services.linear_heads import Head, fit_head, rates, report, threshold_at_fpr
+from services.linear_heads import Head, fit_head, rates, report, threshold_at_fpr, version_of
 from services.spam.features import CUE_NAMES, cues
 from services.spam.model import ARTIFACT_DIR, HEADS, ContentModel, design_matrix
 
@@ -166,10 +166,7 @@ def main() -> None:
             },
         }
 
-    version = (
-        "content-"
-        + hashlib.sha256(b"".join(h.weights.tobytes() for h in heads.values())).hexdigest()[:12]
-    )
+    version = version_of("content", heads)
     card = {
         "version": version,
         "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
