@@ -23,7 +23,6 @@ from typing import Any, TypeVar, cast
 
 import faust
 from faust.types import TP, EventT
-from opentelemetry.metrics import Observation
 
 from schemas.codec import encode, encode_key
 from schemas.events import GenerationEvent, Verdict
@@ -34,12 +33,12 @@ from schemas.topics import (
     GENERATIONS_ACCEPTED,
     VERDICTS,
 )
+from services.enforcement import metrics
 from services.enforcement.approval import red_team_approved, unapproved_use
 from services.enforcement.decide import Decision, hour_bucket
 from services.enforcement.enforcer import Enforcer, Outcome
 from services.enforcement.outage import PendingWrites, RecentContexts
 from services.enforcement.policy import PolicyFile, StateOutage
-from services.enforcement.report_clock import ReportClock
 from services.enforcement.settings import EnforcementSettings
 from services.faust_app import decode_batch, make_app, raw_topic, send
 from services.retry import RETRYABLE, with_backoff
@@ -57,7 +56,7 @@ log = logging.getLogger("usewatch.enforcement")
 
 settings = EnforcementSettings()
 tracer = setup_tracing("enforcement")
-meter = setup_metrics("enforcement", settings.metrics_port, settings.metrics_host)
+setup_metrics("enforcement", settings.metrics_port, settings.metrics_host)
 app = make_app("enforcement", settings)
 prefix = settings.topic_prefix
 
@@ -78,39 +77,7 @@ contexts_read: dict[int, int] = {}
 """Per partition of generations.accepted, the last offset whose context is stored. Both topics
 are keyed by account with the same partition count, so a verdict's event is on the accepted
 partition with the verdict's own partition number."""
-report_clock = ReportClock()
-
-decided = meter.create_counter(
-    "usewatch.enforcement.decisions", description="Verdicts decided, by category and outcome."
-)
-actions_applied = meter.create_counter(
-    "usewatch.enforcement.actions", description="Actions published, by action and category."
-)
-report_latency = meter.create_histogram(
-    "usewatch.report.latency",
-    unit="s",
-    description="Generation occurred → violation report published (the 24-hour duty).",
-    explicit_bucket_boundaries_advisory=[0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 3600],
-)
-meter.create_observable_gauge(
-    "usewatch.report.oldest_open_age",
-    callbacks=[lambda _: [Observation(report_clock.oldest_open_age_s(datetime.now(UTC)))]],
-    unit="s",
-    description="Age of the oldest report still inside its 24-hour window (this worker).",
-)
-meter.create_observable_gauge(
-    "usewatch.enforcement.pending_state_writes",
-    callbacks=[lambda _: [Observation(len(pending))]],
-    description="State writes decided while Redis was away, not yet written (fail open).",
-)
-skipped_without_context = meter.create_counter(
-    "usewatch.enforcement.skipped_without_context",
-    description="Verdicts dropped because their event's context can no longer arrive.",
-)
-decided_without_state = meter.create_counter(
-    "usewatch.enforcement.decided_without_state",
-    description="Verdicts decided without Redis under a fail-open policy.",
-)
+metrics.observe_pending(lambda: len(pending))
 
 T = TypeVar("T")
 
@@ -208,7 +175,7 @@ async def process_verdicts(verdicts: list[Verdict], sources: dict[str, EventT[An
         except StateUnavailableError:
             outcome = enforcer.decide_without_state(verdicts, recent.get, now)
             degraded = True
-            decided_without_state.add(len(outcome.decisions))
+            metrics.decided_without_state.add(len(outcome.decisions))
         acks: list[Awaitable[Any]] = []
         for verdict, decision in outcome.decisions:
             headers = _headers(sources.get(verdict.event_id), verdict, decision)
@@ -231,7 +198,7 @@ async def process_verdicts(verdicts: list[Verdict], sources: dict[str, EventT[An
                     decision.shadow_action.enforcement_id,
                 )
         await asyncio.gather(*acks)
-        _count(outcome)
+        metrics.count(outcome)
         await commit(outcome, now, degraded)
         # A verdict can overtake its event's context (two topics, two agents): wait while the
         # contexts stream is behind. Once it has read its partitions to the end, a context that
@@ -246,7 +213,7 @@ async def process_verdicts(verdicts: list[Verdict], sources: dict[str, EventT[An
                 waited >= 1.0 and await contexts_caught_up(partitions)
             )
             if give_up:
-                skipped_without_context.add(len(verdicts))
+                metrics.skipped_without_context.add(len(verdicts))
                 log.error(
                     "no context for %d verdict(s) after %.1fs (contexts read to the end: the "
                     "events are older than the state store); skipped: %s",
@@ -271,23 +238,6 @@ async def contexts_caught_up(partitions: set[int]) -> bool:
         if read_to < ends.get(tp, 0):
             return False
     return True
-
-
-def _count(outcome: Outcome) -> None:
-    for verdict in outcome.below_suspect:
-        decided.add(1, {"category": verdict.category.value, "outcome": "none"})
-    for verdict, d in outcome.decisions:
-        kind = "action" if d.action else "review" if d.review else "report" if d.report else "none"
-        decided.add(1, {"category": verdict.category.value, "outcome": kind})
-        if d.action is not None:
-            actions_applied.add(
-                1, {"action": d.action.action.value, "category": verdict.category.value}
-            )
-        if d.report is not None:
-            report_latency.record(
-                report_clock.published(d.report),
-                {"category": verdict.category.value, "red_team": d.report.red_team},
-            )
 
 
 async def commit(outcome: Outcome, now: datetime, degraded: bool) -> None:
@@ -337,13 +287,7 @@ def _headers(
     attributes: dict[str, str | float] = {
         "usewatch.category": verdict.category.value,
         "usewatch.score": verdict.score,
-        "usewatch.outcome": "action"
-        if decision.action
-        else "review"
-        if decision.review
-        else "report"
-        if decision.report
-        else "none",
+        "usewatch.outcome": decision.outcome,
     }
     if decision.action is not None:
         attributes["usewatch.action"] = decision.action.action.value

@@ -75,6 +75,15 @@ class Decision:
     shadow_action: EnforcementEvent | None = None
     """What would have been published had shadow mode been off (logged only)."""
 
+    @property
+    def outcome(self) -> str:
+        """The most consequential output, for metrics and spans: action, review, report, none."""
+        if self.action:
+            return "action"
+        if self.review:
+            return "review"
+        return "report" if self.report else "none"
+
 
 NOTHING = Decision()
 

@@ -1,0 +1,68 @@
+"""The enforcer's own metrics (besides the stage metrics every service exports): decisions and
+actions by category, the 24-hour reporting clock, and fail-open health. Instruments live on the
+API's proxy meter, bound to the provider the agent installs."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from opentelemetry import metrics
+from opentelemetry.metrics import Observation
+
+from services.enforcement.enforcer import Outcome
+from services.enforcement.report_clock import ReportClock
+
+_meter = metrics.get_meter("usewatch.enforcement")
+report_clock = ReportClock()
+
+decided = _meter.create_counter(
+    "usewatch.enforcement.decisions", description="Verdicts decided, by category and outcome."
+)
+actions_applied = _meter.create_counter(
+    "usewatch.enforcement.actions", description="Actions published, by action and category."
+)
+report_latency = _meter.create_histogram(
+    "usewatch.report.latency",
+    unit="s",
+    description="Generation occurred → violation report published (the 24-hour duty).",
+    explicit_bucket_boundaries_advisory=[0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 3600],
+)
+_meter.create_observable_gauge(
+    "usewatch.report.oldest_open_age",
+    callbacks=[lambda _: [Observation(report_clock.oldest_open_age_s(datetime.now(UTC)))]],
+    unit="s",
+    description="Age of the oldest report still inside its 24-hour window (this worker).",
+)
+skipped_without_context = _meter.create_counter(
+    "usewatch.enforcement.skipped_without_context",
+    description="Verdicts dropped because their event's context can no longer arrive.",
+)
+decided_without_state = _meter.create_counter(
+    "usewatch.enforcement.decided_without_state",
+    description="Verdicts decided without Redis under a fail-open policy.",
+)
+
+
+def observe_pending(size: Callable[[], int]) -> None:
+    _meter.create_observable_gauge(
+        "usewatch.enforcement.pending_state_writes",
+        callbacks=[lambda _: [Observation(size())]],
+        description="State writes decided while Redis was away, not yet written (fail open).",
+    )
+
+
+def count(outcome: Outcome) -> None:
+    """Record one batch's decisions: outcomes by category, actions, report latency."""
+    for verdict in outcome.below_suspect:
+        decided.add(1, {"category": verdict.category.value, "outcome": "none"})
+    for verdict, d in outcome.decisions:
+        category = verdict.category.value
+        decided.add(1, {"category": category, "outcome": d.outcome})
+        if d.action is not None:
+            actions_applied.add(1, {"action": d.action.action.value, "category": category})
+        if d.report is not None:
+            report_latency.record(
+                report_clock.published(d.report),
+                {"category": category, "red_team": d.report.red_team},
+            )
