@@ -27,6 +27,11 @@ _DETECTOR = (
     r"gptzero|gpt ?zero|zerogpt|turnitin|originality(?:\.ai)?|copyleaks|winston|sapling|"
     r"plagiarism checker|ai checker)"
 )
+_OFFICE = (
+    r"(?:ceo|cfo|founder|president|spokes\w+|representative|mayor|senator|governor|minister|"
+    r"officer|director|manager|head of|employee of|support (?:agent|team)|customer service|"
+    r"doctor|dr\.|police)"
+)
 _ROLE = (
     r"(?:guest|customer|buyer|purchaser|shopper|traveller|traveler|tourist|local|diner|user|"
     r"client|patient|parent|mom|dad|resident|student|fan|visitor|reviewer|member)"
@@ -112,7 +117,10 @@ BELIEVE_HUMAN = _rx(
     r"\b(?:100 ?%|fully|totally|completely) human\b",
 )
 WRITE_AS_OTHER = _rx(
-    r"\bpretend\w* (?:you(?:'re| are) |to be |that you are )(?!a human|human|an? (?:real|actual))",
+    # Someone in particular (a name, a handle, an office), not a character: "pretend you are
+    # a pirate" is play with the asker, "pretend you are Elon Musk" or "the CEO" is not.
+    r"\bpretend\w* (?:you(?:'re| are) |to be |that you are )(?:the |an? )?"
+    rf"(?:(?-i:[A-Z@])|official|{_OFFICE})",
     r"\b(?:posing|pose) as\b",
     r"\bimpersonat\w*",
     r"\bin the name of\b",
@@ -123,7 +131,7 @@ WRITE_AS_OTHER = _rx(
     r"(?:@\w+|(?-i:[A-Z][a-z]+ [A-Z][a-z]+))",
     r"\bsigned (?:by |as )?(?:@\w+|(?-i:[A-Z][a-z]+ [A-Z][a-z]+)|"
     r"the (?:ceo|mayor|director|principal|president|head|manager))",
-    r"\bpretending to be\b",
+    rf"\bpretending to be (?:the |an? )?(?:(?-i:[A-Z@])|official|{_OFFICE})",
     r"\bmake it look official\b",
 )
 REVIEW_AS_CUSTOMER = _rx(
@@ -174,6 +182,8 @@ OWN_VOICE = _rx(
     r"\bas the (?:manager|owner|team) of\b",
     r"\bfrom our team\b",
     r"\bfor our (?:brand|company)\b",
+    r"\bour (?:new|latest|upcoming|own)\b",
+    r"\bas \w+ from (?:the|our) [\w ]{0,20}(?:team|desk|department|support|office)\b",
     r"\b(?:our|my) (?:own )?[\w'-]+(?: [\w'-]+)?(?:'s)? (?:page|account|profile|website|site|"
     r"newsletter|blog|feed|channel|handle|listing)\b",
 )

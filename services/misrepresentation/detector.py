@@ -158,7 +158,10 @@ def false_identity_score(s: Snapshot) -> tuple[float, list[str]]:
     if c.discloses_ai:
         score *= 0.7
     if e.channel not in HUMAN_FACING:
-        score *= 0.75
+        # In chat, writing as someone else is mostly play with the asker (who knows); asking for
+        # customer reviews or invented reviewers there still prepares publishing them.
+        role_play_only = cues == ["write_as_other"]
+        score *= 0.45 if role_play_only else 0.75
     if e.identity and cues and e.identity.strip().lower() in e.prompt.lower():
         fired.append("identity_is_the_impersonated")
         score = min(1.0, score + 0.05)
