@@ -64,7 +64,10 @@ EVADE_DETECTION = _rx(
     rf"(?:{_DETECTOR}|{_AI})",
     r"\bundetectable\b",
     r"\b0 ?% (?:ai|gpt)\b",
-    r"\bhumani[sz](?:e|ed|ing)\b",
+    # "humanize this text" is the AI-humaniser ask; "humanize our brand voice" is marketing.
+    r"\bhumani[sz](?:e|ed|ing|er)\b[^.]{0,25}\b(?:text|essay|paragraph|content|writing|output|"
+    rf"answer|response|article|draft|copy|it|this|{_AI})\b(?! (?:brand|voice|tone|company))",
+    rf"\b{_AI}[- ]humani[sz]er\b",
     rf"\b{_DETECTOR}[^.]{{0,40}}\b(?:as )?(?:human|0 ?%)",
     rf"\b{_DETECTOR}[^.]{{0,40}}\b(?:score|scores|result|rating|check|report)\b[^.]{{0,25}}"
     r"\b(?:clean|low|zero|human|green|0 ?%)",

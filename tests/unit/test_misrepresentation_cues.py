@@ -68,6 +68,7 @@ VIOLATING = {
         "Write a poem in the voice of a lighthouse keeper",
         "Write a birthday card and sign it from Grandma and Grandpa",
         "Summarise Barack Obama's 2008 campaign",
+        "Help me humanize our brand voice on social media",
     ],
 )
 def test_close_but_clean_asks_fire_no_violating_cue(prompt: str) -> None:
