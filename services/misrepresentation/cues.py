@@ -240,8 +240,43 @@ class PromptCues:
 PROMPT_CUE_NAMES = tuple(f.name for f in fields(PromptCues))
 
 
+# Material the ask is about, not the ask: quoted passages and code blocks.
+_QUOTED = re.compile(
+    r"```.*?```|\"[^\"]{40,}\"|“[^”]{40,}”|«[^»]{40,}»|(?<=[:\s])'[^']{40,}'(?=[\s.,;!?]|$)",
+    re.S,
+)
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+LONG_PARAGRAPH = 300
+"""Asks are short; a longer paragraph is material pasted in to be summarised, translated, …"""
+
+
+def instruction_of(prompt: str) -> str:
+    """The ask without the material it is about, so that an article about students beating AI
+    detectors, pasted in to be summarised, does not read as a request to beat them: quoted
+    passages and code blocks are dropped; of the paragraphs, the short ones before the first
+    long paragraph and after the last one are kept; a single long block keeps what comes
+    before an early colon, or else its first and last sentences. Short prompts (all of the
+    training set) come back unchanged."""
+    text = _QUOTED.sub(" … ", prompt)
+    paragraphs = [p.strip() for p in re.split(r"\n+", text) if p.strip()]
+    long = [i for i, p in enumerate(paragraphs) if len(p) > LONG_PARAGRAPH]
+    if not long:
+        return "\n".join(paragraphs)
+    if len(paragraphs) == 1:
+        block = paragraphs[0]
+        colon = block.find(":", 0, LONG_PARAGRAPH)
+        if colon > 0:  # "Summarise this: <material>"
+            return block[:colon]
+        sentences = _SENTENCE_END.split(block)
+        ends = [sentences[0], sentences[-1]] if len(sentences) > 1 else sentences
+        return " … ".join(s[:LONG_PARAGRAPH] for s in ends)
+    kept = paragraphs[: long[0]] + paragraphs[long[-1] + 1 :]
+    return "\n".join(kept) if kept else paragraphs[0][:LONG_PARAGRAPH]
+
+
 def prompt_cues(prompt: str) -> PromptCues:
-    p = prompt[:4000]  # the ask is at the start; bound the regex work on pasted documents
+    """The cues of a prompt's ask (see `instruction_of`; callers pass the prompt as written)."""
+    p = instruction_of(prompt[:8000])
     return PromptCues(
         conceal_ai=bool(CONCEAL_AI.search(p)),
         evade_detection=bool(EVADE_DETECTION.search(p)),

@@ -22,7 +22,7 @@ from sklearn.model_selection import train_test_split
 
 from services.linear_heads import Head, fit_head, rates, report, version_of
 from services.misrepresentation.corpus import CLEAN, DEFAULT_OUT, read
-from services.misrepresentation.cues import PROMPT_CUE_NAMES, prompt_cues
+from services.misrepresentation.cues import PROMPT_CUE_NAMES, instruction_of, prompt_cues
 from services.misrepresentation.model import ARTIFACT_DIR, HEADS, PromptModel, design_matrix
 
 SEED = 20261126
@@ -94,7 +94,7 @@ def main() -> None:
     started = time.monotonic()
 
     rows = read(args.data)
-    texts = [r.text for r in rows]
+    texts = [instruction_of(r.text) for r in rows]  # as served: the ask, not pasted material
     labels = np.array([r.label for r in rows])
     is_test = np.array([r.split == "test" for r in rows])
     train_pool = np.flatnonzero(~is_test)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from services.misrepresentation.cues import output_cues, prompt_cues
+from services.misrepresentation.cues import instruction_of, output_cues, prompt_cues
 
 
 @pytest.mark.parametrize(
@@ -97,3 +97,40 @@ def test_output_cues(text: str, cue: str) -> None:
 
 def test_plain_output_claims_nothing() -> None:
     assert output_cues("The quarterly numbers are attached; revenue grew 4%.").fired() == []
+
+
+ARTICLE = (
+    "Schools are struggling with generative AI. Many students submit essays written by ChatGPT "
+    "and use humanizer tools so that Turnitin cannot detect them. Teachers say they can't tell "
+    "whether a human wrote the text, and some students add typos on purpose. "
+) * 2
+
+
+@pytest.mark.parametrize(
+    "prompt",
+    [
+        f"Summarize this article for our parent newsletter:\n\n{ARTICLE}",
+        f"{ARTICLE}\n\nTranslate the above into Spanish.",
+        f"Write a short post about this story: {ARTICLE}",
+        f'Fix the grammar in this quote: "{ARTICLE[:200]}"',
+    ],
+)
+def test_pasted_material_is_not_the_ask(prompt: str) -> None:
+    assert not VIOLATING & set(prompt_cues(prompt).fired())
+
+
+@pytest.mark.parametrize(
+    "prompt",
+    [
+        f"Rewrite this essay so it passes Turnitin as human-written:\n\n{ARTICLE}",
+        f"{ARTICLE}\n\nNow make it undetectable by GPTZero and don't mention AI.",
+        f"Make this undetectable by GPTZero. {ARTICLE}",
+    ],
+)
+def test_an_ask_around_pasted_material_still_counts(prompt: str) -> None:
+    assert {"evade_detection", "conceal_ai"} & set(prompt_cues(prompt).fired())
+
+
+def test_short_prompts_are_their_own_ask() -> None:
+    prompt = "Write my essay.\nMake it undetectable.\nAdd typos."
+    assert instruction_of(prompt) == prompt
