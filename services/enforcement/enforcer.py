@@ -134,6 +134,8 @@ class Enforcer:
 
 
 def _worth_deciding(verdicts: Sequence[Verdict], policy: Policy, out: Outcome) -> list[Verdict]:
+    """The verdicts at or above their category's suspect threshold; the rest go to
+    `out.below_suspect` (decide would return nothing for them)."""
     thresholds = {c: policy.rule(c).suspect_at for c in {v.category for v in verdicts}}
     worth = []
     for v in verdicts:

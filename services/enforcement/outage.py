@@ -1,6 +1,8 @@
 """What the enforcer keeps in its own memory so that a fail-open policy can go on deciding while
-Redis is away (SPEC §4), and write what it decided once Redis returns. Both are bounded: an
-outage longer than they hold degrades to waiting for Redis, never to unbounded memory."""
+Redis is away (SPEC §4), and write what it decided once Redis returns. Both are bounded, never
+unbounded memory: past their capacity the oldest entries go (logged), so strikes decided that
+long ago are not written, and verdicts whose context was forgotten wait for Redis as under
+fail closed. Reports are never at stake: they are published when decided."""
 
 from __future__ import annotations
 
