@@ -473,3 +473,26 @@ def writing_assistant(account: str, n: int, start: datetime = T0) -> list[Genera
             )
         )
     return out
+
+
+def review_assistant(account: str, users: int, start: datetime = T0) -> list[GenerationEvent]:
+    """A review-writing assistant: each end user writes up their own stay, under their own name,
+    through one app account. Many reviewer names, none invented: must stay clean."""
+    return [
+        event(
+            i,
+            event_id=f"{account}-v{i:03d}",
+            account_id=account,
+            end_user_id=f"user-{i}",
+            channel="review",
+            identity=f"{GUESTS[i % len(GUESTS)]} {i}",
+            recipients=None,
+            ai_disclosure=None,
+            occurred_at=(start + timedelta(minutes=2 * i)).isoformat(),
+            prompt=f"Help me write my review of {HOTELS[i % len(HOTELS)]}: we stayed "
+            f"{2 + i % 3} nights, the breakfast was great but the room was noisy.",
+            generation=f"We stayed {2 + i % 3} nights at {HOTELS[i % len(HOTELS)]}. Great "
+            "breakfast, friendly staff, though our room was noisy at night. Four stars.",
+        )
+        for i in range(users)
+    ]

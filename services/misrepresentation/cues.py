@@ -229,6 +229,7 @@ class PromptCues:
     edit_only: bool
     own_voice: bool
     solicits_reviews: bool
+    own_experience: bool
 
     def fired(self) -> list[str]:
         return [f.name for f in fields(self) if getattr(self, f.name)]
@@ -292,6 +293,9 @@ def prompt_cues(prompt: str) -> PromptCues:
         edit_only=bool(EDIT_ONLY.search(p)),
         own_voice=bool(OWN_VOICE.search(p)),
         solicits_reviews=bool(SOLICITS_REVIEWS.search(p)),
+        # The asker tells what they lived ("we stayed three nights, the pool was cold"): a
+        # review written for its author, not an invented one.
+        own_experience=bool(FIRST_HAND.search(p)),
     )
 
 

@@ -153,8 +153,9 @@ def false_identity_score(s: Snapshot) -> tuple[float, list[str]]:
     elif score >= SUSPECT_AT:
         score = min(score, MODEL_ONLY_CAP_IDENTITY)
         fired.append("prompt_model")
-    if not cues and (c.solicits_reviews or c.edit_only or c.own_voice):
-        score *= 0.4  # asking real customers, editing, summarising, a brand as itself
+    own_words = not cues and (c.solicits_reviews or c.edit_only or c.own_voice or c.own_experience)
+    if own_words:
+        score *= 0.4  # real customers asked, editing, a brand as itself, the author's own stay
     if c.discloses_ai:
         score *= 0.7
     if e.channel not in HUMAN_FACING:
@@ -162,10 +163,18 @@ def false_identity_score(s: Snapshot) -> tuple[float, list[str]]:
         # customer reviews or invented reviewers there still prepares publishing them.
         role_play_only = cues == ["write_as_other"]
         score *= 0.45 if role_play_only else 0.75
-    if e.identity and cues and e.identity.strip().lower() in e.prompt.lower():
+    if e.identity and len(e.identity) >= 3 and cues and e.identity.lower() in e.prompt.lower():
         fired.append("identity_is_the_impersonated")
         score = min(1.0, score + 0.05)
-    if e.channel in REVIEW_CHANNELS and w.review_identities >= MANY_REVIEWERS:
+    # Many reviewer names from one account count, unless each generation is for a distinct end
+    # user of the app (a review-writing assistant serving its users) or tells the author's own
+    # experience.
+    if (
+        e.channel in REVIEW_CHANNELS
+        and w.review_identities >= MANY_REVIEWERS
+        and e.end_user_id is None
+        and not own_words
+    ):
         fired.append("many_reviewer_names")
         from_names = min(0.75, 0.55 + 0.02 * (w.review_identities - MANY_REVIEWERS))
         if score >= SUSPECT_AT or s.output.first_hand:

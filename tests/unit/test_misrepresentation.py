@@ -17,7 +17,14 @@ from services.misrepresentation.detector import AccountWindow, Snapshot, judge
 from services.misrepresentation.model import PromptModel
 from services.misrepresentation.pipeline import MisrepresentationPipeline
 from services.state.windows import MemoryBehaviourWindows
-from tests.factories import T0, event, guest_reviews, undetectable_posts, writing_assistant
+from tests.factories import (
+    T0,
+    event,
+    guest_reviews,
+    review_assistant,
+    undetectable_posts,
+    writing_assistant,
+)
 
 MODEL = PromptModel.load()
 QUIET = AccountWindow(1, 0, 0.0)
@@ -216,3 +223,9 @@ def test_role_play_as_a_named_person_for_publication_is_not_play() -> None:
     )
     assert v.category == Category.FALSE_IDENTITY
     assert v.label == Label.VIOLATION
+
+
+def test_a_review_assistant_serving_many_users_stays_clean() -> None:
+    verdicts = judge_all(review_assistant("acct-assist", 25))
+    assert [v.evidence["signals"] for v in verdicts if v.label != Label.CLEAN] == []
+    assert verdicts[-1].evidence["review_identities_in_window"] >= 20
