@@ -496,3 +496,39 @@ def review_assistant(account: str, users: int, start: datetime = T0) -> list[Gen
         )
         for i in range(users)
     ]
+
+
+def seasonal_greetings(
+    account: str, clients: int = 8, start: datetime = T0
+) -> list[GenerationEvent]:
+    """A social-media manager posting the same holiday template for each client business, under
+    the client's name, each post naming its own business."""
+    names = (
+        "Bloom Bakery",
+        "Northside Gym",
+        "Riverside Vet",
+        "Cobalt Cafe",
+        "Peak Cycles",
+        "Luna Salon",
+        "Oak Dental",
+        "Harbor Books",
+        "Maple Florist",
+        "Nova Optics",
+    )
+    return [
+        event(
+            i,
+            event_id=f"{account}-h{i:03d}",
+            account_id=account,
+            channel="social_post",
+            identity=names[i % len(names)],
+            recipients=None,
+            ai_disclosure=None,
+            occurred_at=(start + timedelta(minutes=i)).isoformat(),
+            prompt=f"Write a short Thanksgiving greeting post for {names[i % len(names)]}",
+            generation=f"Happy Thanksgiving from all of us at {names[i % len(names)]}! We're "
+            "grateful for our wonderful community and customers. Enjoy the holiday with your "
+            "loved ones!",
+        )
+        for i in range(clients)
+    ]

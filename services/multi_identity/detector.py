@@ -13,7 +13,8 @@ Patterns and why:
 Known false positives, and what keeps them clean: many agents writing distinct mail (no shared
 content), an agency posting different content for its clients (no shared content), a viral
 quote reposted by strangers (no shared fingerprint), a family sharing a laptop (no shared
-content).
+content), a social-media manager's seasonal template for its clients (each post names its own
+business: suspect at most).
 """
 
 from __future__ import annotations
@@ -40,18 +41,35 @@ CROSS_ACCOUNT_PROOF = "linked_accounts_same_text"
 @dataclass(frozen=True, slots=True)
 class Snapshot:
     event: GenerationEvent
+    text: str
     window: WindowCounts
     matches: Matches
     links: Linked
 
 
+SELF_NAMED_CAP = 0.65
+"""A post that names its own declared identity ("Happy holidays from all of us at Bloom
+Bakery") speaks openly as that one party: a social-media manager's seasonal template for its
+clients is not a false crowd, though a persona farm can sign its posts too, so it stays
+suspect rather than clean."""
+
+
+def names_itself(event: GenerationEvent, text: str) -> bool:
+    identity = (event.identity or "").strip().lstrip("@").lower()
+    return len(identity) >= 3 and identity in text.lower()
+
+
 def within_account(s: Snapshot) -> tuple[float, list[str]]:
     identities = s.matches.same_account_identities
     if identities >= 5:
-        return min(1.0, 0.8 + 0.02 * (identities - 5)), ["same_text_many_identities"]
-    if identities >= 3:
-        return 0.6, ["same_text_several_identities"]
-    return 0.0, []
+        score, fired = min(1.0, 0.8 + 0.02 * (identities - 5)), ["same_text_many_identities"]
+    elif identities >= 3:
+        score, fired = 0.6, ["same_text_several_identities"]
+    else:
+        return 0.0, []
+    if names_itself(s.event, s.text):
+        return min(score, SELF_NAMED_CAP), [*fired, "names_its_own_identity"]
+    return score, fired
 
 
 def across_accounts(s: Snapshot) -> tuple[float, list[str], set[str]]:

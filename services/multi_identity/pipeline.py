@@ -43,7 +43,8 @@ class MultiIdentityPipeline:
             ]
         )
         window_of = dict(zip(normal, counts, strict=True))
-        matches = await near_duplicates_of(self.index, events, [text_of(e) for e in events])
+        texts = [text_of(e) for e in events]
+        matches = await near_duplicates_of(self.index, events, texts)
         linked = await self.links.link(
             [
                 Fingerprints(
@@ -61,6 +62,7 @@ class MultiIdentityPipeline:
             judge(
                 IdentitySnapshot(
                     e,
+                    texts[i],
                     window_of.get(i, EMPTY_WINDOW),
                     matches[i],
                     linked[i] or Linked(),

@@ -10,6 +10,7 @@ from datetime import timedelta
 import pytest
 
 from schemas.events import Category, GenerationEvent, Label, Verdict
+from services.event_view import text_of
 from services.gateway.admission import with_normalized_text
 from services.multi_identity.detector import Snapshot, judge
 from services.multi_identity.pipeline import MultiIdentityPipeline
@@ -23,6 +24,7 @@ from tests.factories import (
     event,
     office_neighbours,
     persona_farm,
+    seasonal_greetings,
     sockpuppets,
     viral_quote,
 )
@@ -71,7 +73,7 @@ def matches(identities: int = 1, linked: tuple[str, ...] = ()) -> Matches:
 )
 def test_rules(name: str, m: Matches, links: Linked, label: Label | None) -> None:
     e = event(channel="social_post", identity="@me")
-    verdict = judge(Snapshot(e, WINDOW, m, links), T0)
+    verdict = judge(Snapshot(e, text_of(e), WINDOW, m, links), T0)
     assert (verdict.label if verdict else None) == label, name
 
 
@@ -80,9 +82,9 @@ def test_private_channels_and_undeclared_identities_are_not_judged() -> None:
         event(channel="email", identity="Agent 1"),
         event(channel="social_post", identity=None),
     ):
-        assert judge(Snapshot(e, WINDOW, matches(9), Linked()), T0) is None
+        assert judge(Snapshot(e, text_of(e), WINDOW, matches(9), Linked()), T0) is None
     assert (
-        judge(Snapshot(event(channel="review", identity="x"), WINDOW, NO_MATCHES, Linked()), T0)
+        judge(Snapshot(event(channel="review", identity="x"), "", WINDOW, NO_MATCHES, Linked()), T0)
         is None
     )
 
@@ -172,3 +174,11 @@ def test_one_accounts_sockpuppetry_does_not_flag_the_accounts_sharing_its_device
     verdicts = run(puppets + neighbour)
     assert any(v.account_id == "acct-puppets" for v in verdicts)
     assert [v for v in verdicts if v.account_id == "acct-neighbour"] == []
+
+
+def test_a_template_each_client_signs_with_its_own_name_is_suspect_at_most() -> None:
+    verdicts = run(seasonal_greetings("acct-smm", 8))
+    assert verdicts, "the shared template is still worth a look"
+    assert all(v.label == Label.SUSPECT for v in verdicts)
+    assert all("names_its_own_identity" in v.evidence["signals"] for v in verdicts)
+    # Sockpuppets that do not name themselves stay violations (see test above).
