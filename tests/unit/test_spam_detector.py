@@ -186,3 +186,27 @@ def test_evidence_is_small_and_names_what_fired() -> None:
 
 def test_nothing_to_judge_is_not_a_verdict() -> None:
     assert judge(snapshot("   "), "m", T0) is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Your bank: a payment of $1,240.00 to BestBuy was approved. If you don't recognize it, "
+        "call the number on the back of your card.",
+        "Your order #48213 has shipped and will be delivered Friday. Questions? Call 555-0199.",
+        "Your appointment with Dr Lee is confirmed for Tue 10:30am. Reply C to confirm.",
+    ],
+)
+def test_an_account_notice_on_sms_is_not_a_violation_on_content_alone(text: str) -> None:
+    """The SMS model scores money and "call" as spam; a notice that sells nothing is at most
+    a case for a person."""
+    v = judge(snapshot(text, unsolicited=0.95), "m", T0)
+    assert v is not None
+    assert v.label != Label.VIOLATION
+
+
+def test_a_notice_that_carries_a_prize_or_a_link_is_judged_as_usual() -> None:
+    text = "Your account has been selected for a £1000 prize! Call 09061701461 to claim."
+    v = judge(snapshot(text, unsolicited=0.95), "m", T0)
+    assert v is not None
+    assert v.label == Label.VIOLATION
