@@ -27,6 +27,7 @@ import redis.asyncio as aioredis
 from kafka import KafkaProducer
 from rich.progress import Progress
 
+from bench import costs
 from schemas.topics import (
     ENFORCEMENT_ACTIONS,
     ENFORCEMENT_REPORTS,
@@ -42,10 +43,10 @@ from usewatch.localstack import ROOT, ServiceProcess, Stack
 
 Messages = list[tuple[bytes, bytes]]
 
-STAGES = ("enforcement", "multi_identity", "misrepresentation", "spam", "gateway")
+DETECTORS = tuple(costs.DETECTORS)
+STAGES = ("enforcement", *DETECTORS, "gateway")
 """Started downstream first, so that the clock (the gateway's first output) starts when every
 stage is ready."""
-DETECTORS = ("spam", "misrepresentation", "multi_identity")
 FINISH_TOPICS = (VERDICTS, ENFORCEMENT_ACTIONS, ENFORCEMENT_REPORTS, ENFORCEMENT_REVIEW)
 
 
