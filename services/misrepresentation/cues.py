@@ -205,7 +205,7 @@ CLAIMS_HUMAN = _rx(
     r"\bnot (?:a )?(?:bot|robot|chatbot|an ai)\b",
     r"\b(?:typed|typing|writing|wrote) (?:this )?(?:on|from) my phone\b",
     r"\bsent from my (?:iphone|phone|android|ipad)\b",
-    r"\bas a (?:real )?human\b",
+    r"\bas a real (?:person|human)\b",
 )
 FIRST_HAND = _rx(
     r"\b(?:i|we) (?:stayed|bought|ordered|visited|tried|ate|purchased|booked|have been using|"
