@@ -69,6 +69,8 @@ EVADE_DETECTION = _rx(
     rf"answer|response|article|draft|copy|it|this|{_AI})\b(?! (?:brand|voice|tone|company))",
     rf"\b{_AI}[- ]humani[sz]er\b",
     rf"\b{_DETECTOR}[^.]{{0,40}}\b(?:as )?(?:human|0 ?%)",
+    rf"\b{_DETECTOR}[^.]{{0,30}}\b(?:won'?t|doesn'?t|can'?t|cannot|will not|never)\b[^.]{{0,10}}"
+    r"\b(?:catch|flag|detect|notice|spot|pick)\w*",
     rf"\b{_DETECTOR}[^.]{{0,40}}\b(?:score|scores|result|rating|check|report)\b[^.]{{0,25}}"
     r"\b(?:clean|low|zero|human|green|0 ?%)",
 )
@@ -97,6 +99,9 @@ PRETEND_HUMAN = _rx(
     rf"\b(?:if|when)\b[^.]{{0,30}}\b(?:ask\w*)\b[^.]{{0,40}}\b{_AI}\b[^.]{{0,30}}\b(?:say|tell|"
     r"answer|reply)\w*(?: \w+)? (?:no|that you)\b",
     r"\bpretend\w* to be (?:a )?human\b",
+    r"\bnever (?:say|tell|reveal|admit|let on|mention)\w*[^.]{0,20}\byou(?:'re| are)\b"
+    rf"[^.]{{0,5}}{_AI}\b",
+    r"\byou(?:'re| are) \w+, an? real (?:person|human|[\w ]{0,20}(?:rep|agent|employee|assistant))",
 )
 HUMAN_TOUCH = _rx(
     r"\b(?:add|throw in|include|insert|put in|sprinkle)\b[^.]{0,25}\b(?:typos?|mistakes?|errors?|"
@@ -115,6 +120,8 @@ BELIEVE_HUMAN = _rx(
     rf"\b{_AUDIENCE}\b[^.]{{0,15}}\b(?:must|should|will|need to|has to|have to)\b[^.]{{0,10}}"
     r"\b(?:believe|think|assume)\b[^.]{0,30}\b(?:human|person|me|i|my own)\b",
     r"\bconvinc\w*\b[^.]{0,30}\b(?:human|real person)\b",
+    rf"\b(?:no ?one|nobody)\b[^.]{{0,15}}\b(?:suspects?|knows?|notices?|can tell|will know|"
+    rf"realizes?|realises?|guesses?)\b[^.]{{0,40}}\b(?:{_AI}|human|person|me)\b",
     r"\b(?:passes|pass) as human\b",
     r"\bhuman[- ](?:written|made|authored)\b",
     r"\b(?:100 ?%|fully|totally|completely) human\b",
@@ -150,8 +157,11 @@ REVIEW_AS_CUSTOMER = _rx(
 INVENTED_PEOPLE = _rx(
     r"\b(?:make up|made-up|invent\w*|fabricat\w*|fake|fictional|fictitious)\b[^.]{0,30}"
     r"\b(?:testimonials?|quotes?|reviews?|complaints?|personas?|identit(?:y|ies)|reviewers?|"
-    r"profiles?|names|customers?|clients?|residents?|experts?|bloggers?)\b",
-    r"\b\d+\b[^.]{0,40}\b(?:reviews?|testimonials?|profiles?|personas?|accounts?)\b[^.]{0,60}"
+    r"profiles?|names|customers?|clients?|residents?|experts?|bloggers?|accounts?|users?|"
+    r"commenters?|followers?|voices)\b",
+    r"\b(?:\d+|two|three|four|five|six|seven|eight|nine|ten|dozens?)\b[^.]{0,40}\b(?:reviews?|"
+    r"testimonials?|profiles?|personas?|accounts?|comments?|posts?|replies|tweets?|messages?)\b"
+    r"[^.]{0,60}"
     r"\b(?:different|unique|various|separate|distinct)\b",
     r"\b(?:each|every one) from a different\b",
     r"\blook like (?:they came from )?different (?:people|customers|reviewers|users)\b",
