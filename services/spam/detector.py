@@ -130,6 +130,33 @@ TRANSACTIONAL = re.compile(
 approved, an order shipped, a code): transactional, not unsolicited, unless it also sells."""
 
 
+REPLY_CHANNELS = frozenset({Channel.COMMENT, Channel.REVIEW})
+"""Where a message answers someone else's post or product: a plug for one's own business is
+off-topic there (on one's own posts and pages it is ordinary marketing)."""
+SELF_PROMOTION = re.compile(
+    r"\b(?:check out|visit|subscribe to|follow|join|dm|message|contact|text|whatsapp)\b[^.!?]{0,12}"
+    r"\b(?:me|my|our)\b[^.!?]{0,25}\b(?:channel|page|site|website|profile|store|shop|blog|group|"
+    r"telegram|whatsapp|instagram|insta|youtube|tiktok|account|link|bio|inbox|dms?)\b"
+    r"|\blink in (?:my )?bio\b"
+    r"|\buse (?:my )?(?:promo )?code\s+\w+"
+    r"|\b(?:earn|make|making|made)\s+\$?\d[\d,]*\s*(?:/|a|per)\s*(?:day|week|hour|month)\b"
+    r"|\bdm me\b",
+    re.IGNORECASE,
+)
+"""Comment spam's shape: the reader is sent to the writer's channel, shop, inbox or code."""
+
+
+def self_promotion(s: Snapshot) -> float:
+    """0..1 on reply channels: a plug with somewhere to go (a link, a handle, an inbox)."""
+    if s.event.channel not in REPLY_CHANNELS or not SELF_PROMOTION.search(s.text):
+        return 0.0
+    somewhere = s.cues.links > 0 or s.cues.phones > 0
+    offer = s.cues.money > 0 or s.cues.prize > 0
+    if somewhere:
+        return 0.85 if offer or s.cues.calls_to_action > 0 else 0.65
+    return 0.65 if offer else 0.0  # "DM me" with money in it but no link: worth a look
+
+
 def content_evidence(s: Snapshot) -> float:
     if s.event.channel in TRUSTED_CHANNELS:
         # The SMS model learnt that money and "call now" mean spam; an account notice has both.
@@ -155,6 +182,10 @@ def spam_score(s: Snapshot) -> tuple[float, list[str]]:
         fired.append("bulk_recipients")
         amplified = max(amplified, 0.5 * promo)
     score = _either(content, amplified)
+    plug = self_promotion(s)
+    if plug:
+        fired.append("self_promotion")
+        score = max(score, plug)
     if s.seo is not None:
         seo = s.seo.score
         if seo >= SUSPECT_AT:

@@ -210,3 +210,36 @@ def test_a_notice_that_carries_a_prize_or_a_link_is_judged_as_usual() -> None:
     v = judge(snapshot(text, unsolicited=0.95), "m", T0)
     assert v is not None
     assert v.label == Label.VIOLATION
+
+
+@pytest.mark.parametrize(
+    ("text", "label"),
+    [
+        (
+            "Great video! I make similar content, check out my channel "
+            "https://youtube.com/@cryptoking for daily signals, subscribe!",
+            Label.VIOLATION,
+        ),
+        (
+            "Love this! Best knives at 70% off at https://knifedeals.shop use code SAVE70",
+            Label.VIOLATION,
+        ),
+        ("Nice post. Earn $500/day from home like I do, DM me", Label.SUSPECT),
+        ("Thanks, this fixed my router. DM me if you want my notes.", Label.CLEAN),
+        (
+            "I wrote about this on my blog: https://myblog.example.com/42, thoughts welcome",
+            Label.CLEAN,
+        ),
+    ],
+)
+def test_self_promotion_in_a_comment(text: str, label: Label) -> None:
+    v = judge(snapshot(text, channel=Channel.COMMENT, unsolicited=0.3), "m", T0)
+    assert v is not None
+    assert v.label == label, v.evidence["signals"]
+
+
+def test_a_brand_promoting_itself_on_its_own_post_is_not_comment_spam() -> None:
+    text = "Follow our page for weekly recipes and visit our shop: https://bakery.example.com"
+    v = judge(snapshot(text, channel=Channel.SOCIAL_POST, unsolicited=0.3), "m", T0)
+    assert v is not None
+    assert "self_promotion" not in v.evidence["signals"]
