@@ -7,11 +7,25 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Protocol
 
-from schemas.events import GenerationEvent, Verdict
+from schemas.events import GenerationEvent, Label, Verdict
 from services.state.windows import WindowCounts
 
 EMPTY_WINDOW = WindowCounts(0, 0, 0, 0)
 """The window counts of an event that is not recorded (red-team traffic)."""
+
+
+SUSPECT_AT = 0.5
+VIOLATION_AT = 0.8
+"""Every detector's label thresholds on its score (the enforcer applies its own, per category,
+from the policy file)."""
+
+
+def label_for(score: float) -> Label:
+    if score >= VIOLATION_AT:
+        return Label.VIOLATION
+    if score >= SUSPECT_AT:
+        return Label.SUSPECT
+    return Label.CLEAN
 
 
 def text_of(event: GenerationEvent) -> str:

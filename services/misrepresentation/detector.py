@@ -23,12 +23,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from schemas.events import Category, Channel, GenerationEvent, Label, Verdict
+from schemas.events import Category, Channel, GenerationEvent, Verdict
+from services.event_view import SUSPECT_AT, label_for
 from services.misrepresentation.cues import OutputCues, PromptCues
 
 DETECTOR = "misrepresentation"
-VIOLATION_AT = 0.8
-SUSPECT_AT = 0.5
 
 HUMAN_FACING = frozenset(
     {
@@ -75,14 +74,6 @@ class Snapshot:
     human_model: float
     identity_model: float
     window: AccountWindow
-
-
-def _label(score: float) -> Label:
-    if score >= VIOLATION_AT:
-        return Label.VIOLATION
-    if score >= SUSPECT_AT:
-        return Label.SUSPECT
-    return Label.CLEAN
 
 
 def asks_to_write_as_other(c: PromptCues) -> bool:
@@ -214,7 +205,7 @@ def judge(s: Snapshot, model_version: str, decided_at: datetime) -> Verdict:
         detector=DETECTOR,
         category=category,
         score=round(min(max(score, 0.0), 1.0), 4),
-        label=_label(score),
+        label=label_for(score),
         evidence=evidence,
         model_version=model_version,
         decided_at=decided_at,

@@ -23,7 +23,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from schemas.events import Category, Channel, GenerationEvent, Label, Verdict
+from schemas.events import Category, Channel, GenerationEvent, Verdict
+from services.event_view import SUSPECT_AT, label_for
 from services.state.links import Linked
 from services.state.near_duplicates import Matches
 from services.state.windows import WindowCounts
@@ -33,7 +34,6 @@ VERSION = "multi-identity-1"
 PUBLIC_CHANNELS = frozenset(
     {Channel.SOCIAL_POST, Channel.COMMENT, Channel.REVIEW, Channel.WEB_PAGE, Channel.AD}
 )
-SUSPECT_AT, VIOLATION_AT = 0.5, 0.8
 CROSS_ACCOUNT_PROOF = "linked_accounts_same_text"
 """The signal that proves a cluster is one operator (and so flags it)."""
 
@@ -122,7 +122,7 @@ def judge(s: Snapshot, decided_at: datetime) -> Verdict | None:
         detector=DETECTOR,
         category=Category.MULTI_IDENTITY,
         score=round(score, 4),
-        label=Label.VIOLATION if score >= VIOLATION_AT else Label.SUSPECT,
+        label=label_for(score),
         evidence=evidence,
         model_version=VERSION,
         decided_at=decided_at,

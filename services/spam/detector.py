@@ -25,15 +25,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from schemas.events import Category, Channel, GenerationEvent, Label, Verdict
+from schemas.events import Category, Channel, GenerationEvent, Verdict
+from services.event_view import SUSPECT_AT, VIOLATION_AT, label_for
 from services.spam.features import BRANDS, Cues
 from services.spam.seo import SeoSignals
 from services.state.near_duplicates import Matches
 from services.state.windows import WindowCounts
 
 DETECTOR = "spam"
-VIOLATION_AT = 0.8
-SUSPECT_AT = 0.5
 BURST_FROM = 4
 """Near-duplicates of the same account in one window beyond which repetition starts to count."""
 BURST_FULL = 20
@@ -76,14 +75,6 @@ class Snapshot:
     window: WindowCounts
     matches: Matches
     seo: SeoSignals | None
-
-
-def _label(score: float) -> Label:
-    if score >= VIOLATION_AT:
-        return Label.VIOLATION
-    if score >= SUSPECT_AT:
-        return Label.SUSPECT
-    return Label.CLEAN
 
 
 def _either(*probabilities: float) -> float:
@@ -292,7 +283,7 @@ def judge(s: Snapshot, model_version: str, decided_at: datetime) -> Verdict | No
         detector=DETECTOR,
         category=category,
         score=round(min(max(score, 0.0), 1.0), 4),
-        label=_label(score),
+        label=label_for(score),
         evidence=evidence,
         model_version=model_version,
         decided_at=decided_at,
