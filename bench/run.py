@@ -159,19 +159,20 @@ def latencies(
 ) -> None:
     pipeline: dict[str, Any] = {}
     p0: dict[str, Any] = {}
-    for i, load in enumerate(LOADS):
-        rate = load * results["pipeline_eps"]
-        count = max(int(rate * seconds), 50)
-        console.print(f"latency at {load:.0%} of the pipeline's maximum: {rate:,.0f} events/s")
-        pipeline[f"{load:.2f}"] = stages.latency(workload(count, f"{run}-l{i}"), rate, progress)
+    # The same offered rates and workload sizes for the pipeline and for P0.
+    phases = [(f"{load:.2f}", load * results["pipeline_eps"]) for load in LOADS]
+    size = {key: max(int(rate * seconds), 50) for key, rate in phases}
+    for i, (key, rate) in enumerate(phases):
+        console.print(
+            f"latency at {float(key):.0%} of the pipeline's maximum: {rate:,.0f} events/s"
+        )
+        pipeline[key] = stages.latency(workload(size[key], f"{run}-l{i}"), rate, progress)
     p0_prefix = f"{run}-p0-"
     passthrough = Passthrough(stack, p0_prefix)
     passthrough.start()
-    for i, load in enumerate(LOADS):
-        rate = load * results["pipeline_eps"]
-        count = max(int(rate * seconds), 50)
+    for i, (key, rate) in enumerate(phases):
         console.print(f"P0 latency at {rate:,.0f} events/s")
-        p0[f"{load:.2f}"] = copy_latency(stack, p0_prefix, workload(count, f"{run}-p{i}"), rate)
+        p0[key] = copy_latency(stack, p0_prefix, workload(size[key], f"{run}-p{i}"), rate)
     passthrough.stop()
     results["latency"] = {"pipeline": pipeline, "p0": p0}
     half = pipeline["0.50"]

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
-from schemas.events import GenerationEvent, Label, Verdict
+from schemas.events import Category, GenerationEvent, Label, Verdict
 from services.state.windows import WindowCounts
 
 EMPTY_WINDOW = WindowCounts(0, 0, 0, 0)
@@ -26,6 +26,31 @@ def label_for(score: float) -> Label:
     if score >= SUSPECT_AT:
         return Label.SUSPECT
     return Label.CLEAN
+
+
+def verdict_for(
+    event: GenerationEvent,
+    detector: str,
+    category: Category,
+    score: float,
+    evidence: dict[str, Any],
+    model_version: str,
+    decided_at: datetime,
+) -> Verdict:
+    """A detector's verdict on an event: the score clamped to [0, 1] and rounded, the label from
+    the shared thresholds."""
+    score = round(min(max(score, 0.0), 1.0), 4)
+    return Verdict(
+        event_id=event.event_id,
+        account_id=event.account_id,
+        detector=detector,
+        category=category,
+        score=score,
+        label=label_for(score),
+        evidence=evidence,
+        model_version=model_version,
+        decided_at=decided_at,
+    )
 
 
 def text_of(event: GenerationEvent) -> str:

@@ -37,7 +37,7 @@ from services.enforcement import metrics
 from services.enforcement.approval import red_team_approved, unapproved_use
 from services.enforcement.decide import Decision, hour_bucket
 from services.enforcement.enforcer import Enforcer, Outcome
-from services.enforcement.outage import PendingWrites, RecentContexts
+from services.enforcement.outage import ActionEntry, PendingWrites, RecentContexts, ReportEntry
 from services.enforcement.policy import PolicyFile, StateOutage
 from services.enforcement.settings import EnforcementSettings
 from services.faust_app import decode_batch, make_app, raw_topic, send
@@ -258,9 +258,7 @@ async def commit(outcome: Outcome, now: datetime, degraded: bool) -> None:
     pending.add_record(actions, reports, now.timestamp())
 
 
-def _log_entries(
-    outcome: Outcome,
-) -> tuple[list[tuple[str, str, str]], list[tuple[str, float, str]]]:
+def _log_entries(outcome: Outcome) -> tuple[list[ActionEntry], list[ReportEntry]]:
     actions = [
         (d.action.account_id, d.action.enforcement_id, d.action.model_dump_json(exclude_none=True))
         for _, d in outcome.decisions

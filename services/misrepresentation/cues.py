@@ -286,8 +286,12 @@ def instruction_of(prompt: str) -> str:
 
 
 def prompt_cues(prompt: str) -> PromptCues:
-    """The cues of a prompt's ask (see `instruction_of`; callers pass the prompt as written)."""
-    p = instruction_of(prompt[:8000])
+    """The cues of a prompt as written: of its ask (`instruction_of`), not pasted material."""
+    return ask_cues(instruction_of(prompt[:8000]))
+
+
+def ask_cues(p: str) -> PromptCues:
+    """The cues of an ask already set apart from its material (`instruction_of`)."""
     return PromptCues(
         conceal_ai=bool(CONCEAL_AI.search(p)),
         evade_detection=bool(EVADE_DETECTION.search(p)),

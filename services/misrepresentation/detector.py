@@ -24,7 +24,7 @@ from datetime import datetime
 from typing import Any
 
 from schemas.events import Category, Channel, GenerationEvent, Verdict
-from services.event_view import SUSPECT_AT, label_for
+from services.event_view import SUSPECT_AT, verdict_for
 from services.misrepresentation.cues import OutputCues, PromptCues
 
 DETECTOR = "misrepresentation"
@@ -199,14 +199,4 @@ def judge(s: Snapshot, model_version: str, decided_at: datetime) -> Verdict:
     }
     if s.event.identity:
         evidence["identity"] = s.event.identity
-    return Verdict(
-        event_id=s.event.event_id,
-        account_id=s.event.account_id,
-        detector=DETECTOR,
-        category=category,
-        score=round(min(max(score, 0.0), 1.0), 4),
-        label=label_for(score),
-        evidence=evidence,
-        model_version=model_version,
-        decided_at=decided_at,
-    )
+    return verdict_for(s.event, DETECTOR, category, score, evidence, model_version, decided_at)

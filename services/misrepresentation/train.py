@@ -22,7 +22,7 @@ from sklearn.model_selection import train_test_split
 
 from services.linear_heads import Head, fit_head, rates, report, version_of
 from services.misrepresentation.corpus import CLEAN, DEFAULT_OUT, read
-from services.misrepresentation.cues import PROMPT_CUE_NAMES, instruction_of, prompt_cues
+from services.misrepresentation.cues import PROMPT_CUE_NAMES, ask_cues, instruction_of
 from services.misrepresentation.model import ARTIFACT_DIR, HEADS, PromptModel, design_matrix
 
 SEED = 20261126
@@ -37,7 +37,7 @@ def evaluate_detector(model: PromptModel, prompts: list[str], labels: np.ndarray
     from services.misrepresentation.cues import output_cues
     from services.misrepresentation.detector import AccountWindow, Snapshot, judge
 
-    cue_rows = [prompt_cues(p) for p in prompts]
+    cue_rows = [ask_cues(p) for p in prompts]
     scores = model.score(prompts, cue_rows)
     when = datetime(2026, 1, 1, tzinfo=UTC)
     verdicts = []
@@ -102,7 +102,7 @@ def main() -> None:
     fit_idx, cal_idx = train_test_split(
         train_pool, test_size=0.15, stratify=labels[train_pool], random_state=SEED
     )
-    x = design_matrix(texts, [prompt_cues(t) for t in texts])
+    x = design_matrix(texts, [ask_cues(t) for t in texts])
 
     heads: dict[str, Head] = {}
     card_heads: dict[str, Any] = {}

@@ -24,7 +24,7 @@ from datetime import datetime
 from typing import Any
 
 from schemas.events import Category, Channel, GenerationEvent, Verdict
-from services.event_view import SUSPECT_AT, label_for
+from services.event_view import SUSPECT_AT, verdict_for
 from services.state.links import Linked
 from services.state.near_duplicates import Matches
 from services.state.windows import WindowCounts
@@ -116,14 +116,4 @@ def judge(s: Snapshot, decided_at: datetime) -> Verdict | None:
         "shared_fingerprints": list(s.links.shared_kinds),
         "similar_event_ids": list(s.matches.similar_event_ids),
     }
-    return Verdict(
-        event_id=e.event_id,
-        account_id=e.account_id,
-        detector=DETECTOR,
-        category=Category.MULTI_IDENTITY,
-        score=round(score, 4),
-        label=label_for(score),
-        evidence=evidence,
-        model_version=VERSION,
-        decided_at=decided_at,
-    )
+    return verdict_for(e, DETECTOR, Category.MULTI_IDENTITY, score, evidence, VERSION, decided_at)

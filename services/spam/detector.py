@@ -26,7 +26,7 @@ from datetime import datetime
 from typing import Any
 
 from schemas.events import Category, Channel, GenerationEvent, Verdict
-from services.event_view import SUSPECT_AT, VIOLATION_AT, label_for
+from services.event_view import SUSPECT_AT, VIOLATION_AT, verdict_for
 from services.spam.features import BRANDS, Cues
 from services.spam.seo import SeoSignals
 from services.state.near_duplicates import Matches
@@ -277,14 +277,4 @@ def judge(s: Snapshot, model_version: str, decided_at: datetime) -> Verdict | No
             "top_term_share": round(s.seo.top_term_share, 3),
             "doorway_shape": s.seo.doorway_shape,
         }
-    return Verdict(
-        event_id=s.event.event_id,
-        account_id=s.event.account_id,
-        detector=DETECTOR,
-        category=category,
-        score=round(min(max(score, 0.0), 1.0), 4),
-        label=label_for(score),
-        evidence=evidence,
-        model_version=model_version,
-        decided_at=decided_at,
-    )
+    return verdict_for(s.event, DETECTOR, category, score, evidence, model_version, decided_at)
