@@ -36,11 +36,18 @@ def version_of(kind: str, heads: dict[str, Head]) -> str:
     return f"{kind}-{digest[:12]}"
 
 
-def save_heads(directory: Path, stem: str, heads: dict[str, Head], card: dict[str, Any]) -> None:
-    """`<stem>.npz` (non-zero weights per head) and `<stem>.json` (the card, which must carry
-    each head's intercept and Platt parameters under card["heads"][name])."""
+def save_heads(
+    directory: Path,
+    stem: str,
+    heads: dict[str, Head],
+    card: dict[str, Any],
+    extra: dict[str, np.ndarray] | None = None,
+) -> None:
+    """`<stem>.npz` (non-zero weights per head, plus any `extra` arrays the model needs) and
+    `<stem>.json` (the card, which must carry each head's intercept and Platt parameters under
+    card["heads"][name])."""
     directory.mkdir(parents=True, exist_ok=True)
-    arrays: dict[str, np.ndarray] = {}
+    arrays: dict[str, np.ndarray] = dict(extra or {})
     for name, head in heads.items():
         nz = np.flatnonzero(head.weights).astype(np.int32)
         arrays[f"{name}_index"] = nz
@@ -81,6 +88,29 @@ def fit_head(x: Any, y: np.ndarray, x_cal: Any, y_cal: np.ndarray, c: float) -> 
         platt_a=float(platt.coef_[0][0]),
         platt_b=float(platt.intercept_[0]),
     )
+
+
+def fit_head_cv(
+    x: Any, y: np.ndarray, c: float, folds: int = 5, seed: int = 0
+) -> tuple[Head, np.ndarray]:
+    """Logistic regression on every row of (x, y), Platt-calibrated on out-of-fold margins (each
+    row scored by a model fitted on the other folds), so no row is set aside for calibration and
+    the calibration sees as many examples as training. Returns the head and the out-of-fold
+    probabilities, which are honest scores for choosing C and thresholds."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import StratifiedKFold
+
+    def model() -> LogisticRegression:
+        return LogisticRegression(C=c, solver="lbfgs", max_iter=5000)
+
+    margins = np.zeros(len(y))
+    for train, held in StratifiedKFold(folds, shuffle=True, random_state=seed).split(x, y):
+        margins[held] = model().fit(x[train], y[train]).decision_function(x[held])
+    platt = LogisticRegression(C=1e6, solver="lbfgs").fit(margins.reshape(-1, 1), y)
+    a, b = float(platt.coef_[0][0]), float(platt.intercept_[0])
+    clf = model().fit(x, y)
+    head = Head(clf.coef_[0].astype(np.float32), float(clf.intercept_[0]), a, b)
+    return head, 1.0 / (1.0 + np.exp(-(a * margins + b)))
 
 
 def threshold_at_fpr(scores: np.ndarray, negatives: np.ndarray, max_fpr: float) -> float:

@@ -109,12 +109,13 @@ also pushes an offer (calls to action, prizes, links or numbers, money)."""
 
 
 TRANSACTIONAL = re.compile(
-    r"\b(?:your|a|the) (?:order|payment|purchase|charge|transaction|card|account|appointment|"
-    r"booking|reservation|code|package|"
-    r"parcel|delivery|subscription|password|statement|invoice|prescription|flight)\b"
+    r"\b(?:your|a|the)(?: [\w-]+){0,2} (?:order|payment|purchase|charge|transaction|card|"
+    r"account|appointment|booking|reservation|table|code|package|parcel|delivery|subscription|"
+    r"password|statement|invoice|bill|prescription|flight)\b"
     r"(?:[^.!?]|\.\d){0,60}"
     r"\b(?:was|were|is|has been|have been|will be|approved|declined|shipped|confirmed|delivered|"
-    r"changed|due|ready|expires?|scheduled|cancell?ed)\b",
+    r"changed|due|ready|expires?|scheduled|cancell?ed|delayed)\b"
+    r"|\bis your (?:[\w-]+ ){0,2}(?:code|pin|password)\b",
     re.IGNORECASE,
 )
 """A notice to the owner of an account about their own business with the sender (a payment
@@ -217,15 +218,18 @@ def phishing_score(s: Snapshot) -> tuple[float, list[str]]:
     if urgency and (lure or url_risk):
         fired.append("urgency")
     cues = 0.4 * lure + 0.35 * url_risk + 0.15 * impersonation + 0.1 * (urgency and lure)
-    # The phishing head learnt the SMS sets' labels, where many prize-draw texts count as
-    # smishing. Phishing here means a lure for credentials or money or a disguised sender, so
-    # without one of those cues the model alone cannot make a message more than suspect.
-    has_cue = lure or url_risk > 0
+    # The phishing head learnt the SMS sets' labels, where premium-rate prize draws ("call
+    # 0906… from a landline to collect") count as smishing: a lure for money. On SMS, its
+    # domain, it counts in full for a message that gives somewhere to go. Elsewhere (mail, pages)
+    # the model alone, without a lure or a disguised link, cannot make a message more than
+    # suspect.
+    reachable = c.links > 0 or c.phones > 0 or "reply" in lowered
+    trusted = s.event.channel in TRUSTED_CHANNELS and reachable
+    has_cue = lure or url_risk > 0 or trusted
     model = s.content.phishing * (1.0 if has_cue else 0.5) * (0.5 if negated else 1.0)
     if model >= SUSPECT_AT:
         fired.append("phishing_content")
     # A lure with nowhere to go (no link, no number, no "reply with") is rarely phishing.
-    reachable = c.links > 0 or c.phones > 0 or "reply" in lowered
     score = _either(model, cues if reachable else cues * 0.5)
     return score, fired
 

@@ -2,13 +2,14 @@
 serving so the model sees exactly what it was trained on.
 
 Two kinds:
-- `tokens`: word and character n-grams of a *canonicalised* text, hashed into one feature space.
-  Canonicalisation replaces what varies between campaigns by what they share: every URL becomes
-  `URL` plus its shape (shortener, IP host, look-alike), every phone number `PHONE`, amounts
-  `MONEY`, long digit runs `NUM`. A model then learns "a prize, a number to call, a deadline"
-  rather than one operator's wording, which is what carries to other domains.
-- `cue_counts`: a few dense, interpretable signals (links, calls to action, urgency, credential
-  and payment lures, shouting, obfuscation) that the detector also reports as evidence.
+- `tokens`: the model's view of a text, hashed into one feature space: lower-cased word 1–2-grams,
+  character 2–5-grams within words (they catch obfuscated spellings: fr33, v1agra, paypa1), and
+  one token per URL, phone number and amount naming its kind and shape (`s:URL_shortener`,
+  `s:PHONE`), which is what a prize-and-number SMS shares with a link-and-login email.
+  Replacing the numbers themselves by their kind was tried and lost recall at a strict false-
+  positive rate (a text that is only a number became pure "NUM": see the model card).
+- `cues`: a few dense, interpretable signals (links, calls to action, urgency, credential
+  and payment lures, shouting, obfuscation) that the detector weighs and reports as evidence.
 """
 
 from __future__ import annotations
@@ -21,7 +22,8 @@ from urllib.parse import urlsplit
 
 URL_RE = re.compile(
     r"(?:(?:https?://|www\.)[^\s<>\"']+|\b[a-z0-9][a-z0-9-]{1,62}\.(?:com|net|org|info|biz|co|io|"
-    r"ly|me|uk|xyz|top|click|link|site|online|ru|cn|tk|ml|ga|cf|gq|in)\b(?:/[^\s<>\"']*)?)",
+    r"ly|me|uk|xyz|top|click|link|site|online|ru|cn|tk|ml|ga|cf|gq|in|au|ca|de|fr|nl|br|za|ng|ph|"
+    r"pk|ke|us|cc|ws|live|shop|app|support|help|vip|icu|cyou|buzz)\b(?:/[^\s<>\"']*)?)",
     re.IGNORECASE,
 )
 PHONE_RE = re.compile(r"(?<!\w)(?:\+?\d[\d\s().-]{7,}\d)(?!\w)")
@@ -29,8 +31,7 @@ MONEY_RE = re.compile(
     r"(?:[£$€₹]\s?\d[\d,.]*|\d[\d,.]*\s?(?:usd|gbp|eur|dollars|pounds|euros|rs|inr|p/min|ppm)\b)",
     re.IGNORECASE,
 )
-NUM_RE = re.compile(r"\d{3,}")
-WORD_RE = re.compile(r"[a-z]+(?:'[a-z]+)?|[A-Z]+|[£$€₹!?%]")
+TOKEN_WORD_RE = re.compile(r"\w\w+")
 
 SHORTENERS = frozenset(
     {
@@ -73,15 +74,17 @@ CREDENTIAL_LURE = re.compile(
     r"identity|details|password|login|log in|sign[- ]in|card|bank|kyc|pin|otp|ssn|credentials)\b"
     r"|\b(?:password|passcode|pin|otp|one[- ]time code|cvv|card number|bank details|"
     r"login details|security question|social security|kyc|k\.y\.c)\b"
-    r"|\b(?:card|account|wallet|sim|number)\b.{0,30}?\b(?:blocked|bl0cked|de-?activated|"
-    r"suspended|locked|on hold|limited|expired|compromised)\b",
+    r"|\b(?:card|account|wallet|sim|number|apple ?id)\b.{0,30}?\b(?:blocked|bl0cked|"
+    r"de-?activated|suspended|locked|on hold|limited|expired|compromised|(?:due to|will) expire)\b",
     re.IGNORECASE,
 )
 PRIZE_CLAIM = re.compile(
     r"\b(?:won|winner|awarded|selected|chosen|entitled)\b.{0,80}?\b(?:call|txt|text|reply|"
     r"claim|collect|redeem|click)\b"
     r"|\b(?:claim|collect|redeem)\b.{0,40}?\b(?:prize|reward|cash|award|voucher|bonus|"
-    r"cashback|payment|refund)\b",
+    r"cashback|payment|refund)\b"
+    r"|\b(?:prize|reward|cash|award|voucher|bonus|holiday|parcel)\b.{0,40}?\b(?:awaits?|waiting|"
+    r"ready)\b.{0,20}?\b(?:collection|for you|to be claimed)\b",
     re.IGNORECASE,
 )
 PAYMENT_LURE = re.compile(
@@ -175,49 +178,28 @@ def lookalike_brand(host: str) -> str | None:
     return None
 
 
-def canonicalise(text: str) -> str:
-    """The text with campaign-specific tokens replaced by their kind (see module docstring)."""
-
-    def url_token(m: re.Match[str]) -> str:
-        _, shape = canonical_url(m.group(0))
-        return f" URL URL_{shape.upper()} "
-
-    text = URL_RE.sub(url_token, text)
-    text = MONEY_RE.sub(" MONEY ", text)
-    text = PHONE_RE.sub(" PHONE ", text)
-    return NUM_RE.sub(" NUM ", text)
-
-
 WORD_CHARS = 1_000
-CHAR_GRAM_CHARS = 240
-
-
-_MARKERS = ("URL", "PHONE", "MONEY", "NUM")
+CHAR_GRAM_CHARS = 300
 
 
 def tokens(text: str) -> list[str]:
-    """Word 1–2-grams (lower-cased, with an ALLCAPS marker) of the first WORD_CHARS characters
-    and character 3–5-grams of the words in the first CHAR_GRAM_CHARS: one list, one hashed
-    space. Character grams catch obfuscated spellings (fr33, v1agra); the opening of a message
-    carries them, and n-gramming a whole page costs milliseconds in Python. Built with list
-    operations rather than a generator: this is the detector's hottest loop."""
-    words = WORD_RE.findall(canonicalise(text[:WORD_CHARS]))
-    lowered = [w if w.startswith(_MARKERS) else w.lower() for w in words]
-    out = ["w:CAPS"] * sum(
-        1 for w in words if len(w) > 1 and w.isupper() and not w.startswith(_MARKERS)
-    )
-    out += ["w:" + w for w in lowered]
-    out += [f"b:{a} {b}" for a, b in itertools.pairwise(lowered)]
-    budget = CHAR_GRAM_CHARS
-    for w in lowered:
-        budget -= len(w) + 1
-        if budget < 0:
-            break
-        if w.isupper():
-            continue
+    """Word 1–2-grams of the first WORD_CHARS characters, a kind-and-shape token per URL, phone
+    number and amount there, and character 2–5-grams of the words in the first CHAR_GRAM_CHARS:
+    one list, one hashed space. The opening of a message carries its pitch, and n-gramming a
+    whole page costs milliseconds in Python. Built with list operations rather than a
+    generator: this is the detector's hottest loop."""
+    head = text[:WORD_CHARS]
+    words = TOKEN_WORD_RE.findall(head.lower())
+    out = ["w:" + w for w in words]
+    out += [f"b:{a} {b}" for a, b in itertools.pairwise(words)]
+    for m in URL_RE.finditer(head):
+        out += ["s:URL", "s:URL_" + canonical_url(m.group(0))[1]]
+    out += ["s:MONEY"] * len(MONEY_RE.findall(head))
+    out += ["s:PHONE"] * len(PHONE_RE.findall(head))
+    for w in text[:CHAR_GRAM_CHARS].lower().split():
         padded = f" {w} "
         size = len(padded)
-        out += ["c:" + padded[j : j + n] for n in (3, 4, 5) for j in range(size - n + 1)]
+        out += [padded[j : j + n] for n in (2, 3, 4, 5) for j in range(size - n + 1)]
     return out
 
 
@@ -240,49 +222,6 @@ class Cues:
     caps_share: float
     exclamations: int
     words: int
-
-    def as_vector(self) -> list[float]:
-        """Bounded numeric form for the model (log-ish squashing keeps one feature from ruling)."""
-
-        def sq(x: int) -> float:
-            return min(x, 4) / 4.0
-
-        return [
-            sq(self.links),
-            float("ip" in self.link_shapes),
-            float("shortener" in self.link_shapes),
-            float(bool(self.lookalike_brands)),
-            sq(self.phones),
-            sq(self.money),
-            sq(self.calls_to_action),
-            sq(self.urgency),
-            sq(self.prize),
-            sq(self.credential_lure),
-            sq(self.payment_lure),
-            sq(self.prize_claim),
-            sq(self.obfuscated_words),
-            self.caps_share,
-            sq(self.exclamations),
-        ]
-
-
-CUE_NAMES = (
-    "links",
-    "ip_link",
-    "shortener_link",
-    "lookalike_link",
-    "phones",
-    "money",
-    "calls_to_action",
-    "urgency",
-    "prize",
-    "credential_lure",
-    "payment_lure",
-    "prize_claim",
-    "obfuscated_words",
-    "caps_share",
-    "exclamations",
-)
 
 
 def cues(text: str) -> Cues:

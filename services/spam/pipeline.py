@@ -32,7 +32,7 @@ class SpamPipeline:
     ) -> list[Verdict | None]:
         texts = [text_of(e) for e in events]
         content_cues = [cues(t) for t in texts]
-        scores = self.model.score(texts, content_cues)
+        scores = self.model.score(texts)
         # Red-team traffic is judged like any other but kept out of the shared state of normal
         # traffic: it neither counts in an account's windows nor enters the near-duplicate index.
         normal = [i for i, e in enumerate(events) if not e.red_team]

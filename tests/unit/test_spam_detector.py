@@ -195,6 +195,9 @@ def test_nothing_to_judge_is_not_a_verdict() -> None:
         "call the number on the back of your card.",
         "Your order #48213 has shipped and will be delivered Friday. Questions? Call 555-0199.",
         "Your appointment with Dr Lee is confirmed for Tue 10:30am. Reply C to confirm.",
+        "Your sign-in code is 730144. It expires in 5 minutes; do not share it.",
+        "G-582201 is your Google verification code.",
+        "Your water bill of $61.20 is due on 3 May. Pay in the app or at any post office.",
     ],
 )
 def test_an_account_notice_on_sms_is_not_a_violation_on_content_alone(text: str) -> None:
@@ -203,6 +206,19 @@ def test_an_account_notice_on_sms_is_not_a_violation_on_content_alone(text: str)
     v = judge(snapshot(text, unsolicited=0.95), "m", T0)
     assert v is not None
     assert v.label != Label.VIOLATION
+
+
+def test_on_sms_a_confident_phishing_head_counts_in_full_elsewhere_it_needs_a_cue() -> None:
+    """The SMS sets call premium-rate offers with a number to ring smishing, a lure for money.
+    On SMS, its domain, the phishing head counts in full when there is somewhere to go; on mail,
+    with no lure and no disguised link, it cannot name the message phishing."""
+    text = "Want the latest video phone? 750 anytime mins, half price rental. Call 08000930705"
+    on_sms = judge(snapshot(text, unsolicited=0.99, phishing=0.9), "m", T0)
+    assert on_sms is not None
+    assert (on_sms.category, on_sms.label) == (Category.FRAUD_PHISHING, Label.VIOLATION)
+    on_mail = judge(snapshot(text, channel=Channel.EMAIL, unsolicited=0.99, phishing=0.9), "m", T0)
+    assert on_mail is not None
+    assert on_mail.category == Category.SPAM
 
 
 def test_a_notice_that_carries_a_prize_or_a_link_is_judged_as_usual() -> None:

@@ -3,9 +3,7 @@ from __future__ import annotations
 import pytest
 
 from services.spam.features import (
-    CUE_NAMES,
     canonical_url,
-    canonicalise,
     cues,
     lookalike_brand,
     tokens,
@@ -42,30 +40,18 @@ def test_lookalike_brands(host: str, brand: str | None) -> None:
     assert lookalike_brand(host) == brand
 
 
-def test_canonicalise_replaces_what_varies_between_campaigns() -> None:
-    text = "Call 0906 170 1461 or visit bit.ly/abc to claim £1,000 ref 883920"
-    assert canonicalise(text).split() == [
-        "Call",
-        "PHONE",
-        "or",
-        "visit",
-        "URL",
-        "URL_SHORTENER",
-        "to",
-        "claim",
-        "MONEY",
-        "ref",
-        "NUM",
-    ]
+def test_tokens_share_one_space_of_words_bigrams_shapes_and_character_grams() -> None:
+    toks = tokens("FREE fr33 entry: call 0906 170 1461 or bit.ly/abc for £1,000")
+    assert {"w:free", "w:fr33", "b:free fr33", "b:fr33 entry"} <= set(toks)
+    # What varies between campaigns also gets a token for its kind and shape.
+    assert {"s:PHONE", "s:MONEY", "s:URL", "s:URL_shortener"} <= set(toks)
+    # In-word character grams see through digit-for-letter spellings.
+    assert {" f", "fr3", "r33 "} <= set(toks)
 
 
-def test_tokens_share_one_space_of_words_bigrams_and_character_grams() -> None:
-    toks = list(tokens("FREE fr33 entry"))
-    assert "w:CAPS" in toks
-    assert "w:free" in toks
-    # "fr33" loses its digits to the word pattern; the bigrams follow the words that remain.
-    assert {"b:free fr", "b:fr entry"} <= set(toks)
-    assert " fr" in {t[2:] for t in toks if t.startswith("c:")}
+def test_a_text_that_is_only_a_number_has_no_kind_tokens() -> None:
+    # "645" as a whole message once became a lone NUM token, which the model read as pure spam.
+    assert not [t for t in tokens("645") if t.startswith("s:")]
 
 
 @pytest.mark.parametrize(
@@ -79,6 +65,9 @@ def test_tokens_share_one_space_of_words_bigrams_and_character_grams() -> None:
         ("Call +44 20 7946 0958 today", "phones", 1),
         ("Only $9.99 or 500 rs", "money", 2),
         ("v1agra and c@sh deals", "obfuscated_words", 2),
+        ("Your Apple ID is due to expire today", "credential_lure", 1),
+        ("Your £2000 cash prize is waiting for collection", "prize_claim", 1),
+        ("confirm your details at secure-login.com.au now", "links", 1),
     ],
 )
 def test_cues(text: str, field: str, minimum: int) -> None:
@@ -94,4 +83,3 @@ def test_plain_prose_fires_no_lure_cues() -> None:
         0,
         0,
     )
-    assert len(c.as_vector()) == len(CUE_NAMES)
