@@ -126,12 +126,14 @@ REPLY_CHANNELS = frozenset({Channel.COMMENT, Channel.REVIEW})
 """Where a message answers someone else's post or product: a plug for one's own business is
 off-topic there (on one's own posts and pages it is ordinary marketing)."""
 SELF_PROMOTION = re.compile(
-    r"\b(?:check out|visit|subscribe to|follow|join|dm|message|contact|text|whatsapp)\b[^.!?]{0,12}"
+    r"\b(?:check(?: out)?|visit|subscribe to|follow|join|dm|message|contact|text|whatsapp)\b"
+    r"[^.!?]{0,12}"
     r"\b(?:me|my|our)\b[^.!?]{0,25}\b(?:channel|page|site|website|profile|store|shop|blog|group|"
     r"telegram|whatsapp|instagram|insta|youtube|tiktok|account|link|bio|inbox|dms?)\b"
     r"|\blink in (?:my )?bio\b"
     r"|\buse (?:my )?(?:promo )?code\s+\w+"
-    r"|\b(?:earn|make|making|made)\s+\$?\d[\d,]*\s*(?:/|a|per)\s*(?:day|week|hour|month)\b"
+    r"|\b(?:earn|earned|make|making|made)\s+\$?\d[\d,]*\s*(?:/|a|per|last|this|every)\s*"
+    r"(?:day|week|hour|month)\b"
     r"|\bdm me\b",
     re.IGNORECASE,
 )

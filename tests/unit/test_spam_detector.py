@@ -241,6 +241,11 @@ def test_a_notice_that_carries_a_prize_or_a_link_is_judged_as_usual() -> None:
             Label.VIOLATION,
         ),
         ("Nice post. Earn $500/day from home like I do, DM me", Label.SUSPECT),
+        (
+            "Great video!! I made $4,800 last week working from home, check my profile link "
+            "https://linktr.ee/wfh_queen",
+            Label.VIOLATION,
+        ),
         ("Thanks, this fixed my router. DM me if you want my notes.", Label.CLEAN),
         (
             "I wrote about this on my blog: https://myblog.example.com/42, thoughts welcome",
