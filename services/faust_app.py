@@ -30,7 +30,9 @@ def make_app(service: str, settings: ServiceSettings) -> faust.App:
         topic_disable_leader=True,
         # Acknowledged by every in-sync replica before an input offset is committed.
         producer_acks=-1,
-        producer_linger_ms=5,
+        # Every batch waits for its outputs' acks before it returns, so linger is paid on every
+        # hop and on every batch: 5 ms cost ~20 ms p50 produce → enforcement at 100 events/s.
+        producer_linger_ms=0,
         producer_compression_type=None,
         consumer_auto_offset_reset="earliest",
         broker_commit_interval=1.0,

@@ -15,7 +15,9 @@ memory (`outage.py`) and write what they decided once Redis returns.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from functools import partial
@@ -79,6 +81,30 @@ are keyed by account with the same partition count, so a verdict's event is on t
 partition with the verdict's own partition number."""
 metrics.observe_pending(lambda: len(pending))
 
+
+class Progress:
+    """A count the contexts agent advances after each stored batch, which the verdicts agent can
+    wait on: a verdict that overtook its context is retried as soon as the next batch of
+    contexts is stored, not after a fixed sleep (which put ~200 ms on the latency tail)."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self._changed = asyncio.Event()
+
+    def advance(self) -> None:
+        self.count += 1
+        self._changed.set()
+
+    async def wait_past(self, seen: int, timeout_s: float) -> None:
+        if self.count > seen:
+            return
+        self._changed.clear()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._changed.wait(), timeout_s)
+
+
+contexts_stored = Progress()
+
 T = TypeVar("T")
 
 
@@ -109,6 +135,7 @@ async def contexts(stream: faust.StreamT[bytes]) -> None:
         for source in batch:
             m = source.message
             contexts_read[m.partition] = max(contexts_read.get(m.partition, -1), m.offset)
+        contexts_stored.advance()
 
 
 async def store_contexts(events: list[GenerationEvent]) -> None:
@@ -164,8 +191,9 @@ async def enforce(stream: faust.StreamT[bytes]) -> None:
 
 
 async def process_verdicts(verdicts: list[Verdict], sources: dict[str, EventT[Any]]) -> None:
-    waited = 0.0
+    started = time.monotonic()
     while verdicts:
+        stored_before = contexts_stored.count
         # Strikes decided during an outage count before anything new is decided.
         await flush_pending()
         now = datetime.now(UTC)
@@ -209,6 +237,7 @@ async def process_verdicts(verdicts: list[Verdict], sources: dict[str, EventT[An
             partitions = {
                 sources[v.event_id].message.partition for v in verdicts if v.event_id in sources
             }
+            waited = time.monotonic() - started
             give_up = waited >= settings.enforcement_context_wait_s or (
                 waited >= 1.0 and await contexts_caught_up(partitions)
             )
@@ -222,8 +251,7 @@ async def process_verdicts(verdicts: list[Verdict], sources: dict[str, EventT[An
                     [v.event_id for v in verdicts[:5]],
                 )
                 return
-            await asyncio.sleep(0.2)
-            waited += 0.2
+            await contexts_stored.wait_past(stored_before, timeout_s=0.2)
 
 
 async def contexts_caught_up(partitions: set[int]) -> bool:
