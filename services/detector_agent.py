@@ -1,6 +1,7 @@
-"""The wiring every detector shares: `generations.accepted` → `verdicts`. Decode, drop events
-this detector already judged, run the batch through the detector's pipeline, publish one
-verdict per judged event, wait for the broker's acks, then mark the events as judged before
+"""The wiring every detector shares: `generations.accepted` → `verdicts`. Decode, run the batch
+through the detector's pipeline with the lookup of events it already judged on the same Redis
+round trip, drop those, publish one verdict per new event, wait for the broker's acks, then
+mark the events as judged (second round trip, with any writes that follow the verdicts) before
 the batch returns (so before faust may commit its offsets; same discipline as the gateway)."""
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import redis.asyncio as aioredis
 from faust.types import EventT
 
 from schemas.codec import encode, encode_key
-from schemas.events import GenerationEvent
+from schemas.events import GenerationEvent, Verdict
 from schemas.topics import GENERATIONS_ACCEPTED, VERDICTS
 from services.event_view import BatchJudge
 from services.faust_app import decode_batch, make_app, raw_topic, send
@@ -25,6 +26,7 @@ from services.retry import with_backoff
 from services.settings import ServiceSettings
 from services.stage_metrics import outputs, redis_client, stage_batch
 from services.stage_metrics import verdicts as verdicts_counter
+from services.state.round_trip import RoundTrip
 from services.state.seen import EventKey, RedisSeenEvents
 from services.telemetry import inject_headers, process_span, setup_metrics, setup_tracing
 
@@ -50,24 +52,34 @@ def detector_app(
     pipeline = build(client)
     judged = RedisSeenEvents(client, prefix=f"uw:{prefix}{name}:", ttl_s=judged_ttl_s)
 
+    async def judge(
+        events: list[GenerationEvent], now: datetime
+    ) -> tuple[list[bool], list[Verdict | None], RoundTrip]:
+        """One round trip: which events are new, and every state lookup and write of the
+        detector (idempotent per event id, so judging a repeat before dropping it is harmless).
+        Returns the round trip for the writes that must follow the publish."""
+        rt, after = RoundTrip(), RoundTrip()
+        new = judged.unseen([EventKey(g.account_id, g.event_id) for g in events], rt)
+        verdicts = await pipeline.judge_batch(events, lambda _: now, rt, after)
+        return new.result(), verdicts, after
+
     async def process(batch: Sequence[EventT[Any]]) -> None:
-        pairs = decode_batch(GenerationEvent, batch, log)
-        keys = [EventKey(g.account_id, g.event_id) for _, g in pairs]
-        new = await with_backoff(partial(judged.unseen, keys), "judged-events lookup", log)
+        # One entry per event id (a batch may carry a repeat), in order.
         todo = list(
             {
                 (g.account_id, g.event_id): (e, g)
-                for (e, g), is_new in zip(pairs, new, strict=True)
-                if is_new
+                for e, g in decode_batch(GenerationEvent, batch, log)
             }.values()
         )
         if not todo:
             return
-        events = [g for _, g in todo]
         now = datetime.now(UTC)
-        verdicts = await with_backoff(
-            partial(pipeline.judge_batch, events, lambda _: now), f"{name} state", log
+        new, all_verdicts, after = await with_backoff(
+            partial(judge, [g for _, g in todo], now), f"{name} state", log
         )
+        todo = [pair for pair, is_new in zip(todo, new, strict=True) if is_new]
+        verdicts = [v for v, is_new in zip(all_verdicts, new, strict=True) if is_new]
+        events = [g for _, g in todo]
         acks: list[Awaitable[Any]] = []
         for (source_event, event), verdict in zip(todo, verdicts, strict=True):
             # Every judged event is a span of its trace; a verdict adds what was decided.
@@ -95,8 +107,8 @@ def detector_app(
                 verdicts_counter.add(
                     1, {"detector": name, "category": v.category.value, "label": v.label.value}
                 )
-        done = [EventKey(g.account_id, g.event_id) for g in events]
-        await with_backoff(partial(judged.mark, done), "judged-events mark", log)
+        judged.mark([EventKey(g.account_id, g.event_id) for g in events], after)
+        await with_backoff(after.execute, "judged-events mark", log)
 
     @app.agent(source, name=f"{name}-detector")
     async def detect(stream: faust.StreamT[bytes]) -> None:

@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from schemas.events import Category, GenerationEvent, Label, Verdict
+from services.state.round_trip import RoundTrip
 from services.state.windows import WindowCounts
 
 EMPTY_WINDOW = WindowCounts(0, 0, 0, 0)
@@ -65,10 +66,17 @@ def at_ms(event: GenerationEvent) -> int:
 
 
 class BatchJudge(Protocol):
-    """A detector's batch pipeline: events in, one verdict or None ("cannot say") per event."""
+    """A detector's batch pipeline: events in, one verdict or None ("cannot say") per event.
+
+    Its state lookups and writes go on `rt`, which it sends (the caller may have queued its own
+    commands there first: one round trip for the whole batch); writes that depend on the
+    verdicts go on `after`, which the caller sends once the verdicts are published. Without
+    them (tests, backtest) the pipeline makes and sends its own."""
 
     async def judge_batch(
         self,
         events: Sequence[GenerationEvent],
         decided_at: Callable[[GenerationEvent], datetime],
+        rt: RoundTrip | None = None,
+        after: RoundTrip | None = None,
     ) -> list[Verdict | None]: ...

@@ -21,6 +21,7 @@ from rensa import RMinHash
 from schemas.events import GenerationEvent
 from services.event_view import at_ms
 from services.state.near_duplicates import NO_MATCHES, Matches, NearDuplicateIndex, Signature
+from services.state.round_trip import Pending, RoundTrip
 
 NUM_PERM = 64
 BANDS = 16
@@ -55,15 +56,18 @@ def batch_band_hashes(texts: Sequence[str]) -> list[tuple[str, ...] | None]:
     return [band_hashes(t) for t in texts]
 
 
-async def near_duplicates_of(
-    index: NearDuplicateIndex, events: Sequence[GenerationEvent], texts: Sequence[str]
-) -> list[Matches]:
-    """One lookup-and-record in `index` for a batch: each event's recent near-duplicates (in its
-    account and others). Red-team events are compared but never recorded; texts too short to
-    sign get no matches ("cannot say")."""
+def near_duplicates_of(
+    index: NearDuplicateIndex,
+    events: Sequence[GenerationEvent],
+    texts: Sequence[str],
+    rt: RoundTrip,
+) -> Pending[list[Matches]]:
+    """One lookup-and-record in `index` for a batch, on its round trip: each event's recent
+    near-duplicates (in its account and others). Red-team events are compared but never
+    recorded; texts too short to sign get no matches ("cannot say")."""
     bands = batch_band_hashes(texts)
     signed = [i for i, b in enumerate(bands) if b is not None]
-    found = await index.add_and_match(
+    found = index.add_and_match(
         [
             Signature(
                 events[i].account_id,
@@ -74,7 +78,12 @@ async def near_duplicates_of(
                 identity=events[i].identity or "",
             )
             for i in signed
-        ]
+        ],
+        rt,
     )
-    by_position = dict(zip(signed, found, strict=True))
-    return [by_position.get(i, NO_MATCHES) for i in range(len(events))]
+
+    def by_event(matches: list[Matches]) -> list[Matches]:
+        by_position = dict(zip(signed, matches, strict=True))
+        return [by_position.get(i, NO_MATCHES) for i in range(len(events))]
+
+    return found.then(by_event)

@@ -26,6 +26,7 @@ from services.gateway.admission import Accepted, Rejected, Source, admit
 from services.gateway.settings import GatewaySettings
 from services.retry import with_backoff
 from services.stage_metrics import dead_letters, outputs, redis_client, stage_batch
+from services.state.round_trip import once
 from services.state.seen import EventKey, RedisSeenEvents
 from services.telemetry import inject_headers, process_span, setup_metrics, setup_tracing
 
@@ -74,7 +75,9 @@ async def process_batch(batch: Sequence[EventT[Any]]) -> None:
         for a in admissions
     ]
     candidates = [k for k in dict.fromkeys(keys) if k is not None]  # first of in-batch repeats
-    fresh_flags = await with_backoff(partial(seen.unseen, candidates), "seen-events lookup", log)
+    fresh_flags = await with_backoff(
+        partial(once, seen.unseen, candidates), "seen-events lookup", log
+    )
     fresh = {k for k, is_new in zip(candidates, fresh_flags, strict=True) if is_new}
 
     acks: list[Awaitable[Any]] = []
@@ -112,6 +115,6 @@ async def process_batch(batch: Sequence[EventT[Any]]) -> None:
     await asyncio.gather(*acks)
     outputs.add(len(published), {"stage": "gateway", "topic": GENERATIONS_ACCEPTED.name})
     outputs.add(len(acks) - len(published), {"stage": "gateway", "topic": GENERATIONS_DLQ.name})
-    await with_backoff(partial(seen.mark, published), "seen-events mark", log)
+    await with_backoff(partial(once, seen.mark, published), "seen-events mark", log)
     if duplicates:
         log.info("dropped %d duplicate event(s)", duplicates)

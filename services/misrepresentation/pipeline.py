@@ -18,6 +18,7 @@ from services.misrepresentation.detector import (
     judge,
 )
 from services.misrepresentation.model import PromptModel
+from services.state.round_trip import RoundTrip
 from services.state.windows import BehaviourWindows, Observation, WindowCounts
 
 
@@ -47,17 +48,21 @@ class MisrepresentationPipeline:
         self,
         events: Sequence[GenerationEvent],
         decided_at: Callable[[GenerationEvent], datetime],
+        rt: RoundTrip | None = None,
+        after: RoundTrip | None = None,
     ) -> list[Verdict | None]:
+        rt = rt or RoundTrip()
         prompts = [e.normalized.prompt if e.normalized else e.prompt for e in events]
         asks = [instruction_of(p[:8000]) for p in prompts]
         cue_rows = [ask_cues(a) for a in asks]
         scores = self.model.score(asks, cue_rows)
         # Red-team traffic is judged but never recorded in the shared state of normal traffic.
         normal = [i for i, e in enumerate(events) if not e.red_team]
-        counts = await self.windows.observe(
-            [observation(events[i], asks_to_write_as_other(cue_rows[i])) for i in normal]
+        counts = self.windows.observe(
+            [observation(events[i], asks_to_write_as_other(cue_rows[i])) for i in normal], rt
         )
-        window_of = dict(zip(normal, counts, strict=True))
+        await rt.execute()
+        window_of = dict(zip(normal, counts.result(), strict=True))
         return [
             judge(
                 Snapshot(

@@ -14,6 +14,7 @@ from services.multi_identity.detector import Snapshot as IdentitySnapshot
 from services.similarity import near_duplicates_of
 from services.state.links import FingerprintLinks, Fingerprints, Linked
 from services.state.near_duplicates import NearDuplicateIndex
+from services.state.round_trip import RoundTrip
 from services.state.windows import BehaviourWindows, Observation
 
 
@@ -27,10 +28,13 @@ class MultiIdentityPipeline:
         self,
         events: Sequence[GenerationEvent],
         decided_at: Callable[[GenerationEvent], datetime],
+        rt: RoundTrip | None = None,
+        after: RoundTrip | None = None,
     ) -> list[Verdict | None]:
+        rt = rt or RoundTrip()
         # Red-team traffic is compared but never recorded in the shared state of normal traffic.
         normal = [i for i, e in enumerate(events) if not e.red_team]
-        counts = await self.windows.observe(
+        counts = self.windows.observe(
             [
                 Observation(
                     events[i].account_id,
@@ -40,12 +44,12 @@ class MultiIdentityPipeline:
                     identity=events[i].identity,
                 )
                 for i in normal
-            ]
+            ],
+            rt,
         )
-        window_of = dict(zip(normal, counts, strict=True))
         texts = [text_of(e) for e in events]
-        matches = await near_duplicates_of(self.index, events, texts)
-        linked = await self.links.link(
+        found = near_duplicates_of(self.index, events, texts, rt)
+        links = self.links.link(
             [
                 Fingerprints(
                     e.account_id,
@@ -56,8 +60,12 @@ class MultiIdentityPipeline:
                     index=not e.red_team,
                 )
                 for e in events
-            ]
+            ],
+            rt,
         )
+        await rt.execute()
+        window_of = dict(zip(normal, counts.result(), strict=True))
+        matches, linked = found.result(), links.result()
         verdicts = [
             judge(
                 IdentitySnapshot(
@@ -74,7 +82,9 @@ class MultiIdentityPipeline:
         # Remember the clusters judged one operator on cross-account evidence (linked accounts
         # publishing the same text): later posts of their accounts are reported too. A single
         # account's sockpuppetry does not flag the accounts that merely share its device.
-        await self.links.flag(
+        # Written with the batch's marks, after its verdicts are published.
+        follow_up = after or RoundTrip()
+        self.links.flag(
             [
                 linked[i].cluster_root or ""
                 for i, v in enumerate(verdicts)
@@ -82,6 +92,9 @@ class MultiIdentityPipeline:
                 and v.label == Label.VIOLATION
                 and linked[i].cluster_root
                 and CROSS_ACCOUNT_PROOF in v.evidence["signals"]
-            ]
+            ],
+            follow_up,
         )
+        if after is None:
+            await follow_up.execute()
         return verdicts

@@ -1,5 +1,5 @@
 """One micro-batch through the spam detector: vectorise once, score every model head on the same
-matrix, one round trip to each state store, then the pure `judge` per event. Shared by the faust
+matrix, one round trip for every state store, then the pure `judge` per event. Shared by the faust
 agent (Redis stores) and `usewatch backtest` (in-memory stores), so both decide identically."""
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from services.spam.features import cues
 from services.spam.model import ContentModel
 from services.spam.seo import seo_signals
 from services.state.near_duplicates import NearDuplicateIndex
+from services.state.round_trip import RoundTrip
 from services.state.windows import BehaviourWindows, Observation
 
 
@@ -29,14 +30,17 @@ class SpamPipeline:
         self,
         events: Sequence[GenerationEvent],
         decided_at: Callable[[GenerationEvent], datetime],
+        rt: RoundTrip | None = None,
+        after: RoundTrip | None = None,
     ) -> list[Verdict | None]:
+        rt = rt or RoundTrip()
         texts = [text_of(e) for e in events]
         content_cues = [cues(t) for t in texts]
         scores = self.model.score(texts)
         # Red-team traffic is judged like any other but kept out of the shared state of normal
         # traffic: it neither counts in an account's windows nor enters the near-duplicate index.
         normal = [i for i, e in enumerate(events) if not e.red_team]
-        counts = await self.windows.observe(
+        counts = self.windows.observe(
             [
                 Observation(
                     account_id=events[i].account_id,
@@ -47,10 +51,13 @@ class SpamPipeline:
                     has_link=content_cues[i].links > 0,
                 )
                 for i in normal
-            ]
+            ],
+            rt,
         )
-        window_of = dict(zip(normal, counts, strict=True))
-        matches = await near_duplicates_of(self.index, events, texts)
+        found = near_duplicates_of(self.index, events, texts, rt)
+        await rt.execute()
+        window_of = dict(zip(normal, counts.result(), strict=True))
+        matches = found.result()
         verdicts = []
         for i, event in enumerate(events):
             snapshot = Snapshot(

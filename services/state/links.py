@@ -7,9 +7,11 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 import redis.asyncio as aioredis
+
+from services.state.round_trip import Pending, RoundTrip
 
 STRONG = ("device", "api_key")
 """A shared device or API key ties accounts to one operator; a shared network address (office
@@ -48,12 +50,13 @@ class Linked:
 
 class FingerprintLinks(Protocol):
     """Records each event's fingerprints and returns the accounts they link it to, in order;
-    one Redis round trip per batch. A cluster found to be one operator is remembered as flagged
-    (`flag`, TTL = window), so every later event of any of its accounts is reported as such."""
+    one script call on the batch's round trip. A cluster found to be one operator is remembered
+    as flagged (`flag`, TTL = window), so every later event of any of its accounts is reported
+    as such."""
 
-    async def link(self, batch: Sequence[Fingerprints]) -> list[Linked]: ...
+    def link(self, batch: Sequence[Fingerprints], rt: RoundTrip) -> Pending[list[Linked]]: ...
 
-    async def flag(self, roots: Sequence[str]) -> None: ...
+    def flag(self, roots: Sequence[str], rt: RoundTrip) -> Pending[None]: ...
 
 
 def _linked(
@@ -140,20 +143,22 @@ class RedisFingerprintLinks:
         self._ttl_s = window_ms // 1000 + 3600
         self._redis = client
         self._script = client.register_script(_LINK)
-        self.round_trips = 0
 
-    async def flag(self, roots: Sequence[str]) -> None:
+    def flag(self, roots: Sequence[str], rt: RoundTrip) -> Pending[None]:
         if not roots:
-            return
-        pipe = self._redis.pipeline(transaction=False)
-        for root in dict.fromkeys(roots):
-            pipe.set(f"{self._p}fp:{{fp}}:flagged:{root}", b"1", ex=self._ttl_s)
-        await pipe.execute()
-        self.round_trips += 1
+            return Pending.resolved(None)
+        return rt.add(
+            self._redis,
+            [
+                ("SET", f"{self._p}fp:{{fp}}:flagged:{root}", b"1", "EX", self._ttl_s)
+                for root in dict.fromkeys(roots)
+            ],
+            lambda _: None,
+        )
 
-    async def link(self, batch: Sequence[Fingerprints]) -> list[Linked]:
+    def link(self, batch: Sequence[Fingerprints], rt: RoundTrip) -> Pending[list[Linked]]:
         if not batch:
-            return []
+            return Pending.resolved([])
         keys: list[str] = []
         args: list[str | int] = [
             self._window_ms,
@@ -169,16 +174,23 @@ class RedisFingerprintLinks:
             args.extend((f.account_id, f.at_ms, "1" if f.index else "0", len(pairs)))
             args.extend("1" if kind in STRONG else "0" for kind, _ in pairs)
             kinds_of.append([kind for kind, _ in pairs])
-        replies = await self._script(keys=keys, args=args)
-        self.round_trips += 1
-        out = []
-        for f, kinds, found in zip(batch, kinds_of, replies, strict=True):
-            by_kind: dict[str, set[str]] = {}
-            for kind, members in zip(kinds, found[:-2], strict=True):
-                by_kind.setdefault(kind, set()).update(m.decode() for m in members)
-            root = found[-2].decode() if found[-2] else None
-            out.append(_linked(f.account_id, by_kind, root, found[-1] == b"1"))
-        return out
+
+        def decode(replies: list[Any]) -> list[Linked]:
+            out = []
+            for f, kinds, found in zip(batch, kinds_of, replies[0], strict=True):
+                by_kind: dict[str, set[str]] = {}
+                for kind, members in zip(kinds, found[:-2], strict=True):
+                    by_kind.setdefault(kind, set()).update(m.decode() for m in members)
+                root = found[-2].decode() if found[-2] else None
+                out.append(_linked(f.account_id, by_kind, root, found[-1] == b"1"))
+            return out
+
+        return rt.add(
+            self._redis,
+            [("EVALSHA", self._script.sha, len(keys), *keys, *args)],
+            decode,
+            {self._script.sha: _LINK},
+        )
 
 
 @dataclass
@@ -191,10 +203,11 @@ class MemoryFingerprintLinks:
     _roots: dict[str, str] = field(default_factory=dict)
     _flagged: set[str] = field(default_factory=set)
 
-    async def flag(self, roots: Sequence[str]) -> None:
+    def flag(self, roots: Sequence[str], rt: RoundTrip) -> Pending[None]:
         self._flagged.update(roots)
+        return Pending.resolved(None)
 
-    async def link(self, batch: Sequence[Fingerprints]) -> list[Linked]:
+    def link(self, batch: Sequence[Fingerprints], rt: RoundTrip) -> Pending[list[Linked]]:
         out = []
         for f in batch:
             by_kind: dict[str, set[str]] = {}
@@ -218,4 +231,4 @@ class MemoryFingerprintLinks:
                     for m in strong:
                         self._roots[m] = root
             out.append(_linked(f.account_id, by_kind, root, root in self._flagged))
-        return out
+        return Pending.resolved(out)

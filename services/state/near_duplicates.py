@@ -10,6 +10,8 @@ from typing import Protocol
 
 import redis.asyncio as aioredis
 
+from services.state.round_trip import Pending, RoundTrip
+
 
 @dataclass(frozen=True, slots=True)
 class Signature:
@@ -52,9 +54,12 @@ NO_MATCHES = Matches(0, 0, 0, ())
 
 
 class NearDuplicateIndex(Protocol):
-    """Looks up, then records, each signature in order; one Redis round trip per batch."""
+    """Looks up, then records, each signature in order; one script call on the batch's round
+    trip."""
 
-    async def add_and_match(self, batch: Sequence[Signature]) -> list[Matches]: ...
+    def add_and_match(
+        self, batch: Sequence[Signature], rt: RoundTrip
+    ) -> Pending[list[Matches]]: ...
 
 
 def _summarise(own: Signature, members: set[str]) -> Matches:
@@ -134,22 +139,24 @@ class RedisNearDuplicateIndex:
         self._sample = sample
         self._ttl_s = window_ms // 1000 + 3600
         self._script = client.register_script(_MATCH_AND_ADD)
-        self.round_trips = 0
 
-    async def add_and_match(self, batch: Sequence[Signature]) -> list[Matches]:
+    def add_and_match(self, batch: Sequence[Signature], rt: RoundTrip) -> Pending[list[Matches]]:
         if not batch:
-            return []
+            return Pending.resolved([])
         keys: list[str] = []
         args: list[str | int] = [self._window_ms, self._sample, self._cap, self._ttl_s]
         for s in batch:
             keys.extend(f"{self._p}nd:{{nd}}:{band}" for band in s.bands)
             args.extend((s.member, s.at_ms, "1" if s.index else "0", len(s.bands)))
-        replies = await self._script(keys=keys, args=args)
-        self.round_trips += 1
-        return [
-            _summarise(s, {m.decode() for m in found})
-            for s, found in zip(batch, replies, strict=True)
-        ]
+        return rt.add(
+            self._redis,
+            [("EVALSHA", self._script.sha, len(keys), *keys, *args)],
+            lambda replies: [
+                _summarise(s, {m.decode() for m in found})
+                for s, found in zip(batch, replies[0], strict=True)
+            ],
+            {self._script.sha: _MATCH_AND_ADD},
+        )
 
 
 class MemoryNearDuplicateIndex:
@@ -172,7 +179,7 @@ class MemoryNearDuplicateIndex:
             taken += 1
             yield member
 
-    async def add_and_match(self, batch: Sequence[Signature]) -> list[Matches]:
+    def add_and_match(self, batch: Sequence[Signature], rt: RoundTrip) -> Pending[list[Matches]]:
         out = []
         for s in batch:
             members = {m for band in s.bands for m in self._recent(band, s.at_ms)}
@@ -184,4 +191,4 @@ class MemoryNearDuplicateIndex:
                     self._buckets.setdefault(band, deque(maxlen=self._cap)).append(
                         (s.at_ms, member)
                     )
-        return out
+        return Pending.resolved(out)

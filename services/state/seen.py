@@ -9,6 +9,8 @@ from typing import Protocol
 
 import redis.asyncio as aioredis
 
+from services.state.round_trip import Pending, RoundTrip
+
 
 @dataclass(frozen=True, slots=True)
 class EventKey:
@@ -19,9 +21,10 @@ class EventKey:
 class SeenEvents(Protocol):
     """Remembers event ids whose output was durably published, for `ttl_s` seconds (≥ 48 h).
 
-    Checking and marking are separate calls on purpose, and a batch costs two round trips:
-    `unseen` before publishing, `mark` after the broker acknowledged every output and before
-    the batch returns (so before its input offsets can be committed). Marking first and dying
+    Checking and marking are separate calls on purpose, on two round trips of the batch: `unseen`
+    before publishing (with the detector's state lookups), `mark` after the broker acknowledged
+    every output and before the batch returns (so before its input offsets can be committed).
+    This makes two round trips the least a batch can cost. Marking first and dying
     before the publish would drop the event for good on redelivery. Marking later (with the
     next batch's lookup, to save a round trip) was tried and is wrong too: offsets committed
     while the marks still sat in memory leave events that no replay ever dedups again.
@@ -29,11 +32,11 @@ class SeenEvents(Protocol):
     event_id.
     """
 
-    async def unseen(self, keys: Sequence[EventKey]) -> list[bool]:
+    def unseen(self, keys: Sequence[EventKey], rt: RoundTrip) -> Pending[list[bool]]:
         """For each key, True if it was never marked."""
         ...
 
-    async def mark(self, keys: Sequence[EventKey]) -> None:
+    def mark(self, keys: Sequence[EventKey], rt: RoundTrip) -> Pending[None]:
         """Remember keys whose output is durably published."""
         ...
 
@@ -47,29 +50,27 @@ class RedisSeenEvents:
         self._redis = client
         self._prefix = prefix
         self._ttl_s = ttl_s
-        self.round_trips = 0
 
     def _key(self, k: EventKey) -> str:
         return f"{self._prefix}seen:{{{k.account_id}}}:{k.event_id}"
 
-    async def unseen(self, keys: Sequence[EventKey]) -> list[bool]:
+    def unseen(self, keys: Sequence[EventKey], rt: RoundTrip) -> Pending[list[bool]]:
         if not keys:
-            return []
-        pipe = self._redis.pipeline(transaction=False)
-        for k in keys:
-            pipe.exists(self._key(k))
-        replies = await pipe.execute()
-        self.round_trips += 1
-        return [r == 0 for r in replies]
+            return Pending.resolved([])
+        return rt.add(
+            self._redis,
+            [("EXISTS", self._key(k)) for k in keys],
+            lambda replies: [r == 0 for r in replies],
+        )
 
-    async def mark(self, keys: Sequence[EventKey]) -> None:
+    def mark(self, keys: Sequence[EventKey], rt: RoundTrip) -> Pending[None]:
         if not keys:
-            return
-        pipe = self._redis.pipeline(transaction=False)
-        for k in keys:
-            pipe.set(self._key(k), b"1", ex=self._ttl_s)
-        await pipe.execute()
-        self.round_trips += 1
+            return Pending.resolved(None)
+        return rt.add(
+            self._redis,
+            [("SET", self._key(k), b"1", "EX", self._ttl_s) for k in keys],
+            lambda _: None,
+        )
 
 
 class MemorySeenEvents:
@@ -80,11 +81,12 @@ class MemorySeenEvents:
         self._clock = clock
         self._expires: dict[EventKey, float] = {}
 
-    async def unseen(self, keys: Sequence[EventKey]) -> list[bool]:
+    def unseen(self, keys: Sequence[EventKey], rt: RoundTrip) -> Pending[list[bool]]:
         now = self._clock()
-        return [self._expires.get(k, 0.0) <= now for k in keys]
+        return Pending.resolved([self._expires.get(k, 0.0) <= now for k in keys])
 
-    async def mark(self, keys: Sequence[EventKey]) -> None:
+    def mark(self, keys: Sequence[EventKey], rt: RoundTrip) -> Pending[None]:
         deadline = self._clock() + self._ttl_s
         for k in keys:
             self._expires[k] = deadline
+        return Pending.resolved(None)

@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import redis.asyncio as aioredis
-from redis.exceptions import NoScriptError
+
+from services.state.round_trip import Pending, RoundTrip
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,11 +46,13 @@ class WindowCounts:
 
 class BehaviourWindows(Protocol):
     """Records observations and returns the window counts as of each one, in order (a later
-    observation in the same batch sees the earlier ones). One Redis round trip per batch."""
+    observation in the same batch sees the earlier ones), queued on the batch's round trip."""
 
     window_ms: int
 
-    async def observe(self, batch: Sequence[Observation]) -> list[WindowCounts]: ...
+    def observe(
+        self, batch: Sequence[Observation], rt: RoundTrip
+    ) -> Pending[list[WindowCounts]]: ...
 
 
 # One call per observation, all keys of one account (one cluster slot). KEYS: events set, link
@@ -103,7 +106,7 @@ class RedisBehaviourWindows:
       TTL = window + one bucket + 1 h.
 
     Memory per active account is bounded by the caps; idle accounts expire after the TTL. Each
-    observation is one server-side script call; a batch is one pipeline, one round trip.
+    observation is one server-side script call, queued on the batch's round trip.
     """
 
     BUCKETS = 6
@@ -118,12 +121,11 @@ class RedisBehaviourWindows:
         self._bucket_ms = max(window_ms // self.BUCKETS, 1)
         self._ttl_s = window_ms // 1000 + 3600 + self._bucket_ms // 1000
         self._script = client.register_script(_OBSERVE)
-        self.round_trips = 0
 
-    async def observe(self, batch: Sequence[Observation]) -> list[WindowCounts]:
+    def observe(self, batch: Sequence[Observation], rt: RoundTrip) -> Pending[list[WindowCounts]]:
         if not batch:
-            return []
-        calls: list[tuple[list[str], list[str | int]]] = []
+            return Pending.resolved([])
+        calls: list[tuple[Any, ...]] = []
         for o in batch:
             tag = f"{{{o.account_id}}}"
             bucket = o.at_ms // self._bucket_ms
@@ -151,22 +153,15 @@ class RedisBehaviourWindows:
                 "1" if o.api_key_id else "0",
                 *o.recipients,
             ]
-            calls.append((keys, args))
-        try:
-            replies = await self._evalsha_all(calls)
-        except NoScriptError:  # first use, or Redis restarted and lost its script cache
-            await self._redis.script_load(_OBSERVE)
-            replies = await self._evalsha_all(calls)
-        self.round_trips += 1
-        return [WindowCounts(int(e), int(k), int(li), int(r), int(i)) for e, k, li, r, i in replies]
-
-    async def _evalsha_all(self, calls: list[tuple[list[str], list[str | int]]]) -> list[Any]:
-        # EVALSHA queued by hand: a pipeline given Script objects asks SCRIPT EXISTS before
-        # every execute, a second round trip per batch.
-        pipe = self._redis.pipeline(transaction=False)
-        for keys, args in calls:
-            pipe.evalsha(self._script.sha, len(keys), *keys, *args)
-        return await pipe.execute()
+            calls.append(("EVALSHA", self._script.sha, len(keys), *keys, *args))
+        return rt.add(
+            self._redis,
+            calls,
+            lambda replies: [
+                WindowCounts(int(e), int(k), int(li), int(r), int(i)) for e, k, li, r, i in replies
+            ],
+            {self._script.sha: _OBSERVE},
+        )
 
 
 @dataclass
@@ -206,7 +201,7 @@ class MemoryBehaviourWindows:
         s.add(o.event_id, o.at_ms, self.window_ms, self._cap)
         return s.count(o.at_ms - self.window_ms, o.at_ms)
 
-    async def observe(self, batch: Sequence[Observation]) -> list[WindowCounts]:
+    def observe(self, batch: Sequence[Observation], rt: RoundTrip) -> Pending[list[WindowCounts]]:
         out = []
         for o in batch:
             events = self._touch(f"ev:{o.account_id}", o)
@@ -227,4 +222,4 @@ class MemoryBehaviourWindows:
                 *(self._identities.get((o.account_id, b), set()) for b in span)
             )
             out.append(WindowCounts(events, key_events, links, len(recipients), len(identities)))
-        return out
+        return Pending.resolved(out)

@@ -21,6 +21,8 @@ from services.state.near_duplicates import (
     RedisNearDuplicateIndex,
     Signature,
 )
+from services.state.round_trip import RoundTrip, once
+from services.state.seen import EventKey, RedisSeenEvents
 from services.state.windows import MemoryBehaviourWindows, Observation, RedisBehaviourWindows
 from usewatch.localstack import Stack
 
@@ -48,13 +50,14 @@ def obs(i: int, at: int, **kw: Any) -> Observation:
 @pytest.mark.asyncio
 async def test_windows_count_events_keys_links_and_distinct_recipients(stores: Any) -> None:
     windows, _ = stores
-    counts = await windows.observe(
+    counts = await once(
+        windows.observe,
         [
             obs(1, 1_000, api_key_id="k1", recipients=("r1", "r2"), has_link=True),
             obs(2, 2_000, api_key_id="k1", recipients=("r2", "r3")),
             obs(3, 3_000, api_key_id="k2", recipients=("r3",), has_link=True),
             obs(4, 3_500, account="a2", recipients=("r1",)),
-        ]
+        ],
     )
     assert [(c.events, c.key_events, c.link_events, c.distinct_recipients) for c in counts] == [
         (1, 1, 1, 2),
@@ -67,17 +70,17 @@ async def test_windows_count_events_keys_links_and_distinct_recipients(stores: A
 @pytest.mark.asyncio
 async def test_windows_slide_on_event_time_and_ignore_redelivery(stores: Any) -> None:
     windows, _ = stores
-    await windows.observe([obs(1, 0), obs(2, 10_000)])
-    (again,) = await windows.observe([obs(2, 10_000)])  # a redelivered event
+    await once(windows.observe, [obs(1, 0), obs(2, 10_000)])
+    (again,) = await once(windows.observe, [obs(2, 10_000)])  # a redelivered event
     assert again.events == 2
-    (later,) = await windows.observe([obs(3, WINDOW_MS + 5_000)])
+    (later,) = await once(windows.observe, [obs(3, WINDOW_MS + 5_000)])
     assert later.events == 2  # e1 slid out of the window, e2 and e3 remain
 
 
 @pytest.mark.asyncio
 async def test_windows_are_capped(stores: Any) -> None:
     windows, _ = stores
-    counts = await windows.observe([obs(i, i) for i in range(80)])
+    counts = await once(windows.observe, [obs(i, i) for i in range(80)])
     assert counts[-1].events == 50
 
 
@@ -88,13 +91,14 @@ def sig(i: int, at: int, bands: tuple[str, ...], account: str = "a1", **kw: Any)
 @pytest.mark.asyncio
 async def test_index_matches_within_and_across_accounts(stores: Any) -> None:
     _, index = stores
-    matches = await index.add_and_match(
+    matches = await once(
+        index.add_and_match,
         [
             sig(1, 1_000, ("0:aa", "1:bb")),
             sig(2, 2_000, ("0:aa", "1:cc")),
             sig(3, 3_000, ("0:zz", "1:bb"), account="a2"),
             sig(4, 4_000, ("0:qq", "1:rr")),
-        ]
+        ],
     )
     assert [(m.same_account, m.other_accounts) for m in matches] == [
         (0, 0),
@@ -108,18 +112,18 @@ async def test_index_matches_within_and_across_accounts(stores: Any) -> None:
 @pytest.mark.asyncio
 async def test_index_forgets_outside_the_window_and_skips_unindexed(stores: Any) -> None:
     _, index = stores
-    await index.add_and_match([sig(1, 0, ("0:aa",)), sig(2, 500, ("0:aa",), index=False)])
-    (m,) = await index.add_and_match([sig(3, 1_000, ("0:aa",))])
+    await once(index.add_and_match, [sig(1, 0, ("0:aa",)), sig(2, 500, ("0:aa",), index=False)])
+    (m,) = await once(index.add_and_match, [sig(3, 1_000, ("0:aa",))])
     assert m.similar_event_ids == ("e1",)  # e2 was compared, never stored
-    (late,) = await index.add_and_match([sig(4, WINDOW_MS + 500, ("0:aa",))])
+    (late,) = await once(index.add_and_match, [sig(4, WINDOW_MS + 500, ("0:aa",))])
     assert late.similar_event_ids == ("e3",)  # e1, at 0, slid out of the window
 
 
 @pytest.mark.asyncio
 async def test_index_buckets_are_capped(stores: Any) -> None:
     _, index = stores
-    await index.add_and_match([sig(i, i, ("0:hot",)) for i in range(20)])
-    (m,) = await index.add_and_match([sig(99, 100, ("0:hot",))])
+    await once(index.add_and_match, [sig(i, i, ("0:hot",)) for i in range(20)])
+    (m,) = await once(index.add_and_match, [sig(99, 100, ("0:hot",))])
     assert m.same_account == 5
 
 
@@ -129,13 +133,38 @@ async def test_every_redis_key_has_a_ttl(stack: Stack) -> None:
     prefix = f"uw:{uuid.uuid4().hex}:"
     windows = RedisBehaviourWindows(client, prefix, WINDOW_MS)
     index = RedisNearDuplicateIndex(client, prefix, WINDOW_MS)
-    await windows.observe([obs(1, 1_000, api_key_id="k", recipients=("r",), has_link=True)])
-    await index.add_and_match([sig(1, 1_000, ("0:aa", "1:bb"))])
+    await once(windows.observe, [obs(1, 1_000, api_key_id="k", recipients=("r",), has_link=True)])
+    await once(index.add_and_match, [sig(1, 1_000, ("0:aa", "1:bb"))])
     keys = [k async for k in client.scan_iter(f"{prefix}*")]
     assert len(keys) == 6
     ttls = [await client.ttl(k) for k in keys]
     assert all(t > 0 for t in ttls)
-    assert windows.round_trips == index.round_trips == 1
+
+
+@pytest.mark.asyncio
+async def test_every_store_of_a_batch_shares_one_round_trip(stack: Stack) -> None:
+    """Windows, near-duplicates, fingerprint links and judged-event lookups of one batch go to
+    Redis as one request, also when Redis has just lost its script cache."""
+    client = aioredis.from_url(stack.redis_url)
+    prefix = f"uw:{uuid.uuid4().hex}:"
+    windows = RedisBehaviourWindows(client, prefix, WINDOW_MS)
+    index = RedisNearDuplicateIndex(client, prefix, WINDOW_MS)
+    links = RedisFingerprintLinks(client, prefix, WINDOW_MS)
+    seen = RedisSeenEvents(client, prefix, ttl_s=3600)
+    await client.script_flush()
+    for attempt, sent in ((1, 2), (2, 1)):  # first: NOSCRIPT, load, send again; then: once
+        rt = RoundTrip()
+        counts = windows.observe([obs(attempt, 1_000), obs(attempt + 10, 2_000)], rt)
+        found = index.add_and_match([sig(attempt, 1_000, ("0:aa",))], rt)
+        linked = links.link([Fingerprints(f"a{attempt}", 1_000, device_hash="d1")], rt)
+        new = seen.unseen([EventKey("acct", f"e{attempt}")], rt)
+        await rt.execute()
+        assert rt.sent == sent
+        assert [c.events for c in counts.result()] == [attempt, 2 * attempt]
+        assert len(found.result()) == 1
+        assert linked.result()[0].strong == (() if attempt == 1 else ("a1",))
+        assert new.result() == [True]
+    await client.aclose()
     await client.aclose()
 
 
@@ -151,14 +180,15 @@ async def links(request: pytest.FixtureRequest, stack: Stack) -> AsyncIterator[A
 
 @pytest.mark.asyncio
 async def test_links_separate_strong_fingerprints_from_shared_addresses(links: Any) -> None:
-    out = await links.link(
+    out = await once(
+        links.link,
         [
             Fingerprints("a", 1_000, device_hash="d1", ip_hash="office"),
             Fingerprints("b", 2_000, device_hash="d1", ip_hash="office"),
             Fingerprints("c", 3_000, device_hash="d9", ip_hash="office"),
             Fingerprints("d", 4_000, api_key_id="k-shared"),
             Fingerprints("e", 5_000, api_key_id="k-shared", device_hash="d1"),
-        ]
+        ],
     )
     assert out[0] == Linked()
     assert (out[1].strong, out[1].ip_only, out[1].shared_kinds) == (("a",), (), ("device", "ip"))
@@ -170,34 +200,36 @@ async def test_links_separate_strong_fingerprints_from_shared_addresses(links: A
 
 @pytest.mark.asyncio
 async def test_links_forget_outside_the_window_and_skip_unindexed(links: Any) -> None:
-    await links.link(
+    await once(
+        links.link,
         [
             Fingerprints("a", 0, device_hash="d1"),
             Fingerprints("r", 10, device_hash="d1", index=False),
-        ]
+        ],
     )
-    (late,) = await links.link([Fingerprints("b", 20, device_hash="d1")])
+    (late,) = await once(links.link, [Fingerprints("b", 20, device_hash="d1")])
     assert late.strong == ("a",)  # the unindexed (red-team) account left no trace
-    (later,) = await links.link([Fingerprints("c", WINDOW_MS + 15, device_hash="d1")])
+    (later,) = await once(links.link, [Fingerprints("c", WINDOW_MS + 15, device_hash="d1")])
     assert later.strong == ("b",)
 
 
 @pytest.mark.asyncio
 async def test_windows_count_distinct_identities(stores: Any) -> None:
     windows, _ = stores
-    counts = await windows.observe([obs(i, i * 10, identity=f"@h{i % 3}") for i in range(7)])
+    counts = await once(windows.observe, [obs(i, i * 10, identity=f"@h{i % 3}") for i in range(7)])
     assert [c.distinct_identities for c in counts] == [1, 2, 3, 3, 3, 3, 3]
 
 
 @pytest.mark.asyncio
 async def test_a_flagged_cluster_stays_flagged_for_its_accounts(links: Any) -> None:
-    (_, second) = await links.link(
-        [Fingerprints("a", 0, device_hash="d1"), Fingerprints("b", 10, device_hash="d1")]
+    (_, second) = await once(
+        links.link,
+        [Fingerprints("a", 0, device_hash="d1"), Fingerprints("b", 10, device_hash="d1")],
     )
     assert second.cluster_root == "a"
     assert not second.cluster_flagged
-    await links.flag(["a"])
-    (alone,) = await links.link([Fingerprints("b", 20, device_hash="d-new")])
+    await once(links.flag, ["a"])
+    (alone,) = await once(links.link, [Fingerprints("b", 20, device_hash="d-new")])
     assert alone.cluster_flagged  # its root is remembered, and the root is flagged
-    (stranger,) = await links.link([Fingerprints("z", 30, device_hash="d-z")])
+    (stranger,) = await once(links.link, [Fingerprints("z", 30, device_hash="d-z")])
     assert not stranger.cluster_flagged
