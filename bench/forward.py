@@ -1,6 +1,7 @@
 """P0-F for `make bench`: a faust agent that only forwards, with the services' own faust
-configuration and batching (`take_events`, publish, wait for acks), from `<prefix>generations`
-to `<prefix>generations.accepted`. What faust costs before any work is done.
+configuration and batching (`take_events` of up to 256 within 10 ms as the detectors, publish,
+wait for acks), from `<prefix>generations` to `<prefix>generations.accepted`. What faust costs
+before any work is done, in throughput and in latency per hop.
 `python -m bench.forward` with TOPIC_PREFIX and KAFKA_BOOTSTRAP_SERVERS set."""
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ destination = GENERATIONS_ACCEPTED.full_name(settings.topic_prefix)
 
 @app.agent(source)
 async def forward(stream: faust.StreamT[bytes]) -> None:
-    async for batch in cast(faust.Stream[bytes], stream).take_events(500, within=0.05):
+    async for batch in cast(faust.Stream[bytes], stream).take_events(256, within=0.01):
         acks = [await send(app, destination, e.message.key, e.message.value or b"") for e in batch]
         await asyncio.gather(*acks)
 

@@ -174,7 +174,16 @@ def latencies(
         console.print(f"P0 latency at {rate:,.0f} events/s")
         p0[key] = copy_latency(stack, p0_prefix, workload(size[key], f"{run}-p{i}"), rate)
     passthrough.stop()
-    results["latency"] = {"pipeline": pipeline, "p0": p0}
+    # One faust hop with the services' batching and no work: the pipeline makes three in a row
+    # (gateway, detector, enforcer), so three of these are its floor.
+    p0f: dict[str, Any] = {}
+    p0f_prefix = f"{run}-p0f-"
+    worker = forward_worker(stack, p0f_prefix)
+    for i, (key, rate) in enumerate(phases):
+        console.print(f"P0-F latency at {rate:,.0f} events/s")
+        p0f[key] = copy_latency(stack, p0f_prefix, workload(size[key], f"{run}-f{i}"), rate)
+    worker.stop()
+    results["latency"] = {"pipeline": pipeline, "p0": p0, "p0f": p0f}
     half = pipeline["0.50"]
     results["latency_ms"] = {"offered_eps": half["offered_eps"], **half["to_enforcement"]}
 
@@ -228,7 +237,14 @@ def report(r: dict[str, Any]) -> None:
     console.print(stages)
 
     lat = Table(title="latency, ms (p50 / p99 / p99.9)")
-    for col in ("offered load", "events/s", "→ enforcement", "→ last verdict", "P0 → copy"):
+    for col in (
+        "offered load",
+        "events/s",
+        "→ enforcement",
+        "→ last verdict",
+        "P0 → copy",
+        "P0-F → copy",
+    ):
         lat.add_column(col, justify="right")
     for key, p in r["latency"]["pipeline"].items():
         lat.add_row(
@@ -237,6 +253,7 @@ def report(r: dict[str, Any]) -> None:
             _pct(p["to_enforcement"]),
             _pct(p["to_last_verdict"]),
             _pct(r["latency"]["p0"][key]),
+            _pct(r["latency"]["p0f"][key]),
         )
     console.print(lat)
 
