@@ -43,6 +43,14 @@ NEGATED_LURE = re.compile(
     r"disclose|request)\b",
     re.IGNORECASE,
 )
+ASKS_TO_SEND = re.compile(
+    r"\b(?:send|provide|share|forward|give)\b(?:\s+(?:me|us))?\s+(?:your|the)\b.{0,40}?\b(?:bank|"
+    r"account|card|password|pin|details|ssn|date of birth|full name|address|wallet)\b"
+    r"|\b(?:account|wallet)(?: details| number)?\s+(?:below|attached)\b",
+    re.IGNORECASE,
+)
+"""The lure's way back: the message asks the reader to send what it is after, or gives the
+account to pay into."""
 GENERIC_GREETING = re.compile(
     r"^(?:dear|hi|hello)\s+(?:valued\s+)?(?:customer|user|member|client|sir|madam|friend|"
     r"account holder|subscriber|all|team|there)\b",
@@ -122,6 +130,8 @@ TRANSACTIONAL = re.compile(
 approved, an order shipped, a code): transactional, not unsolicited, unless it also sells."""
 
 
+OWN_CHANNELS = frozenset({Channel.WEB_PAGE, Channel.AD, Channel.SOCIAL_POST})
+OWN_CHANNEL_WEIGHT = 0.75
 REPLY_CHANNELS = frozenset({Channel.COMMENT, Channel.REVIEW})
 """Where a message answers someone else's post or product: a plug for one's own business is
 off-topic there (on one's own posts and pages it is ordinary marketing)."""
@@ -132,8 +142,9 @@ SELF_PROMOTION = re.compile(
     r"telegram|whatsapp|instagram|insta|youtube|tiktok|account|link|bio|inbox|dms?)\b"
     r"|\blink in (?:my )?bio\b"
     r"|\buse (?:my )?(?:promo )?code\s+\w+"
-    r"|\b(?:earn|earned|make|making|made)\s+\$?\d[\d,]*\s*(?:/|a|per|last|this|every)\s*"
-    r"(?:day|week|hour|month)\b"
+    r"|\b(?:earn\w*|make|making|made)\s+\$?\d[\d,]*\s*(?:(?:/|a|per|last|this|every)\s*)?"
+    r"(?:day|daily|week|weekly|hour|month|monthly)\b"
+    r"|\b(?:promo|coupon|discount|referral) code\s+[A-Z0-9]{3,}"
     r"|\bdm me\b",
     re.IGNORECASE,
 )
@@ -158,7 +169,11 @@ def content_evidence(s: Snapshot) -> float:
         if TRANSACTIONAL.search(s.text) and not s.cues.prize and not s.cues.links:
             return s.content.unsolicited * 0.6
         return s.content.unsolicited
-    return s.content.unsolicited * (0.15 + 0.85 * promotional(s.cues))
+    offer = s.content.unsolicited * (0.15 + 0.85 * promotional(s.cues))
+    # On one's own page, ad or feed, selling is ordinary marketing, not an unsolicited message:
+    # there content alone can make it suspect at most; repetition or search-engine manipulation
+    # is what makes it spam.
+    return offer * OWN_CHANNEL_WEIGHT if s.event.channel in OWN_CHANNELS else offer
 
 
 def spam_score(s: Snapshot) -> tuple[float, list[str]]:
@@ -225,13 +240,16 @@ def phishing_score(s: Snapshot) -> tuple[float, list[str]]:
     # domain, it counts in full for a message that gives somewhere to go. Elsewhere (mail, pages)
     # the model alone, without a lure or a disguised link, cannot make a message more than
     # suspect.
-    reachable = c.links > 0 or c.phones > 0 or "reply" in lowered
+    reachable = (
+        c.links > 0 or c.phones > 0 or "reply" in lowered or bool(ASKS_TO_SEND.search(s.text))
+    )
     trusted = s.event.channel in TRUSTED_CHANNELS and reachable
     has_cue = lure or url_risk > 0 or trusted
     model = s.content.phishing * (1.0 if has_cue else 0.5) * (0.5 if negated else 1.0)
     if model >= SUSPECT_AT:
         fired.append("phishing_content")
-    # A lure with nowhere to go (no link, no number, no "reply with") is rarely phishing.
+    # A lure with nowhere to go (no link, no number, no "reply with", no "send us your …") is
+    # rarely phishing.
     score = _either(model, cues if reachable else cues * 0.5)
     return score, fired
 

@@ -28,7 +28,8 @@ URL_RE = re.compile(
 )
 PHONE_RE = re.compile(r"(?<!\w)(?:\+?\d[\d\s().-]{7,}\d)(?!\w)")
 MONEY_RE = re.compile(
-    r"(?:[£$€₹]\s?\d[\d,.]*|\d[\d,.]*\s?(?:usd|gbp|eur|dollars|pounds|euros|rs|inr|p/min|ppm)\b)",
+    r"(?:[£$€₹]\s?\d[\d,.]*|\d[\d,.]*\s?(?:usd|gbp|eur|dollars|pounds|euros|rs|inr|p/min|ppm|"
+    r"btc|eth|usdt)\b)",
     re.IGNORECASE,
 )
 TOKEN_WORD_RE = re.compile(r"\w\w+")
@@ -55,13 +56,17 @@ SHORTENERS = frozenset(
 
 CALL_TO_ACTION = re.compile(
     r"\b(?:click|tap|call|text|txt|reply|visit|claim|redeem|subscribe|order now|buy now|sign up|"
-    r"register|download|apply now|act now|send (?:stop|yes)|follow the link|check out|dm me)\b",
+    r"register|download|apply now|act now|act fast|hurry|send (?:stop|yes)|follow the link|"
+    r"check out|dm me)\b",
     re.IGNORECASE,
 )
 URGENCY = re.compile(
     r"\b(?:urgent|immediately|now|today only|within \d+ ?(?:hours?|hrs?|minutes?|mins?|days?)|"
     r"expires?|expiring|last chance|final (?:notice|warning|reminder)|before midnight|"
-    r"limited time|act fast|asap|suspend(?:ed)?|locked|blocked|deactivat\w+)\b",
+    r"limited time|act fast|asap|suspend(?:ed)?|locked|blocked|deactivat\w+|"
+    # The pressure of a payment request in someone's name: now, quietly, they cannot be asked.
+    r"before \d{1,2}(?::\d\d)?\s?(?:am|pm)|end of (?:the )?day|right away|can'?t be reached|"
+    r"(?:keep|kept) (?:this|it) (?:quiet|confidential|between us))\b",
     re.IGNORECASE,
 )
 PRIZE = re.compile(
@@ -79,7 +84,7 @@ CREDENTIAL_LURE = re.compile(
     re.IGNORECASE,
 )
 PRIZE_CLAIM = re.compile(
-    r"\b(?:won|winner|awarded|selected|chosen|entitled)\b.{0,80}?\b(?:call|txt|text|reply|"
+    r"\b(?:won|winner|awarded|selected|chosen|entitled|giveaway)\b.{0,80}?\b(?:call|txt|text|reply|"
     r"claim|collect|redeem|click)\b"
     r"|\b(?:claim|collect|redeem)\b.{0,40}?\b(?:prize|reward|cash|award|voucher|bonus|"
     r"cashback|payment|refund)\b"
@@ -90,7 +95,11 @@ PRIZE_CLAIM = re.compile(
 PAYMENT_LURE = re.compile(
     r"\b(?:payment (?:failed|declined|pending)|unpaid|outstanding (?:balance|invoice)|refund|"
     r"tax rebate|customs fee|delivery fee|parcel|package (?:is )?(?:on hold|held)|"
-    r"redelivery|overdue|billing|invoice|wire transfer|gift cards?|crypto|bitcoin)\b",
+    r"redelivery|overdue|billing|invoice|wire transfer|gift cards?|crypto|bitcoin)\b"
+    # Business email compromise: move money now, to an account the reader has not used before.
+    r"|\b(?:wire|transfer|send)\s+(?:the\s+)?(?:[£$€₹]\s?\d[\d,.]*|\d[\d,.]*\s?(?:btc|eth|usdt)|"
+    r"funds|money|payment)\b.{0,60}?\b(?:account|wallet|below|details|today|asap)\b"
+    r"|\bnew (?:bank )?account (?:details|number|below)\b",
     re.IGNORECASE,
 )
 OBFUSCATION = re.compile(r"\b[a-z]+[0-9@$][a-z]+\b|\b(?:[a-z]\.){3,}|\b(?:[a-z] ){4,}", re.I)

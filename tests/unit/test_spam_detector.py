@@ -264,3 +264,46 @@ def test_a_brand_promoting_itself_on_its_own_post_is_not_comment_spam() -> None:
     v = judge(snapshot(text, channel=Channel.SOCIAL_POST, unsolicited=0.3), "m", T0)
     assert v is not None
     assert "self_promotion" not in v.evidence["signals"]
+
+
+def test_a_payment_request_in_someone_elses_name_is_possible_phishing() -> None:
+    """Business email compromise has no link and no brand: money, now, to a new account, from
+    someone who cannot be reached. A person should look (the same words can be a real request)."""
+    text = (
+        "Hi Tom, the CFO asked me to get this supplier payment out before 4pm. Can you wire "
+        "$31,750 to the new account below? She's travelling and can't be reached. Thanks"
+    )
+    v = judge(snapshot(text, channel=Channel.EMAIL), "m", T0)
+    assert v is not None
+    assert (v.category, v.label) == (Category.FRAUD_PHISHING, Label.SUSPECT)
+    assert {"credential_or_payment_lure", "urgency"} <= set(v.evidence["signals"])
+
+
+@pytest.mark.parametrize("channel", [Channel.WEB_PAGE, Channel.AD, Channel.SOCIAL_POST])
+def test_marketing_on_ones_own_page_ad_or_feed_is_not_spam_on_content_alone(
+    channel: Channel,
+) -> None:
+    text = (
+        "Family dentistry in Leeds: check-ups, whitening and emergency appointments. Call us on "
+        "0113 496 0321 or book online. New patients get 15% off their first visit."
+    )
+    v = judge(snapshot(text, channel=channel, unsolicited=0.95), "m", T0)
+    assert v is not None
+    assert v.label != Label.VIOLATION
+    repeated = judge(snapshot(text, channel=channel, unsolicited=0.95, matches=burst(40)), "m", T0)
+    assert repeated is not None
+    assert repeated.label == Label.VIOLATION  # the same pitch posted again and again is spam
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Loved this! I'm earning $250 daily from home, details at https://fastcash-daily.example",
+        "Great review. Get 70% off at https://knockoff-bags.example with coupon code BAG70",
+    ],
+)
+def test_comment_plugs_with_earnings_or_a_coupon_code(text: str) -> None:
+    v = judge(snapshot(text, channel=Channel.COMMENT, unsolicited=0.3), "m", T0)
+    assert v is not None
+    assert v.label == Label.VIOLATION
+    assert "self_promotion" in v.evidence["signals"]
