@@ -135,31 +135,62 @@ OWN_CHANNEL_WEIGHT = 0.75
 REPLY_CHANNELS = frozenset({Channel.COMMENT, Channel.REVIEW})
 """Where a message answers someone else's post or product: a plug for one's own business is
 off-topic there (on one's own posts and pages it is ordinary marketing)."""
-SELF_PROMOTION = re.compile(
-    r"\b(?:check(?: out)?|visit|subscribe to|follow|join|dm|message|contact|text|whatsapp)\b"
-    r"[^.!?]{0,12}"
-    r"\b(?:me|my|our)\b[^.!?]{0,25}\b(?:channel|page|site|website|profile|store|shop|blog|group|"
-    r"telegram|whatsapp|instagram|insta|youtube|tiktok|account|link|bio|inbox|dms?)\b"
-    r"|\blink in (?:my )?bio\b"
+PLUG = re.compile(
+    r"\b(?:check(?: out)?|visit|see|watch|listen to|give|follow|join|support)\b[^.!?]{0,12}?"
+    r"\b(?:my|our)\b[^.!?]{0,20}?\b(?:channel|page|site|website|profile|store|shop|blog|group|"
+    r"video|videos|song|songs|music|cover|covers|mixtape|album|track|playlist|stream|podcast|art|"
+    r"account|telegram|instagram|insta|youtube|tiktok|twitch|link|bio)\b"
+    r"|\bsubscribe to (?:me|my|our)\b|\b(?:sub4sub|sub 4 sub|f4f|l4l)\b"
+    r"|\b(?:subscribe|follow|sub) (?:me )?(?:back|for (?:a )?(?:sub|follow))\b"
+    r"|\b(?:like|share)(?: and (?:like|share|subscribe))? (?:my|our) "
+    r"(?:video|post|page|channel|song)"
+    r"|\blink in (?:my )?(?:bio|profile|channel)\b"
     r"|\buse (?:my )?(?:promo )?code\s+\w+"
-    r"|\b(?:earn\w*|make|making|made)\s+\$?\d[\d,]*\s*(?:(?:/|a|per|last|this|every)\s*)?"
-    r"(?:day|daily|week|weekly|hour|month|monthly)\b"
-    r"|\b(?:promo|coupon|discount|referral) code\s+[A-Z0-9]{3,}"
-    r"|\bdm me\b",
+    r"|\b(?:promo|coupon|discount|referral) code\s+[A-Z0-9]{3,}",
     re.IGNORECASE,
 )
-"""Comment spam's shape: the reader is sent to the writer's channel, shop, inbox or code."""
+"""Comment spam's shape: the reader is sent to the writer's channel, music, shop or code."""
+CONTACT = re.compile(r"\b(?:dm|message|text|contact|whatsapp|inbox|hit) (?:me|us)\b", re.IGNORECASE)
+"""An invitation to talk elsewhere: helpful as often as not ("DM me for my notes"), so it counts
+only with money in it."""
+EARNINGS = re.compile(
+    r"\b(?:earn\w*|make|making|made|(?:pull|bring)(?:ing)? in|pulled in|brought in|profit\w*)"
+    r"\s+\$?\d[\d,.]*k?\s*(?:(?:/|a|per|last|this|every)\s*)?"
+    r"(?:day|daily|week|weekly|hour|month|monthly)\b|\bwork(?:ing)? from home\b",
+    re.IGNORECASE,
+)
+SELLING = re.compile(
+    r"\b(?:i|we) (?:sell|offer|ship)\b|\bhalf (?:the )?price\b|\bwholesale\b",
+    re.IGNORECASE,
+)
+HANDLE = re.compile(
+    r"(?<![\w.])@\w{3,}|\b(?:on|via) (?:instagram|insta|whatsapp|telegram|snapchat|tiktok|kik)\b"
+    r"|\blink in (?:my )?(?:bio|profile)\b",
+    re.IGNORECASE,
+)
 
 
 def self_promotion(s: Snapshot) -> float:
-    """0..1 on reply channels: a plug with somewhere to go (a link, a handle, an inbox)."""
-    if s.event.channel not in REPLY_CHANNELS or not SELF_PROMOTION.search(s.text):
+    """0..1 on reply channels, where a message answers someone else's post or product: a plug
+    for one's own channel, music, shop or code, a money-making pitch, or an offer with a link.
+    With somewhere to go (a link, a number, a handle) or something to gain it is spam; a bare
+    plug is worth a look."""
+    if s.event.channel not in REPLY_CHANNELS:
         return 0.0
-    somewhere = s.cues.links > 0 or s.cues.phones > 0
-    offer = s.cues.money > 0 or s.cues.prize > 0
-    if somewhere:
-        return 0.85 if offer or s.cues.calls_to_action > 0 else 0.65
-    return 0.65 if offer else 0.0  # "DM me" with money in it but no link: worth a look
+    c = s.cues
+    somewhere = c.links > 0 or c.phones > 0 or bool(HANDLE.search(s.text))
+    offer = c.money > 0 or c.prize > 0 or bool(SELLING.search(s.text))
+    earnings = bool(EARNINGS.search(s.text))
+    if PLUG.search(s.text) or earnings:
+        return 0.85 if somewhere or (offer and not earnings) else 0.65
+    if CONTACT.search(s.text) and (offer or earnings or somewhere):
+        return 0.85 if somewhere and (offer or earnings) else 0.65
+    if c.links and offer:
+        # "free gift cards here --> <link>": an offer to follow, under a stranger's post.
+        return 0.85 if c.calls_to_action else 0.65
+    if "shortener" in c.link_shapes and c.calls_to_action:
+        return 0.65
+    return 0.0
 
 
 def content_evidence(s: Snapshot) -> float:

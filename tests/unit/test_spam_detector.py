@@ -307,3 +307,25 @@ def test_comment_plugs_with_earnings_or_a_coupon_code(text: str) -> None:
     assert v is not None
     assert v.label == Label.VIOLATION
     assert "self_promotion" in v.evidence["signals"]
+
+
+@pytest.mark.parametrize(
+    ("text", "label"),
+    [
+        ("New rapper here, go listen to my mixtape, link in my bio!!", Label.VIOLATION),
+        ("sub 4 sub? i always subscribe back", Label.SUSPECT),
+        ("Please like and share my video, 200 more subs and I hit my goal", Label.SUSPECT),
+        ("I pull in 3k a week from my phone, text me on WhatsApp to learn", Label.VIOLATION),
+        ("We sell this exact model wholesale, DM us at @gadgetdeals_official", Label.VIOLATION),
+        ("Claim a free $100 voucher --> www.voucher-drop.example <--", Label.VIOLATION),
+        # Hard negatives: talk about the post, a helpful link, an offer to share notes.
+        ("The bridge at 2:40 is the best part of the whole album", Label.CLEAN),
+        ("See the release notes for the breaking change: https://docs.example.org/v3", Label.CLEAN),
+        ("Happy to send my slides if anyone wants them, just DM me", Label.CLEAN),
+        ("My son watches this channel every morning, thank you!", Label.CLEAN),
+    ],
+)
+def test_comment_spam_shapes_and_their_hard_negatives(text: str, label: Label) -> None:
+    v = judge(snapshot(text, channel=Channel.COMMENT, unsolicited=0.2), "m", T0)
+    assert v is not None
+    assert v.label == label, v.evidence["signals"]
