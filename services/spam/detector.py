@@ -105,6 +105,15 @@ def promotional(c: Cues) -> float:
     )
 
 
+OPT_IN = re.compile(
+    r"\b(?:unsubscribe|opt[- ]out|manage (?:your )?(?:email )?preferences|"
+    r"you(?:'re| are) receiving this because|you signed up|you subscribed|subscribers?\b)",
+    re.IGNORECASE,
+)
+"""The list notice of legitimate bulk mail (which spammers copy too, so it only stops
+repetition from counting, never clears the content)."""
+
+
 def burst_strength(m: Matches) -> float:
     return min(max(m.same_account - BURST_FROM, 0) / (BURST_FULL - BURST_FROM), 1.0)
 
@@ -212,11 +221,14 @@ def spam_score(s: Snapshot) -> tuple[float, list[str]]:
     content = content_evidence(s)
     if content >= SUSPECT_AT:
         fired.append("spam_content")
-    burst = burst_strength(s.matches)
+    promo = promotional(s.cues)
+    # Repetition amplifies content that makes an offer (two or more of: a call to action, a
+    # prize, a link or number, money); it does not make plain prose spam. A message that names
+    # the list its reader signed up to is a mailing list doing what mailing lists do: there the
+    # content has to carry the verdict alone.
+    burst = burst_strength(s.matches) if promo >= 0.5 and not OPT_IN.search(s.text) else 0.0
     if burst > 0:
         fired.append("near_duplicate_burst")
-    promo = promotional(s.cues)
-    # Repetition amplifies promotional content; it does not make plain prose spam.
     amplified = burst * max(content, promo) * 0.9
     if s.window.distinct_recipients >= 100 and promo >= 0.5 and s.matches.same_account >= 2:
         fired.append("bulk_recipients")

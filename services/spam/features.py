@@ -65,7 +65,7 @@ URGENCY = re.compile(
     r"expires?|expiring|last chance|final (?:notice|warning|reminder)|before midnight|"
     r"limited time|act fast|asap|suspend(?:ed)?|locked|blocked|deactivat\w+|"
     # The pressure of a payment request in someone's name: now, quietly, they cannot be asked.
-    r"before \d{1,2}(?::\d\d)?\s?(?:am|pm)|end of (?:the )?day|right away|can'?t be reached|"
+    r"before \d{1,2}(?::\d\d)?\s?(?:am|pm)|end of (?:the )?day|can'?t be reached|"
     r"(?:keep|kept) (?:this|it) (?:quiet|confidential|between us))\b",
     re.IGNORECASE,
 )
@@ -77,10 +77,14 @@ PRIZE = re.compile(
 CREDENTIAL_LURE = re.compile(
     r"\b(?:verify|confirm|update|validate|unlock|restore|re-?activate)\b.{0,40}?\b(?:account|"
     r"identity|details|password|login|log in|sign[- ]in|card|bank|kyc|pin|otp|ssn|credentials)\b"
-    r"|\b(?:password|passcode|pin|otp|one[- ]time code|cvv|card number|bank details|"
+    # Asked for, not merely named: "your reset link will arrive" is not a lure.
+    r"|\b(?:enter|send|provide|share|confirm|verify|update|submit|reply with|type|give|need)\b"
+    r".{0,30}?\b(?:password|passcode|pin|otp|one[- ]time code|cvv|card number|bank details|"
     r"login details|security question|social security|kyc|k\.y\.c)\b"
-    r"|\b(?:card|account|wallet|sim|number|apple ?id)\b.{0,30}?\b(?:blocked|bl0cked|"
-    r"de-?activated|suspended|locked|on hold|limited|expired|compromised|(?:due to|will) expire)\b",
+    r"|\b(?:card|account|wallet|sim|number|apple ?id|password|mailbox)\b.{0,30}?\b(?:blocked|"
+    r"bl0cked|de-?activated|suspended|locked|on hold|limited|expire[sd]?|expiring|compromised|"
+    r"(?:due to|will) expire)\b"
+    r"|\b(?:sign(?:ing)?[- ]in|log(?:ging)?[- ]in)\s+(?:at|here|via|through|using)\b",
     re.IGNORECASE,
 )
 PRIZE_CLAIM = re.compile(
@@ -168,6 +172,28 @@ BRANDS = (
     "dropbox",
     "docusign",
 )
+_SECOND_LEVEL = frozenset({"co", "com", "org", "net", "gov", "ac", "gob", "nic"})
+OFFICIAL_OWNERS = frozenset(
+    {
+        "icicibank",
+        "hdfcbank",
+        "onlinesbi",
+        "sbicard",
+        "paytmbank",
+        "lloydsbank",
+        "natwestgroup",
+        "hsbcnet",
+        "applecard",
+        "microsoftonline",
+        "googlemail",
+        "amazonaws",
+        "steampowered",
+        "steamcommunity",
+        "dhlparcel",
+        "fedexcom",
+    }
+)
+"""Brands' own registered names that are not the bare brand (icicibank.com is ICICI's)."""
 # Digits that stand in for letters; "1" is read both as "i" and as "l" (paypa1, 1nstagram).
 _DIGIT_SWAPS = (str.maketrans("013457", "oieast"), str.maketrans("013457", "oleast"))
 
@@ -177,8 +203,11 @@ def lookalike_brand(host: str) -> str | None:
     """The brand a host imitates, if it carries a brand name (or a digit-swapped spelling of one)
     without being that brand's own domain: paypa1-secure.com → paypal; paypal.com → None."""
     labels = host.split(".")
-    registered = ".".join(labels[-2:]) if len(labels) >= 2 else host
-    owner = registered.split(".")[0]
+    # The registered name: example.com, but example.co.uk (a second-level public suffix).
+    suffix = 3 if len(labels) >= 3 and labels[-2] in _SECOND_LEVEL and len(labels[-1]) == 2 else 2
+    owner = labels[-suffix] if len(labels) >= suffix else labels[0]
+    if owner in OFFICIAL_OWNERS:
+        return None
     for swaps in _DIGIT_SWAPS:
         flat = host.translate(swaps).replace("-", "")
         for brand in BRANDS:

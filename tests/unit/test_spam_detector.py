@@ -329,3 +329,36 @@ def test_comment_spam_shapes_and_their_hard_negatives(text: str, label: Label) -
     v = judge(snapshot(text, channel=Channel.COMMENT, unsolicited=0.2), "m", T0)
     assert v is not None
     assert v.label == label, v.evidence["signals"]
+
+
+def test_a_mailing_list_repeating_its_issue_is_not_a_campaign() -> None:
+    """The same newsletter to hundreds of subscribers: repetition counts only for content that
+    makes an offer, and not at all for mail that names the list its reader joined."""
+    text = (
+        "Hello from the Corner Bookshop! This week: a signing with a local author on Friday, new "
+        "crime paperbacks, and shorter hours on Sunday. Reply to reserve a signed copy. You get "
+        "this because you joined our list in the shop; unsubscribe any time."
+    )
+    v = judge(
+        snapshot(
+            text,
+            channel=Channel.EMAIL,
+            unsolicited=0.97,
+            matches=burst(40),
+            window=WindowCounts(300, 300, 0, 300),
+        ),
+        "m",
+        T0,
+    )
+    assert v is not None
+    assert v.label == Label.CLEAN, v.evidence["signals"]
+
+
+def test_a_support_reply_about_a_password_reset_is_not_a_lure() -> None:
+    text = (
+        "Thanks for getting in touch. A new password reset link is on its way and should arrive "
+        "within 10 minutes; if it doesn't, reply here and we'll sort it out."
+    )
+    v = judge(snapshot(text, channel=Channel.EMAIL, matches=burst(30)), "m", T0)
+    assert v is not None
+    assert v.label == Label.CLEAN, v.evidence["signals"]

@@ -32,6 +32,9 @@ def test_url_shapes(url: str, shape: str) -> None:
         ("amaz0n-account-verify.com", "amazon"),
         ("secure-chase-alerts.co", "chase"),
         ("amazon.com", None),
+        ("icicibank.com", None),  # the brand's own name for itself
+        ("hsbc.co.uk", None),  # a second-level public suffix
+        ("hsbc-secure.co.uk", "hsbc"),
         ("smile.amazon.com", None),
         ("weather.com", None),
     ],
