@@ -19,6 +19,8 @@ business: suspect at most).
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -59,6 +61,21 @@ def names_itself(event: GenerationEvent, text: str) -> bool:
     return len(identity) >= 3 and identity in text.lower()
 
 
+NAME_PART = re.compile(r"[a-z]{4,}")
+
+
+def shared_name(identities: Sequence[str]) -> bool:
+    """Do the identities all carry one name (@acme_uk, @acme_us, Acme Germany)? Then they are
+    openly one organisation's regional or product accounts, not strangers agreeing: a brand
+    cross-posting its announcement is not a false crowd (kept suspect: a farm can brand its
+    personas too). Names that differ only in their digits are clones, not regions."""
+    # Numbered clones (@local_voice_1, _2, …) share a name too, the bot way: not a brand.
+    if len({re.sub(r"\d+", "", i.lower()) for i in identities}) < 2:
+        return False
+    parts = [set(NAME_PART.findall(i.lower())) for i in identities]
+    return bool(set.intersection(*parts))
+
+
 def within_account(s: Snapshot) -> tuple[float, list[str]]:
     identities = s.matches.same_account_identities
     if identities >= 5:
@@ -69,6 +86,8 @@ def within_account(s: Snapshot) -> tuple[float, list[str]]:
         return 0.0, []
     if names_itself(s.event, s.text):
         return min(score, SELF_NAMED_CAP), [*fired, "names_its_own_identity"]
+    if shared_name(s.matches.same_account_identity_names):
+        return min(score, SELF_NAMED_CAP), [*fired, "identities_share_a_name"]
     return score, fired
 
 

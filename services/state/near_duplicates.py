@@ -48,6 +48,8 @@ class Matches:
     the same talking points under several names."""
     linked_accounts: tuple[str, ...] = ()
     """Up to ten of the other accounts, sorted."""
+    same_account_identity_names: tuple[str, ...] = ()
+    """Up to ten of the declared identities counted in `same_account_identities`, sorted."""
 
 
 NO_MATCHES = Matches(0, 0, 0, ())
@@ -81,7 +83,13 @@ def _summarise(own: Signature, members: set[str]) -> Matches:
         if len(similar) < 5:
             similar.append(event_id)
     return Matches(
-        same, len(others), other_events, tuple(similar), len(identities), tuple(sorted(others)[:10])
+        same,
+        len(others),
+        other_events,
+        tuple(similar),
+        len(identities),
+        tuple(sorted(others)[:10]),
+        tuple(sorted(identities)[:10]),
     )
 
 

@@ -12,7 +12,7 @@ import pytest
 from schemas.events import Category, GenerationEvent, Label, Verdict
 from services.event_view import text_of
 from services.gateway.admission import with_normalized_text
-from services.multi_identity.detector import Snapshot, judge
+from services.multi_identity.detector import Snapshot, judge, shared_name
 from services.multi_identity.pipeline import MultiIdentityPipeline
 from services.state.links import Linked, MemoryFingerprintLinks
 from services.state.near_duplicates import NO_MATCHES, Matches, MemoryNearDuplicateIndex
@@ -182,3 +182,37 @@ def test_a_template_each_client_signs_with_its_own_name_is_suspect_at_most() -> 
     assert all(v.label == Label.SUSPECT for v in verdicts)
     assert all("names_its_own_identity" in v.evidence["signals"] for v in verdicts)
     # Sockpuppets that do not name themselves stay violations (see test above).
+
+
+@pytest.mark.parametrize(
+    ("identities", "shared"),
+    [
+        (("@acme_uk", "@acme_us", "@acme_de"), True),  # one brand's regional accounts
+        (("Northwind Foods", "Northwind Kitchens"), True),
+        (("@local_voice_1", "@local_voice_2", "@local_voice_3"), False),  # numbered clones
+        (("@jenny.r", "@mike_t", "@sarahloves"), False),  # strangers, as a farm presents them
+        (("@acme_uk",), False),
+    ],
+)
+def test_identities_that_carry_one_name(identities: tuple[str, ...], shared: bool) -> None:
+    assert shared_name(identities) is shared
+
+
+def test_a_brand_cross_posting_to_its_regional_accounts_is_not_a_false_crowd() -> None:
+    text = "Our new app is live today: faster checkout and order tracking. Get it in your store."
+    events = [
+        event(
+            i,
+            event_id=f"brand-{i}",
+            account_id="acct-brand",
+            channel="social_post",
+            identity=f"@northwind_{region}",
+            generation=text,
+            occurred_at=(T0 + timedelta(minutes=i)).isoformat(),
+        )
+        for i, region in enumerate(("uk", "us", "de", "fr", "es", "it", "jp", "au"))
+    ]
+    verdicts = run(events)
+    assert verdicts
+    assert all(v.label != Label.VIOLATION for v in verdicts)
+    assert "identities_share_a_name" in verdicts[-1].evidence["signals"]
