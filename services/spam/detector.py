@@ -5,10 +5,13 @@ Patterns and why:
 - `spam` (unsolicited bulk messages, search-engine manipulation). Rarely visible in one text:
   the content model's score is raised by the account's behaviour, chiefly the same message,
   slightly varied, sent again and again in one window. Behaviour only amplifies content that
-  already reads as promotional; it never convicts plain prose on volume alone, because
-  legitimate bulk senders (a newsletter, a support desk with macros) also repeat themselves.
-  On web_page, comment and ad channels, text written for crawlers (link density, keyword
-  stuffing, repeated anchors, doorway shape) is spam in itself.
+  makes an offer; it never convicts plain prose on volume alone, because legitimate bulk
+  senders (a newsletter, a support desk with macros) also repeat themselves, and mail that
+  names its list does not count its repeats. On web_page, comment and ad channels, text
+  written for crawlers (link density, keyword stuffing, repeated anchors, doorway shape) is
+  spam in itself. In comments and reviews, under someone else's post, self-promotion is
+  (`self_promotion`); on one's own page, ad or feed, selling is marketing, suspect at most on
+  content alone.
 - `fraud.phishing`: a lure for credentials or payment (including the "you have won, call or
   text to claim" prize scam, which the SMS sets label smishing), with urgency, a disguised link
   (look-alike brand domain, bare IP host, shortener) or an impersonated brand, plus the model's
@@ -161,7 +164,7 @@ PLUG = re.compile(
 """Comment spam's shape: the reader is sent to the writer's channel, music, shop or code."""
 CONTACT = re.compile(r"\b(?:dm|message|text|contact|whatsapp|inbox|hit) (?:me|us)\b", re.IGNORECASE)
 """An invitation to talk elsewhere: helpful as often as not ("DM me for my notes"), so it counts
-only with money in it."""
+only with money in it or a handle or number to go to."""
 EARNINGS = re.compile(
     r"\b(?:earn\w*|make|making|made|(?:pull|bring)(?:ing)? in|pulled in|brought in|profit\w*)"
     r"\s+\$?\d[\d,.]*k?\s*(?:(?:/|a|per|last|this|every)\s*)?"
@@ -226,11 +229,12 @@ def spam_score(s: Snapshot) -> tuple[float, list[str]]:
     # prize, a link or number, money); it does not make plain prose spam. A message that names
     # the list its reader signed up to is a mailing list doing what mailing lists do: there the
     # content has to carry the verdict alone.
-    burst = burst_strength(s.matches) if promo >= 0.5 and not OPT_IN.search(s.text) else 0.0
+    repetition_counts = promo >= 0.5 and not OPT_IN.search(s.text)
+    burst = burst_strength(s.matches) if repetition_counts else 0.0
     if burst > 0:
         fired.append("near_duplicate_burst")
     amplified = burst * max(content, promo) * 0.9
-    if s.window.distinct_recipients >= 100 and promo >= 0.5 and s.matches.same_account >= 2:
+    if repetition_counts and s.window.distinct_recipients >= 100 and s.matches.same_account >= 2:
         fired.append("bulk_recipients")
         amplified = max(amplified, 0.5 * promo)
     score = _either(content, amplified)
