@@ -7,7 +7,7 @@ Patterns and why:
   slightly varied, sent again and again in one window. Behaviour only amplifies content that
   makes an offer; it never convicts plain prose on volume alone, because legitimate bulk
   senders (a newsletter, a support desk with macros) also repeat themselves, and mail that
-  names its list does not count its repeats. On web_page, comment and ad channels, text
+  names its list counts its repeats half. On web_page, comment and ad channels, text
   written for crawlers (link density, keyword stuffing, repeated anchors, doorway shape) is
   spam in itself. In comments and reviews, under someone else's post, self-promotion is
   (`self_promotion`); on one's own page, ad or feed, selling is marketing, suspect at most on
@@ -109,12 +109,13 @@ def promotional(c: Cues) -> float:
 
 
 OPT_IN = re.compile(
-    r"\b(?:unsubscribe|opt[- ]out|manage (?:your )?(?:email )?preferences|"
+    r"\b(?:unsubscribe|manage (?:your )?(?:email )?preferences|"
     r"you(?:'re| are) receiving this because|you signed up|you subscribed|subscribers?\b)",
     re.IGNORECASE,
 )
-"""The list notice of legitimate bulk mail (which spammers copy too, so it only stops
-repetition from counting, never clears the content)."""
+"""The list notice of legitimate bulk mail. Spammers copy it too, so it only halves what
+repetition adds and never clears the content ("reply STOP to opt out" is not one: every
+marketing text, wanted or not, carries it)."""
 
 
 def burst_strength(m: Matches) -> float:
@@ -226,17 +227,17 @@ def spam_score(s: Snapshot) -> tuple[float, list[str]]:
         fired.append("spam_content")
     promo = promotional(s.cues)
     # Repetition amplifies content that makes an offer (two or more of: a call to action, a
-    # prize, a link or number, money); it does not make plain prose spam. A message that names
-    # the list its reader signed up to is a mailing list doing what mailing lists do: there the
-    # content has to carry the verdict alone.
-    repetition_counts = promo >= 0.5 and not OPT_IN.search(s.text)
-    burst = burst_strength(s.matches) if repetition_counts else 0.0
+    # prize, a link or number, money); it does not make plain prose spam. Mail that names the
+    # list its reader joined is a mailing list doing what mailing lists do: its repeats count
+    # half.
+    repeats = (0.5 if OPT_IN.search(s.text) else 1.0) if promo >= 0.5 else 0.0
+    burst = burst_strength(s.matches) * repeats
     if burst > 0:
         fired.append("near_duplicate_burst")
     amplified = burst * max(content, promo) * 0.9
-    if repetition_counts and s.window.distinct_recipients >= 100 and s.matches.same_account >= 2:
+    if repeats and s.window.distinct_recipients >= 100 and s.matches.same_account >= 2:
         fired.append("bulk_recipients")
-        amplified = max(amplified, 0.5 * promo)
+        amplified = max(amplified, 0.5 * promo * repeats)
     score = _either(content, amplified)
     plug = self_promotion(s)
     if plug:
