@@ -144,7 +144,7 @@ approved, an order shipped, a code): transactional, not unsolicited, unless it a
 
 
 OWN_CHANNELS = frozenset({Channel.WEB_PAGE, Channel.AD, Channel.SOCIAL_POST})
-OWN_CHANNEL_WEIGHT = 0.75
+OWN_CHANNEL_WEIGHT = 0.6
 REPLY_CHANNELS = frozenset({Channel.COMMENT, Channel.REVIEW})
 """Where a message answers someone else's post or product: a plug for one's own business is
 off-topic there (on one's own posts and pages it is ordinary marketing)."""

@@ -40,3 +40,45 @@ def test_a_link_directory_alone_is_not_enough_for_a_high_score() -> None:
         )
     )
     assert seo_signals(directory).score < 0.8
+
+
+def test_extreme_keyword_stuffing_is_enough_without_links() -> None:
+    page = " ".join(
+        f"best cheap hotels {city} cheap hotels deals cheap hotels tonight"
+        for city in ("rome", "rome", "milan", "rome", "venice")
+    )
+    s = seo_signals(page)
+    assert s.links == 0
+    assert s.score >= 0.8
+
+
+def test_a_short_page_that_names_its_subject_often_is_not_stuffing() -> None:
+    product = (
+        "The Linden kettle boils a litre in three minutes. The Linden kettle has a stainless "
+        "body, a 360-degree base and a limescale filter; every Linden kettle carries a two-year "
+        "guarantee. Compare the Linden kettle in matte black, cream and sage, or see it in store."
+    )
+    faq = (
+        "Rust FAQ. What is Rust? Rust is a systems language focused on safety. Is Rust hard to "
+        "learn? Rust takes time, but the compiler's messages help. Where do I start with Rust? "
+        "Read the Rust book online, then try small command-line tools."
+    )
+    for text in (product, faq):
+        assert seo_signals(text).score < 0.5
+
+
+def test_links_to_many_different_sites_under_their_own_names_count_half() -> None:
+    sites = [
+        "docs.python.org",
+        "redis.io",
+        "kafka.apache.org",
+        "go.dev",
+        "react.dev",
+        "git-scm.com",
+    ]
+    names = ["Python", "Redis", "Kafka", "Go", "React", "Git"]
+    directory = "Our reading list:\n" + "\n".join(
+        f"- [{n} docs](https://{h}/) and [{n} blog](https://blog.{h}/)"
+        for n, h in zip(names, sites, strict=True)
+    )
+    assert seo_signals(directory).score < 0.5
