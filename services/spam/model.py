@@ -3,6 +3,7 @@ hashed feature space. A batch of texts is vectorised once and every head scores 
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,6 +30,27 @@ _VECTORIZER = HashingVectorizer(
 def counts(texts: Sequence[str]) -> sp.csr_matrix:
     """Raw hashed n-gram counts, one row per text."""
     return _VECTORIZER.transform(texts)
+
+
+FINGERPRINT_TEXTS = (
+    "WINNER!! Claim your £1,000 prize: call 09061701461 or visit bit.ly/x7Yz now",
+    "Your PayPal account is limited, confirm at http://paypa1-secure.com/login",
+    "Log in at icicibank.com to see the payee you added. Running late, see you at 7",
+    "Earn $500/day from home, v1agra 4 sale, 0.1 BTC to wallet, www.example.co.uk",
+)
+
+
+def features_fingerprint() -> str:
+    """A hash of what the featurisation makes of a few fixed texts. The artifact records the
+    one it was trained with; a change to `tokens` (or to the URL, phone and amount patterns
+    it uses) changes it, and a test then asks for `make train` instead of serving a model on
+    features it never saw."""
+    x = counts(FINGERPRINT_TEXTS)
+    x.sort_indices()
+    parts = (x.indptr, x.indices, x.data.astype(np.float32))
+    return hashlib.sha256(b"".join(np.ascontiguousarray(a).tobytes() for a in parts)).hexdigest()[
+        :16
+    ]
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,14 @@ from sklearn.model_selection import train_test_split
 
 from services.linear_heads import Head, fit_head_cv, rates, report, threshold_at_fpr, version_of
 from services.spam.features import cues
-from services.spam.model import ARTIFACT_DIR, HEADS, ContentModel, Weighting, counts
+from services.spam.model import (
+    ARTIFACT_DIR,
+    HEADS,
+    ContentModel,
+    Weighting,
+    counts,
+    features_fingerprint,
+)
 
 SEED = 20261126
 RANK = {"ham": 0, "spam": 1, "phishing": 2}
@@ -210,6 +217,7 @@ def main() -> None:
                 "seed": SEED,
             },
         },
+        "features_fingerprint": features_fingerprint(),
         "features": "sublinear TF-IDF over hashed (2^20) word 1-2-grams, URL/phone/amount "
         "kind tokens and in-word char 2-5-grams (services/spam/features.py: tokens)",
         "heads": card_heads,

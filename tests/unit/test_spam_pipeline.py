@@ -6,7 +6,7 @@ import asyncio
 
 from schemas.events import Category, GenerationEvent, Label, Verdict
 from services.gateway.admission import with_normalized_text
-from services.spam.model import ContentModel
+from services.spam.model import ContentModel, features_fingerprint
 from services.spam.pipeline import SpamPipeline
 from services.state.near_duplicates import MemoryNearDuplicateIndex
 from services.state.windows import MemoryBehaviourWindows
@@ -65,3 +65,9 @@ def test_batching_does_not_change_decisions() -> None:
     one = [(v.event_id, v.label, v.score) for v in run(events, batch=1)]
     many = [(v.event_id, v.label, v.score) for v in run(events, batch=64)]
     assert one == many
+
+
+def test_the_committed_model_was_trained_on_todays_features() -> None:
+    """Featurisation changed since the artifact was built? Run `make train` and commit."""
+    card = ContentModel.load().card
+    assert card["features_fingerprint"] == features_fingerprint()
