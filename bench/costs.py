@@ -34,7 +34,7 @@ Builder = Callable[[aioredis.Redis, str], BatchJudge]
 DETECTORS: dict[str, Builder] = {
     "spam": lambda c, p: SpamPipeline(
         ContentModel.load(),
-        RedisBehaviourWindows(c, p, HOUR),
+        RedisBehaviourWindows(c, p, HOUR, identities=False),
         RedisNearDuplicateIndex(c, p, HOUR),
     ),
     "misrepresentation": lambda c, p: MisrepresentationPipeline(

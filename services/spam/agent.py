@@ -19,7 +19,7 @@ def build(client: aioredis.Redis) -> SpamPipeline:
     window_ms = settings.spam_window_s * 1000
     return SpamPipeline(
         model=ContentModel.load(settings.spam_model_dir or ARTIFACT_DIR),
-        windows=RedisBehaviourWindows(client, prefix, window_ms),
+        windows=RedisBehaviourWindows(client, prefix, window_ms, identities=False),
         index=RedisNearDuplicateIndex(client, prefix, window_ms),
     )
 

@@ -57,8 +57,9 @@ class BehaviourWindows(Protocol):
 
 # One call per observation, all keys of one account (one cluster slot). KEYS: events set, link
 # set, api-key set, then the recipient HLL buckets and the identity HLL buckets, current bucket
-# first, BUCKETS + 1 of each. ARGV: event id, event time, window, cap, ttl, has_link, identity
-# ("" when none), has_key, recipients... Returns the five counts.
+# first, BUCKETS + 1 of each (no identity buckets for a store that does not count identities).
+# ARGV: event id, event time, window, cap, ttl, has_link, identity ("" when none), has_key,
+# number of identity buckets, recipients... Returns the five counts.
 _OBSERVE = """
 local id, at, window, cap, ttl = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]),
   tonumber(ARGV[4]), tonumber(ARGV[5])
@@ -75,21 +76,22 @@ if ARGV[6] == '1' then links = touch(KEYS[2])
 else links = redis.call('ZCOUNT', KEYS[2], at - window, at) end
 local keyed = 0
 if ARGV[8] == '1' then keyed = touch(KEYS[3]) end
-local n = (#KEYS - 3) / 2
-local first_rcpt, first_idn = 4, 4 + n
-if #ARGV > 8 then
-  redis.call('PFADD', KEYS[first_rcpt], unpack(ARGV, 9))
+local n_idn = tonumber(ARGV[9])
+local first_rcpt, first_idn = 4, #KEYS - n_idn + 1
+if #ARGV > 9 then
+  redis.call('PFADD', KEYS[first_rcpt], unpack(ARGV, 10))
   redis.call('EXPIRE', KEYS[first_rcpt], ttl)
 end
-if ARGV[7] ~= '' then
+if ARGV[7] ~= '' and n_idn > 0 then
   redis.call('PFADD', KEYS[first_idn], ARGV[7])
   redis.call('EXPIRE', KEYS[first_idn], ttl)
 end
 local rcpt, idn = {}, {}
 for i = first_rcpt, first_idn - 1 do rcpt[#rcpt + 1] = KEYS[i] end
 for i = first_idn, #KEYS do idn[#idn + 1] = KEYS[i] end
-return {events, keyed, links, redis.call('PFCOUNT', unpack(rcpt)),
-  redis.call('PFCOUNT', unpack(idn))}
+local identities = 0
+if n_idn > 0 then identities = redis.call('PFCOUNT', unpack(idn)) end
+return {events, keyed, links, redis.call('PFCOUNT', unpack(rcpt)), identities}
 """
 
 
@@ -112,9 +114,17 @@ class RedisBehaviourWindows:
     BUCKETS = 6
 
     def __init__(
-        self, client: aioredis.Redis, prefix: str, window_ms: int, cap: int = 5_000
+        self,
+        client: aioredis.Redis,
+        prefix: str,
+        window_ms: int,
+        cap: int = 5_000,
+        identities: bool = True,
     ) -> None:
         self._redis = client
+        # A detector that never reads distinct identities (spam) leaves out their 7 keys: fewer
+        # arguments to pack per event, on the hottest Redis call.
+        self._identity_buckets = self.BUCKETS + 1 if identities else 0
         self._p = prefix
         self.window_ms = window_ms
         self._cap = cap
@@ -139,7 +149,7 @@ class RedisBehaviourWindows:
                 ),
                 *(
                     f"{self._p}w:idn:{tag}:{b}"
-                    for b in range(bucket, bucket - self.BUCKETS - 1, -1)
+                    for b in range(bucket, bucket - self._identity_buckets, -1)
                 ),
             ]
             args: list[str | int] = [
@@ -151,6 +161,7 @@ class RedisBehaviourWindows:
                 "1" if o.has_link else "0",
                 o.identity or "",
                 "1" if o.api_key_id else "0",
+                self._identity_buckets,
                 *o.recipients,
             ]
             calls.append(("EVALSHA", self._script.sha, len(keys), *keys, *args))

@@ -233,3 +233,23 @@ async def test_a_flagged_cluster_stays_flagged_for_its_accounts(links: Any) -> N
     assert alone.cluster_flagged  # its root is remembered, and the root is flagged
     (stranger,) = await once(links.link, [Fingerprints("z", 30, device_hash="d-z")])
     assert not stranger.cluster_flagged
+
+
+@pytest.mark.asyncio
+async def test_windows_without_identities_count_the_rest_the_same(stack: Stack) -> None:
+    """The spam detector's windows leave out the identity buckets (fewer keys per event)."""
+    client = aioredis.from_url(stack.redis_url)
+    prefix = f"uw:{uuid.uuid4().hex}:"
+    full = RedisBehaviourWindows(client, prefix + "a:", WINDOW_MS)
+    lean = RedisBehaviourWindows(client, prefix + "b:", WINDOW_MS, identities=False)
+    batch = [
+        obs(i, i * 10, api_key_id="k", recipients=(f"r{i % 3}",), has_link=i % 2 == 0)
+        for i in range(6)
+    ]
+    with_ids = await once(full.observe, batch)
+    without = await once(lean.observe, batch)
+    assert [c.distinct_identities for c in without] == [0] * 6
+    assert [(c.events, c.key_events, c.link_events, c.distinct_recipients) for c in without] == [
+        (c.events, c.key_events, c.link_events, c.distinct_recipients) for c in with_ids
+    ]
+    await client.aclose()
