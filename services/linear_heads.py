@@ -36,6 +36,19 @@ def version_of(kind: str, heads: dict[str, Head]) -> str:
     return f"{kind}-{digest[:12]}"
 
 
+def fingerprint(x: sp.csr_matrix) -> str:
+    """A short hash of a feature matrix. Each model records the one its featurisation gives for a
+    few fixed texts when it is trained; a test recomputes it, so a change to the features that
+    was not followed by `make train` fails instead of serving a model on features it never
+    saw."""
+    x = x.copy()
+    x.sort_indices()
+    parts = (x.indptr, x.indices, x.data.astype(np.float32))
+    return hashlib.sha256(b"".join(np.ascontiguousarray(a).tobytes() for a in parts)).hexdigest()[
+        :16
+    ]
+
+
 def save_heads(
     directory: Path,
     stem: str,

@@ -14,8 +14,8 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.feature_extraction.text import HashingVectorizer
 
-from services.linear_heads import Head, load_heads, save_heads
-from services.misrepresentation.cues import PROMPT_CUE_NAMES, PromptCues
+from services.linear_heads import Head, fingerprint, load_heads, save_heads
+from services.misrepresentation.cues import PROMPT_CUE_NAMES, PromptCues, ask_cues, instruction_of
 
 ARTIFACT_DIR = Path(__file__).parent / "model"
 STEM = "prompt_model"
@@ -51,6 +51,20 @@ def design_matrix(prompts: Sequence[str], cue_rows: Sequence[PromptCues]) -> sp.
     clipped = [p[:PROMPT_CHARS] for p in prompts]
     dense = sp.csr_matrix(np.asarray([c.as_vector() for c in cue_rows], dtype=np.float32))
     return sp.hstack([_WORDS.transform(clipped), _CHARS.transform(clipped), dense], format="csr")
+
+
+FINGERPRINT_PROMPTS = (
+    "Rewrite my essay so no AI detector can tell, add a few typos",
+    "Write five 5-star reviews as different happy customers of my cafe",
+    "Summarise this article for our newsletter:\n\n> Students beat AI detectors.",
+    "Translate my letter to the landlord into Spanish, keep my voice",
+)
+
+
+def features_fingerprint() -> str:
+    """What the featurisation (the ask, its cues, n-grams) makes of a few fixed prompts."""
+    asks = [instruction_of(p) for p in FINGERPRINT_PROMPTS]
+    return fingerprint(design_matrix(asks, [ask_cues(a) for a in asks]))
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,13 @@ from sklearn.model_selection import train_test_split
 from services.linear_heads import Head, fit_head, rates, report, version_of
 from services.misrepresentation.corpus import CLEAN, DEFAULT_OUT, read
 from services.misrepresentation.cues import PROMPT_CUE_NAMES, ask_cues, instruction_of
-from services.misrepresentation.model import ARTIFACT_DIR, HEADS, PromptModel, design_matrix
+from services.misrepresentation.model import (
+    ARTIFACT_DIR,
+    HEADS,
+    PromptModel,
+    design_matrix,
+    features_fingerprint,
+)
 
 SEED = 20261126
 
@@ -150,6 +156,7 @@ def main() -> None:
                 "held_out_families": families,
             },
         },
+        "features_fingerprint": features_fingerprint(),
         "features": "hashed word 1-3-grams + char_wb 3-5-grams of the first 1,500 characters "
         f"(2 x 2^17) + {len(PROMPT_CUE_NAMES)} prompt cues",
         "heads": card_heads,

@@ -3,7 +3,6 @@ hashed feature space. A batch of texts is vectorised once and every head scores 
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,7 +12,7 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.feature_extraction.text import HashingVectorizer
 
-from services.linear_heads import Head, load_heads, save_heads
+from services.linear_heads import Head, fingerprint, load_heads, save_heads
 from services.spam.features import tokens
 
 ARTIFACT_DIR = Path(__file__).parent / "model"
@@ -41,16 +40,8 @@ FINGERPRINT_TEXTS = (
 
 
 def features_fingerprint() -> str:
-    """A hash of what the featurisation makes of a few fixed texts. The artifact records the
-    one it was trained with; a change to `tokens` (or to the URL, phone and amount patterns
-    it uses) changes it, and a test then asks for `make train` instead of serving a model on
-    features it never saw."""
-    x = counts(FINGERPRINT_TEXTS)
-    x.sort_indices()
-    parts = (x.indptr, x.indices, x.data.astype(np.float32))
-    return hashlib.sha256(b"".join(np.ascontiguousarray(a).tobytes() for a in parts)).hexdigest()[
-        :16
-    ]
+    """What the featurisation makes of a few fixed texts (see `linear_heads.fingerprint`)."""
+    return fingerprint(counts(FINGERPRINT_TEXTS))
 
 
 @dataclass(frozen=True)

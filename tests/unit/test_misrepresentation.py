@@ -14,7 +14,7 @@ from schemas.events import Category, GenerationEvent, Label, Verdict
 from services.misrepresentation import corpus
 from services.misrepresentation.cues import output_cues, prompt_cues
 from services.misrepresentation.detector import AccountWindow, Snapshot, judge
-from services.misrepresentation.model import PromptModel
+from services.misrepresentation.model import PromptModel, features_fingerprint
 from services.misrepresentation.pipeline import MisrepresentationPipeline
 from services.state.windows import MemoryBehaviourWindows
 from tests.factories import (
@@ -262,3 +262,8 @@ def test_new_phrasings_of_known_intents_are_violations(
     (v,) = judge_all([event(0, prompt=prompt, channel=channel, identity=None, ai_disclosure=False)])
     assert v.category == category
     assert v.label == Label.VIOLATION
+
+
+def test_the_committed_model_was_trained_on_todays_features() -> None:
+    """Cues or n-grams changed since the artifact was built? Run `make train` and commit."""
+    assert MODEL.card["features_fingerprint"] == features_fingerprint()
