@@ -183,14 +183,12 @@ OFFICIAL_OWNERS = frozenset(
         "lloydsbank",
         "natwestgroup",
         "hsbcnet",
-        "applecard",
         "microsoftonline",
         "googlemail",
         "amazonaws",
         "steampowered",
         "steamcommunity",
         "dhlparcel",
-        "fedexcom",
     }
 )
 """Brands' own registered names that are not the bare brand (icicibank.com is ICICI's)."""
