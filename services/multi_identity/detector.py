@@ -11,10 +11,11 @@ Patterns and why:
   carrier NAT) is weak evidence: it counts only with near-duplicate content from three or more
   accounts, and then only as suspect.
 Known false positives, and what keeps them clean: many agents writing distinct mail (no shared
-content), an agency posting different content for its clients (no shared content), a viral
-quote reposted by strangers (no shared fingerprint), a family sharing a laptop (no shared
-content), a social-media manager's seasonal template for its clients (each post names its own
-business: suspect at most).
+content), support agents answering in public with one macro (it speaks for the company), an
+agency posting different content for its clients (no shared content), a viral quote reposted
+by strangers (no shared fingerprint), a family sharing a laptop (no shared content), a
+social-media manager's seasonal template for its clients (each post names its own business:
+suspect at most), a brand's regional accounts (one name: suspect at most).
 """
 
 from __future__ import annotations
@@ -76,7 +77,23 @@ def shared_name(identities: Sequence[str]) -> bool:
     return bool(set.intersection(*parts))
 
 
+SERVICE_REPLY = re.compile(
+    r"\b(?:our (?:team|support|staff|agents?)|reach out|contact us|dm us|message us|"
+    r"let us know|we'?ll (?:look into|get back|follow up|be in touch|pass (?:this|it|your))|"
+    r"thanks? (?:you )?(?:so much )?for (?:reaching out|getting in touch|letting us know|"
+    r"choosing us|your (?:feedback|review|patience|kind words|order|message))|"
+    r"(?:the|your) kind words)\b",
+    re.IGNORECASE,
+)
+"""An organisation answering its customers ("thanks for reaching out, our team will…"): a
+support desk's agents replying in public with one macro under their own names speak for the
+company, not as independent people, so the shared text is no false crowd. Only what a company
+says to a customer: "we're so happy with our new kitchen" is what a fake reviewer says."""
+
+
 def within_account(s: Snapshot) -> tuple[float, list[str]]:
+    if SERVICE_REPLY.search(s.text):
+        return 0.0, []
     identities = s.matches.same_account_identities
     if identities >= 5:
         score, fired = min(1.0, 0.8 + 0.02 * (identities - 5)), ["same_text_many_identities"]

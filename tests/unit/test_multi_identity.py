@@ -216,3 +216,40 @@ def test_a_brand_cross_posting_to_its_regional_accounts_is_not_a_false_crowd() -
     assert verdicts
     assert all(v.label != Label.VIOLATION for v in verdicts)
     assert "identities_share_a_name" in verdicts[-1].evidence["signals"]
+
+
+def _one_text_many_names(text: str, channel: str, names: tuple[str, ...]) -> list[Verdict]:
+    return run(
+        [
+            event(
+                i,
+                event_id=f"{channel}-{i}",
+                account_id=f"acct-{channel}",
+                channel=channel,
+                identity=name,
+                generation=text,
+                occurred_at=(T0 + timedelta(minutes=i)).isoformat(),
+            )
+            for i, name in enumerate(names)
+        ]
+    )
+
+
+NAMES = ("Anna", "Ben", "Chloe", "Dev", "Eli", "Fatima", "Greg", "Hana")
+
+
+def test_support_agents_answering_in_public_with_one_macro_are_not_a_false_crowd() -> None:
+    macro = (
+        "Thank you for your feedback! We'll pass this on to the kitchen, and if anything else "
+        "comes up please reach out to us directly."
+    )
+    assert _one_text_many_names(macro, "review", NAMES) == []
+
+
+def test_a_review_farm_that_sounds_happy_is_still_one_voice_under_many_names() -> None:
+    review = (
+        "We're so happy with our new kitchen, the fitters were quick and tidy. Thanks for the "
+        "great service, highly recommend Oakline Kitchens!"
+    )
+    verdicts = _one_text_many_names(review, "review", NAMES)
+    assert sum(v.label == Label.VIOLATION for v in verdicts) >= 3
