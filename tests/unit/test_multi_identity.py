@@ -253,3 +253,12 @@ def test_a_review_farm_that_sounds_happy_is_still_one_voice_under_many_names() -
     )
     verdicts = _one_text_many_names(review, "review", NAMES)
     assert sum(v.label == Label.VIOLATION for v in verdicts) >= 3
+
+
+def test_one_service_phrase_does_not_excuse_a_campaign() -> None:
+    post = (
+        "The stadium plan wastes our taxes and nobody asked us. Vote NO on Measure 12, and let us "
+        "know what you think below!"
+    )
+    verdicts = _one_text_many_names(post, "social_post", NAMES)
+    assert sum(v.label == Label.VIOLATION for v in verdicts) >= 3
