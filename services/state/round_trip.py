@@ -96,10 +96,8 @@ class RoundTrip:
         return pending
 
     async def execute(self) -> None:
-        if self._client is None or not self._commands:
-            for _, _, pending in self._parts:
-                pending._resolve(pending._decode([]) if pending._decode else None)
-            return
+        if self._client is None:
+            return  # nothing was queued (in-memory stores answer at once)
         try:
             replies = await self._send(self._client)
         except NoScriptError:

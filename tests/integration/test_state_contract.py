@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 from typing import Any
 
 import pytest
 import pytest_asyncio
 import redis.asyncio as aioredis
 
+from services.stage_metrics import CountingConnection
 from services.state.links import (
     Fingerprints,
     Linked,
@@ -141,18 +142,33 @@ async def test_every_redis_key_has_a_ttl(stack: Stack) -> None:
     assert all(t > 0 for t in ttls)
 
 
+class _WritesCounted(CountingConnection):
+    """Counts the requests written to Redis (the handshake excluded), as the services do."""
+
+    writes = 0
+
+    async def send_packed_command(
+        self, command: bytes | str | Iterable[bytes], check_health: bool = True
+    ) -> None:
+        if not self._in_handshake:
+            _WritesCounted.writes += 1
+        await super().send_packed_command(command, check_health)
+
+
 @pytest.mark.asyncio
 async def test_every_store_of_a_batch_shares_one_round_trip(stack: Stack) -> None:
     """Windows, near-duplicates, fingerprint links and judged-event lookups of one batch go to
     Redis as one request, also when Redis has just lost its script cache."""
-    client = aioredis.from_url(stack.redis_url)
+    client = aioredis.from_url(stack.redis_url, connection_class=_WritesCounted)
     prefix = f"uw:{uuid.uuid4().hex}:"
     windows = RedisBehaviourWindows(client, prefix, WINDOW_MS)
     index = RedisNearDuplicateIndex(client, prefix, WINDOW_MS)
     links = RedisFingerprintLinks(client, prefix, WINDOW_MS)
     seen = RedisSeenEvents(client, prefix, ttl_s=3600)
     await client.script_flush()
-    for attempt, sent in ((1, 2), (2, 1)):  # first: NOSCRIPT, load, send again; then: once
+    # First: NOSCRIPT, one SCRIPT LOAD per store's script, then sent again; then: once.
+    for attempt, sent, writes in ((1, 2, 2 + 3), (2, 1, 1)):
+        _WritesCounted.writes = 0
         rt = RoundTrip()
         counts = windows.observe([obs(attempt, 1_000), obs(attempt + 10, 2_000)], rt)
         found = index.add_and_match([sig(attempt, 1_000, ("0:aa",))], rt)
@@ -160,11 +176,11 @@ async def test_every_store_of_a_batch_shares_one_round_trip(stack: Stack) -> Non
         new = seen.unseen([EventKey("acct", f"e{attempt}")], rt)
         await rt.execute()
         assert rt.sent == sent
+        assert _WritesCounted.writes == writes  # what really went over the connection
         assert [c.events for c in counts.result()] == [attempt, 2 * attempt]
         assert len(found.result()) == 1
         assert linked.result()[0].strong == (() if attempt == 1 else ("a1",))
         assert new.result() == [True]
-    await client.aclose()
     await client.aclose()
 
 
