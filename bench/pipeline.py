@@ -176,6 +176,22 @@ def forward_worker(stack: Stack, prefix: str) -> ServiceProcess:
     return worker
 
 
+BASELINES = {
+    "p0": "P0: raw aiokafka passthrough",
+    "p0f": "P0-F: a faust agent that only forwards",
+}
+
+
+def start_baseline(stack: Stack, kind: str, prefix: str) -> tuple[int, Callable[[], None]]:
+    """Start P0 ("p0") or P0-F ("p0f") copying `<prefix>generations`: its pid and its stop."""
+    if kind == "p0":
+        passthrough = Passthrough(stack, prefix)
+        return passthrough.start(), passthrough.stop
+    worker = forward_worker(stack, prefix)
+    assert worker.proc is not None
+    return worker.proc.pid, worker.stop
+
+
 def copies_through(stack: Stack, prefix: str, n: int, progress: Progress) -> float:
     """Events/s of a baseline that copies generations → generations.accepted (pre-loaded)."""
     accepted = GENERATIONS_ACCEPTED.full_name(prefix)

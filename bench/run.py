@@ -33,15 +33,15 @@ from rich.table import Table
 
 from bench import costs
 from bench.pipeline import (
+    BASELINES,
     STAGES,
-    Passthrough,
     Pipeline,
     copies_through,
     copy_latency,
     cpu_seconds,
-    forward_worker,
     peak_rss_mb,
     preload,
+    start_baseline,
     workload,
 )
 from schemas.topics import GENERATIONS
@@ -98,27 +98,16 @@ def baselines(
     stack: Stack, run: str, messages: Any, results: dict[str, Any], progress: Progress
 ) -> None:
     n = len(messages)
-    p0 = f"{run}-p0-"
-    ensure_topics([stack.bootstrap], p0)
-    preload(stack.bootstrap, GENERATIONS.full_name(p0), messages)
-    console.print("P0: raw aiokafka passthrough")
-    passthrough = Passthrough(stack, p0)
-    pid = passthrough.start()
-    cpu = cpu_seconds(pid)
-    results["p0_eps"] = copies_through(stack, p0, n, progress)
-    results["p0_cpu_us_per_event"] = (cpu_seconds(pid) - cpu) / n * 1e6
-    passthrough.stop()
-
-    p0f = f"{run}-p0f-"
-    ensure_topics([stack.bootstrap], p0f)
-    preload(stack.bootstrap, GENERATIONS.full_name(p0f), messages)
-    console.print("P0-F: a faust agent that only forwards")
-    worker = forward_worker(stack, p0f)
-    assert worker.proc is not None
-    cpu = cpu_seconds(worker.proc.pid)
-    results["p0f_eps"] = copies_through(stack, p0f, n, progress)
-    results["p0f_cpu_us_per_event"] = (cpu_seconds(worker.proc.pid) - cpu) / n * 1e6
-    worker.stop()
+    for kind, title in BASELINES.items():
+        prefix = f"{run}-{kind}-"
+        ensure_topics([stack.bootstrap], prefix)
+        preload(stack.bootstrap, GENERATIONS.full_name(prefix), messages)
+        console.print(title)
+        pid, stop = start_baseline(stack, kind, prefix)
+        cpu = cpu_seconds(pid)
+        results[f"{kind}_eps"] = copies_through(stack, prefix, n, progress)
+        results[f"{kind}_cpu_us_per_event"] = (cpu_seconds(pid) - cpu) / n * 1e6
+        stop()
 
 
 def saturate_pipeline(
@@ -158,7 +147,6 @@ def latencies(
     progress: Progress,
 ) -> None:
     pipeline: dict[str, Any] = {}
-    p0: dict[str, Any] = {}
     # The same offered rates and workload sizes for the pipeline and for P0.
     phases = [(f"{load:.2f}", load * results["pipeline_eps"]) for load in LOADS]
     size = {key: max(int(rate * seconds), 50) for key, rate in phases}
@@ -167,23 +155,19 @@ def latencies(
             f"latency at {float(key):.0%} of the pipeline's maximum: {rate:,.0f} events/s"
         )
         pipeline[key] = stages.latency(workload(size[key], f"{run}-l{i}"), rate, progress)
-    p0_prefix = f"{run}-p0-"
-    passthrough = Passthrough(stack, p0_prefix)
-    passthrough.start()
-    for i, (key, rate) in enumerate(phases):
-        console.print(f"P0 latency at {rate:,.0f} events/s")
-        p0[key] = copy_latency(stack, p0_prefix, workload(size[key], f"{run}-p{i}"), rate)
-    passthrough.stop()
-    # One faust hop with the services' batching and no work: the pipeline makes three in a row
-    # (gateway, detector, enforcer), so three of these are its floor.
-    p0f: dict[str, Any] = {}
-    p0f_prefix = f"{run}-p0f-"
-    worker = forward_worker(stack, p0f_prefix)
-    for i, (key, rate) in enumerate(phases):
-        console.print(f"P0-F latency at {rate:,.0f} events/s")
-        p0f[key] = copy_latency(stack, p0f_prefix, workload(size[key], f"{run}-f{i}"), rate)
-    worker.stop()
-    results["latency"] = {"pipeline": pipeline, "p0": p0, "p0f": p0f}
+    # P0-F is one faust hop with the services' batching and no work: the pipeline makes three in
+    # a row (gateway, detector, enforcer), so three of these are its floor.
+    copies: dict[str, dict[str, Any]] = {}
+    for kind in BASELINES:
+        prefix = f"{run}-{kind}-"
+        _, stop = start_baseline(stack, kind, prefix)
+        copies[kind] = {}
+        for i, (key, rate) in enumerate(phases):
+            console.print(f"{BASELINES[kind].split(':')[0]} latency at {rate:,.0f} events/s")
+            batch = workload(size[key], f"{run}-{kind}{i}")
+            copies[kind][key] = copy_latency(stack, prefix, batch, rate)
+        stop()
+    results["latency"] = {"pipeline": pipeline, **copies}
     half = pipeline["0.50"]
     results["latency_ms"] = {"offered_eps": half["offered_eps"], **half["to_enforcement"]}
 
