@@ -1,15 +1,19 @@
 """Content features for spam and phishing: pure functions of one text, shared by training and
 serving so the model sees exactly what it was trained on.
 
-Two kinds:
-- `tokens`: the model's view of a text, hashed into one feature space: lower-cased word 1–2-grams,
-  character 2–5-grams within words (they catch obfuscated spellings: fr33, v1agra, paypa1), and
-  one token per URL, phone number and amount naming its kind and shape (`s:URL_shortener`,
-  `s:PHONE`), which is what a prize-and-number SMS shares with a link-and-login email.
-  Replacing the numbers themselves by their kind was tried and lost recall at a strict false-
-  positive rate (a text that is only a number became pure "NUM": see the model card).
-- `cues`: a few dense, interpretable signals (links, calls to action, urgency, credential
-  and payment lures, shouting, obfuscation) that the detector weighs and reports as evidence.
+One pass per text (`extract`): the text's matching form (`services/skeleton.py`: case,
+look-alike letters, leetspeak, letter spacing and defanged links made irrelevant), its links
+with their hosts and shapes, its phone numbers and amounts. Both views below read that one
+extraction, so every scan is done once and bounded by `skeleton.MAX_CHARS`:
+- `tokens`: the model's view, hashed into one feature space: word 1–2-grams, character 2–5-grams
+  within words (they catch spellings the skeleton cannot undo), one token per URL, phone number
+  and amount naming its kind and shape (`s:URL_shortener`, `s:PHONE`), and one per cue that
+  fired (`c:credential_lure`), so the cues' weights are learnt with the rest. Every token but
+  the character grams also comes in a copy tagged with the channel's group (`email|w:invoice`):
+  one model pooled across channels that can still learn what a word means on each
+  ("frustratingly easy" domain adaptation, Daumé 2007).
+- `cues`: the same signals as counts, which the detector reports as evidence and its few rules
+  read.
 """
 
 from __future__ import annotations
@@ -17,8 +21,11 @@ from __future__ import annotations
 import itertools
 import re
 from dataclasses import dataclass
-from functools import lru_cache
 from urllib.parse import urlsplit
+
+from schemas.events import Channel
+from services.skeleton import skeleton
+from services.spam.brands import brands_named, link_shape, lookalike_brand
 
 URL_RE = re.compile(
     r"(?:(?:https?://|www\.)[^\s<>\"']+|\b[a-z0-9][a-z0-9-]{1,62}\.(?:com|net|org|info|biz|co|io|"
@@ -33,32 +40,13 @@ MONEY_RE = re.compile(
     re.IGNORECASE,
 )
 TOKEN_WORD_RE = re.compile(r"\w\w+")
-
-SHORTENERS = frozenset(
-    {
-        "bit.ly",
-        "tinyurl.com",
-        "t.co",
-        "goo.gl",
-        "ow.ly",
-        "is.gd",
-        "buff.ly",
-        "cutt.ly",
-        "rb.gy",
-        "shorturl.at",
-        "tiny.cc",
-        "rebrand.ly",
-        "t.ly",
-        "s.id",
-        "v.gd",
-    }
-)
+SUBJECT_LABEL = re.compile(r"^subject:\s*")
+"""A mail's "Subject:" label is transport, not content: one corpus has it and another not."""
 
 CALL_TO_ACTION = re.compile(
     r"\b(?:click|tap|call|text|txt|reply|visit|claim|redeem|subscribe|order now|buy now|sign up|"
     r"register|download|apply now|act now|act fast|hurry|send (?:stop|yes)|follow the link|"
-    r"check out|dm me)\b",
-    re.IGNORECASE,
+    r"check out|dm me)\b"
 )
 URGENCY = re.compile(
     r"\b(?:urgent|immediately|now|today only|within \d+ ?(?:hours?|hrs?|minutes?|mins?|days?)|"
@@ -66,13 +54,11 @@ URGENCY = re.compile(
     r"limited time|act fast|asap|suspend(?:ed)?|locked|blocked|deactivat\w+|"
     # The pressure of a payment request in someone's name: now, quietly, they cannot be asked.
     r"before \d{1,2}(?::\d\d)?\s?(?:am|pm)|end of (?:the )?day|can'?t be reached|"
-    r"(?:keep|kept) (?:this|it) (?:quiet|confidential|between us))\b",
-    re.IGNORECASE,
+    r"(?:keep|kept) (?:this|it) (?:quiet|confidential|between us))\b"
 )
 PRIZE = re.compile(
     r"\b(?:won|winner|win|prize|reward|free|bonus|gift ?card|cash|lottery|jackpot|selected|"
-    r"congratulations|congrats|guaranteed|voucher|offer|discount|deal|% off)\b",
-    re.IGNORECASE,
+    r"congratulations|congrats|guaranteed|voucher|offer|discount|deal|% off)\b"
 )
 CREDENTIAL_LURE = re.compile(
     r"\b(?:verify|confirm|update|validate|unlock|restore|re-?activate)\b.{0,40}?\b(?:account|"
@@ -82,10 +68,9 @@ CREDENTIAL_LURE = re.compile(
     r".{0,30}?\b(?:password|passcode|pin|otp|one[- ]time code|cvv|card number|bank details|"
     r"login details|security question|social security|kyc|k\.y\.c)\b"
     r"|\b(?:card|account|wallet|sim|number|apple ?id|password|mailbox)\b.{0,30}?\b(?:blocked|"
-    r"bl0cked|de-?activated|suspended|locked|on hold|limited|expire[sd]?|expiring|compromised|"
+    r"de-?activated|suspended|locked|on hold|limited|expire[sd]?|expiring|compromised|"
     r"(?:due to|will) expire)\b"
-    r"|\b(?:sign(?:ing)?[- ]in|log(?:ging)?[- ]in)\s+(?:at|here|via|through|using)\b",
-    re.IGNORECASE,
+    r"|\b(?:sign(?:ing)?[- ]in|log(?:ging)?[- ]in)\s+(?:at|here|via|through|using)\b"
 )
 PRIZE_CLAIM = re.compile(
     r"\b(?:won|winner|awarded|selected|chosen|entitled|giveaway)\b.{0,80}?\b(?:call|txt|text|reply|"
@@ -93,8 +78,7 @@ PRIZE_CLAIM = re.compile(
     r"|\b(?:claim|collect|redeem)\b.{0,40}?\b(?:prize|reward|cash|award|voucher|bonus|"
     r"cashback|payment|refund)\b"
     r"|\b(?:prize|reward|cash|award|voucher|bonus|holiday|parcel)\b.{0,40}?\b(?:awaits?|waiting|"
-    r"ready)\b.{0,20}?\b(?:collection|for you|to be claimed)\b",
-    re.IGNORECASE,
+    r"ready)\b.{0,20}?\b(?:collection|for you|to be claimed)\b"
 )
 PAYMENT_LURE = re.compile(
     r"\b(?:payment (?:failed|declined|pending)|unpaid|outstanding (?:balance|invoice)|refund|"
@@ -103,185 +87,179 @@ PAYMENT_LURE = re.compile(
     # Business email compromise: move money now, to an account the reader has not used before.
     r"|\b(?:wire|transfer|send)\s+(?:the\s+)?(?:[£$€₹]\s?\d[\d,.]*|\d[\d,.]*\s?(?:btc|eth|usdt)|"
     r"funds|money|payment)\b.{0,60}?\b(?:account|wallet|below|details|today|asap)\b"
-    r"|\bnew (?:bank )?account (?:details|number|below)\b",
-    re.IGNORECASE,
+    r"|\bnew (?:bank )?account (?:details|number|below)\b"
 )
-OBFUSCATION = re.compile(r"\b[a-z]+[0-9@$][a-z]+\b|\b(?:[a-z]\.){3,}|\b(?:[a-z] ){4,}", re.I)
+NEGATED_LURE = re.compile(
+    r"\b(?:never|will not|won't|do not|don't)\s+(?:\w+\s+){0,3}?(?:ask|share|send|give|"
+    r"disclose|request)\b"
+)
+"""A genuine security notice: "we will never ask for your password"."""
+ASKS_TO_SEND = re.compile(
+    r"\b(?:send|provide|share|forward|give)\b(?:\s+(?:me|us))?\s+(?:your|the)\b.{0,40}?\b(?:bank|"
+    r"account|card|password|pin|details|ssn|date of birth|full name|address|wallet)\b"
+    r"|\b(?:account|wallet)(?: details| number)?\s+(?:below|attached)\b"
+)
+"""The lure's way back: the message asks the reader to send what it is after, or gives the
+account to pay into."""
+OPT_IN = re.compile(
+    r"\b(?:unsubscribe|manage (?:your )?(?:email )?preferences|"
+    r"you(?:'re| are) receiving this because|you signed up|you subscribed|subscribers?\b)"
+)
+"""The list notice of legitimate bulk mail. Spammers copy it too: the model learns its weight."""
+TRANSACTIONAL = re.compile(
+    r"\b(?:your|a|the)(?: [\w-]+){0,2} (?:order|payment|purchase|charge|transaction|card|"
+    r"account|appointment|booking|reservation|table|code|package|parcel|delivery|subscription|"
+    r"password|statement|invoice|bill|prescription|flight)\b"
+    r"(?:[^.!?]|\.\d){0,60}"
+    r"\b(?:was|were|is|has been|have been|will be|approved|declined|shipped|confirmed|delivered|"
+    r"changed|due|ready|expires?|scheduled|cancell?ed|delayed)\b"
+    r"|\bis your (?:[\w-]+ ){0,2}(?:code|pin|password)\b"
+)
+"""A notice to the owner of an account about their own business with the sender."""
+PLUG = re.compile(
+    r"\b(?:check(?: out)?|visit|see|watch|listen to|give|follow|join|support)\b[^.!?]{0,12}?"
+    r"\b(?:my|our)\b[^.!?]{0,20}?\b(?:channel|page|site|website|profile|store|shop|blog|group|"
+    r"video|videos|song|songs|music|cover|covers|mixtape|album|track|playlist|stream|podcast|art|"
+    r"account|telegram|instagram|insta|youtube|tiktok|twitch|link|bio)\b"
+    r"|\bsubscribe to (?:me|my|our)\b|\b(?:sub4sub|sub 4 sub|f4f|l4l)\b"
+    r"|\b(?:subscribe|follow|sub) (?:me )?(?:back|for (?:a )?(?:sub|follow))\b"
+    r"|\b(?:like|share)(?: and (?:like|share|subscribe))? (?:my|our) "
+    r"(?:video|post|page|channel|song)"
+    r"|\blink in (?:my )?(?:bio|profile|channel)\b"
+    r"|\buse (?:my )?(?:promo )?code\s+\w+"
+    r"|\b(?:promo|coupon|discount|referral) code\s+[a-z0-9]{3,}"
+)
+"""Comment spam's shape: the reader is sent to the writer's channel, music, shop or code."""
+EARNINGS = re.compile(
+    r"\b(?:earn\w*|make|making|made|(?:pull|bring)(?:ing)? in|pulled in|brought in|profit\w*)"
+    r"\s+\$?\d[\d,.]*k?\s*(?:(?:/|a|per|last|this|every)\s*)?"
+    r"(?:day|daily|week|weekly|hour|month|monthly)\b|\bwork(?:ing)? from home\b"
+)
+
+CUE_PATTERNS: dict[str, re.Pattern[str]] = {
+    "call_to_action": CALL_TO_ACTION,
+    "urgency": URGENCY,
+    "prize": PRIZE,
+    "credential_lure": CREDENTIAL_LURE,
+    "payment_lure": PAYMENT_LURE,
+    "prize_claim": PRIZE_CLAIM,
+    "negated_lure": NEGATED_LURE,
+    "asks_to_send": ASKS_TO_SEND,
+    "opt_in": OPT_IN,
+    "transactional": TRANSACTIONAL,
+    "plug": PLUG,
+    "earnings": EARNINGS,
+}
+"""Every cue, by the name its model token and its evidence carry. Each reads the skeleton."""
+
+CHANNEL_GROUPS: dict[Channel, str] = {
+    Channel.SMS: "sms",
+    Channel.CHAT: "sms",
+    Channel.EMAIL: "email",
+    Channel.WEB_PAGE: "email",
+    Channel.OTHER: "email",
+    Channel.COMMENT: "comment",
+    Channel.REVIEW: "comment",
+    Channel.SOCIAL_POST: "comment",
+    Channel.AD: "comment",
+}
+"""The channel group whose data a channel's text is read with: short messages (SMS; chat
+replies), long-form prose (mail; pages), and posts under or beside other people's content
+(comments, reviews, social posts, ads). The model and its thresholds know three groups because
+the labelled data has three (SMS, e-mail and comment sets)."""
 
 
-def canonical_url(url: str) -> tuple[str, str]:
-    """(host, shape) of a URL: shape is one of ip, shortener, lookalike, plain."""
-    if not re.match(r"https?://", url, re.IGNORECASE):
+@dataclass(frozen=True, slots=True)
+class Link:
+    host: str
+    shape: str  # ip | shortener | lookalike | plain
+    brand: str | None  # the brand a look-alike imitates
+
+
+@dataclass(frozen=True, slots=True)
+class Extracted:
+    """One text, scanned once: its skeleton, words, links, phone numbers and amounts."""
+
+    skeleton: str
+    words: tuple[str, ...]
+    links: tuple[Link, ...]
+    phones: int
+    money: int
+
+
+def _host(url: str) -> str:
+    if not url.startswith(("http://", "https://")):
         url = "http://" + url
     try:
-        host = (urlsplit(url).hostname or "").lower()
+        return (urlsplit(url).hostname or "").removeprefix("www.")
     except ValueError:
-        return "", "plain"
-    if re.fullmatch(r"\d{1,3}(?:\.\d{1,3}){3}", host):
-        return host, "ip"
-    bare = host.removeprefix("www.")
-    if bare in SHORTENERS:
-        return host, "shortener"
-    if lookalike_brand(bare):
-        return host, "lookalike"
-    return host, "plain"
+        return ""
 
 
-BRANDS = (
-    "paypal",
-    "apple",
-    "icloud",
-    "amazon",
-    "netflix",
-    "microsoft",
-    "office365",
-    "outlook",
-    "google",
-    "gmail",
-    "facebook",
-    "instagram",
-    "whatsapp",
-    "dhl",
-    "fedex",
-    "ups",
-    "usps",
-    "royalmail",
-    "hmrc",
-    "irs",
-    "chase",
-    "wellsfargo",
-    "bankofamerica",
-    "citibank",
-    "hsbc",
-    "barclays",
-    "santander",
-    "lloyds",
-    "natwest",
-    "paytm",
-    "sbi",
-    "hdfc",
-    "icici",
-    "coinbase",
-    "binance",
-    "metamask",
-    "steam",
-    "ebay",
-    "walmart",
-    "costco",
-    "linkedin",
-    "dropbox",
-    "docusign",
-)
-_SECOND_LEVEL = frozenset({"co", "com", "org", "net", "gov", "ac", "gob", "nic"})
-OFFICIAL_OWNERS = frozenset(
-    {
-        "icicibank",
-        "hdfcbank",
-        "onlinesbi",
-        "sbicard",
-        "paytmbank",
-        "lloydsbank",
-        "natwestgroup",
-        "hsbcnet",
-        "microsoftonline",
-        "googlemail",
-        "amazonaws",
-        "steampowered",
-        "steamcommunity",
-        "dhlparcel",
-    }
-)
-"""Brands' own registered names that are not the bare brand (icicibank.com is ICICI's)."""
-# Digits that stand in for letters; "1" is read both as "i" and as "l" (paypa1, 1nstagram).
-_DIGIT_SWAPS = (str.maketrans("013457", "oieast"), str.maketrans("013457", "oleast"))
-
-
-@lru_cache(maxsize=65_536)
-def lookalike_brand(host: str) -> str | None:
-    """The brand a host imitates, if it carries a brand name (or a digit-swapped spelling of one)
-    without being that brand's own domain: paypa1-secure.com → paypal; paypal.com → None."""
-    labels = host.split(".")
-    # The registered name: example.com, but example.co.uk (a second-level public suffix).
-    suffix = 3 if len(labels) >= 3 and labels[-2] in _SECOND_LEVEL and len(labels[-1]) == 2 else 2
-    owner = labels[-suffix] if len(labels) >= suffix else labels[0]
-    if owner in OFFICIAL_OWNERS:
-        return None
-    for swaps in _DIGIT_SWAPS:
-        flat = host.translate(swaps).replace("-", "")
-        for brand in BRANDS:
-            if brand in flat and owner != brand:
-                return brand
-    return None
-
-
-WORD_CHARS = 1_000
-CHAR_GRAM_CHARS = 300
-
-
-def tokens(text: str) -> list[str]:
-    """Word 1–2-grams of the first WORD_CHARS characters, a kind-and-shape token per URL, phone
-    number and amount there, and character 2–5-grams of the words in the first CHAR_GRAM_CHARS:
-    one list, one hashed space. The opening of a message carries its pitch, and n-gramming a
-    whole page costs milliseconds in Python. Built with list operations rather than a
-    generator: this is the detector's hottest loop."""
-    head = text[:WORD_CHARS]
-    words = TOKEN_WORD_RE.findall(head.lower())
-    out = ["w:" + w for w in words]
-    out += [f"b:{a} {b}" for a, b in itertools.pairwise(words)]
-    for m in URL_RE.finditer(head):
-        out += ["s:URL", "s:URL_" + canonical_url(m.group(0))[1]]
-    out += ["s:MONEY"] * len(MONEY_RE.findall(head))
-    out += ["s:PHONE"] * len(PHONE_RE.findall(head))
-    for w in text[:CHAR_GRAM_CHARS].lower().split():
-        padded = f" {w} "
-        size = len(padded)
-        out += [padded[j : j + n] for n in (2, 3, 4, 5) for j in range(size - n + 1)]
-    return out
+def extract(text: str) -> Extracted:
+    form = SUBJECT_LABEL.sub("", skeleton(text))
+    links = []
+    for url in URL_RE.findall(form):
+        host = _host(url)
+        links.append(Link(host, link_shape(host), lookalike_brand(host)))
+    return Extracted(
+        skeleton=form,
+        words=tuple(TOKEN_WORD_RE.findall(form)),
+        links=tuple(links),
+        phones=len(PHONE_RE.findall(form)),
+        money=len(MONEY_RE.findall(form)),
+    )
 
 
 @dataclass(frozen=True, slots=True)
 class Cues:
-    """Dense content signals of one text."""
+    """Dense content signals of one text: counts of each cue, links and their shapes."""
 
     links: int
     link_shapes: tuple[str, ...]
     lookalike_brands: tuple[str, ...]
+    brands: tuple[str, ...]
     phones: int
     money: int
-    calls_to_action: int
-    urgency: int
-    prize: int
-    credential_lure: int
-    payment_lure: int
-    prize_claim: int
-    obfuscated_words: int
-    caps_share: float
-    exclamations: int
-    words: int
+    counts: dict[str, int]
+
+    def __getitem__(self, cue: str) -> int:
+        return self.counts[cue]
 
 
-def cues(text: str) -> Cues:
-    urls = URL_RE.findall(text)
-    shapes = tuple(canonical_url(u)[1] for u in urls)
-    brands = tuple(
-        b for u in urls if (b := lookalike_brand(canonical_url(u)[0].removeprefix("www.")))
-    )
-    letters = [c for c in text if c.isalpha()]
-    caps = sum(1 for c in letters if c.isupper()) / len(letters) if len(letters) >= 10 else 0.0
+def cues(x: Extracted) -> Cues:
     return Cues(
-        links=len(urls),
-        link_shapes=shapes,
-        lookalike_brands=brands,
-        phones=len(PHONE_RE.findall(text)),
-        money=len(MONEY_RE.findall(text)),
-        calls_to_action=len(CALL_TO_ACTION.findall(text)),
-        urgency=len(URGENCY.findall(text)),
-        prize=len(PRIZE.findall(text)),
-        credential_lure=len(CREDENTIAL_LURE.findall(text)),
-        payment_lure=len(PAYMENT_LURE.findall(text)),
-        prize_claim=len(PRIZE_CLAIM.findall(text)),
-        obfuscated_words=len(OBFUSCATION.findall(text)),
-        caps_share=caps,
-        exclamations=text.count("!"),
-        words=len(text.split()),
+        links=len(x.links),
+        link_shapes=tuple(link.shape for link in x.links),
+        lookalike_brands=tuple(link.brand for link in x.links if link.brand),
+        brands=tuple(sorted(brands_named(set(x.words)))),
+        phones=x.phones,
+        money=x.money,
+        counts={name: len(p.findall(x.skeleton)) for name, p in CUE_PATTERNS.items()},
     )
+
+
+CHAR_GRAM_CHARS = 300
+
+
+def tokens(x: Extracted, c: Cues, group: str) -> list[str]:
+    """The model's tokens for one extracted text read in a channel group (see the module
+    docstring). Built with list operations rather than a generator: this is the detector's
+    hottest loop."""
+    words = x.words
+    out = ["w:" + w for w in words]
+    out += [f"b:{a} {b}" for a, b in itertools.pairwise(words)]
+    for link in x.links:
+        out += ["s:URL", "s:URL_" + link.shape]
+    out += ["s:MONEY"] * x.money
+    out += ["s:PHONE"] * x.phones
+    out += ["c:" + name for name, n in c.counts.items() if n]
+    if c.brands:
+        out.append("c:brand")
+    out += [f"{group}|{t}" for t in out]
+    out.append("g:" + group)
+    for w in x.skeleton[:CHAR_GRAM_CHARS].split():
+        padded = f" {w} "
+        size = len(padded)
+        out += [padded[j : j + n] for n in (2, 3, 4, 5) for j in range(size - n + 1)]
+    return out

@@ -1,5 +1,11 @@
 """The content model: calibrated linear heads (services/linear_heads.py) over one TF-IDF-weighted
-hashed feature space. A batch of texts is vectorised once and every head scores the same matrix."""
+hashed feature space, pooled across channels, with thresholds learnt per channel group.
+
+A batch of texts is hashed once and every head scores the same matrix. The thresholds are part
+of the artifact, chosen by `make train` on out-of-fold scores of the fitting rows to meet a
+false-positive budget per channel group (`BUDGETS`); `grade` maps a probability onto the
+detectors' shared score scale so that a text at its group's violation threshold scores exactly
+`VIOLATION_AT`, and at its suspect threshold `SUSPECT_AT`. No threshold lives in code."""
 
 from __future__ import annotations
 
@@ -10,10 +16,11 @@ from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.feature_extraction.text import HashingVectorizer
+from sklearn.feature_extraction import FeatureHasher
 
+from services.event_view import SUSPECT_AT, VIOLATION_AT
 from services.linear_heads import Head, fingerprint, load_heads, save_heads
-from services.spam.features import tokens
+from services.spam.features import Cues, Extracted, cues, extract, tokens
 
 ARTIFACT_DIR = Path(__file__).parent / "model"
 STEM = "content_model"
@@ -21,27 +28,38 @@ N_FEATURES = 2**20
 HEADS = ("unsolicited", "phishing")
 """unsolicited: spam or phishing vs legitimate; phishing: phishing vs everything else."""
 
-_VECTORIZER = HashingVectorizer(
-    analyzer=tokens, n_features=N_FEATURES, alternate_sign=False, norm=None, dtype=np.float32
-)  # stateless; built once, its set-up costs more than a small batch
+BUDGETS: dict[str, dict[str, float]] = {
+    "sms": {"violation": 0.001, "suspect": 0.01},
+    "email": {"violation": 0.003, "suspect": 0.015},
+    "comment": {"violation": 0.01, "suspect": 0.03},
+}
+"""Share of a group's legitimate texts (out-of-fold) allowed above each threshold."""
+
+_HASHER = FeatureHasher(
+    n_features=N_FEATURES, input_type="string", alternate_sign=False, dtype=np.float32
+)
 
 
-def counts(texts: Sequence[str]) -> sp.csr_matrix:
-    """Raw hashed n-gram counts, one row per text."""
-    return _VECTORIZER.transform(texts)
+def counts(texts: Sequence[Extracted], text_cues: Sequence[Cues], groups: Sequence[str]) -> Any:
+    """Raw hashed token counts, one row per text."""
+    return _HASHER.transform(
+        tokens(x, c, g) for x, c, g in zip(texts, text_cues, groups, strict=True)
+    )
 
 
 FINGERPRINT_TEXTS = (
-    "WINNER!! Claim your £1,000 prize: call 09061701461 or visit bit.ly/x7Yz now",
-    "Your PayPal account is limited, confirm at http://paypa1-secure.com/login",
-    "Log in at icicibank.com to see the payee you added. Running late, see you at 7",
-    "Earn $500/day from home, v1agra 4 sale, 0.1 BTC to wallet, www.example.co.uk",
+    ("WINNER!! Claim your £1,000 prize: call 09061701461 or visit bit.ly/x7Yz now", "sms"),
+    ("Your PayPal account is limited, confirm at http://paypa1-secure.com/login", "email"),
+    ("Log in at icicibank.com to see the payee you added. Running late, see you at 7", "sms"),
+    ("Earn $500/day from home, v1agra 4 sale, 0.1 BTC to wallet, www.example.co.uk", "comment"),
+    ("Ｆ r e e  сash, hxxp://win[.]example", "email"),
 )
 
 
 def features_fingerprint() -> str:
     """What the featurisation makes of a few fixed texts (see `linear_heads.fingerprint`)."""
-    return fingerprint(counts(FINGERPRINT_TEXTS))
+    xs = [extract(t) for t, _ in FINGERPRINT_TEXTS]
+    return fingerprint(counts(xs, [cues(x) for x in xs], [g for _, g in FINGERPRINT_TEXTS]))
 
 
 @dataclass(frozen=True)
@@ -67,19 +85,41 @@ class Weighting:
         return cls((np.log((1 + n) / (1 + df)) + 1.0).astype(np.float32))
 
 
+@dataclass(frozen=True, slots=True)
+class Thresholds:
+    suspect: float
+    violation: float
+
+    def grade(self, p: float) -> float:
+        """The probability on the detectors' score scale: piecewise linear through
+        (0, 0), (suspect, SUSPECT_AT), (violation, VIOLATION_AT), (1, 1)."""
+        return float(
+            np.interp(
+                p, [0.0, self.suspect, self.violation, 1.0], [0.0, SUSPECT_AT, VIOLATION_AT, 1.0]
+            )
+        )
+
+
 @dataclass(frozen=True)
 class ContentModel:
     version: str
     heads: dict[str, Head]
     weighting: Weighting
+    thresholds: dict[str, dict[str, Thresholds]]
+    """head → channel group → thresholds."""
     card: dict[str, Any]
 
-    def score(self, texts: Sequence[str]) -> dict[str, np.ndarray]:
-        """Probabilities per head for a batch: one vectorisation, every head on the same matrix."""
+    def score(
+        self, texts: Sequence[Extracted], text_cues: Sequence[Cues], groups: Sequence[str]
+    ) -> dict[str, np.ndarray]:
+        """Probabilities per head for a batch: one hashing, every head on the same matrix."""
         if not texts:
             return {name: np.zeros(0) for name in self.heads}
-        x = self.weighting.apply(counts(texts))
+        x = self.weighting.apply(counts(texts, text_cues, groups))
         return {name: head.proba(x) for name, head in self.heads.items()}
+
+    def grade(self, head: str, group: str, p: float) -> float:
+        return self.thresholds[head][group].grade(p)
 
     @classmethod
     def load(cls, directory: Path = ARTIFACT_DIR) -> ContentModel:
@@ -88,13 +128,21 @@ class ContentModel:
         # Columns no training text had share the largest idf (document frequency 0).
         idf = np.full(N_FEATURES, card["idf_unseen"], dtype=np.float32)
         idf[arrays["idf_index"]] = arrays["idf_value"]
-        return cls(card["version"], heads, Weighting(idf), card)
+        thresholds = {
+            head: {g: Thresholds(t["suspect"], t["violation"]) for g, t in groups.items()}
+            for head, groups in card["thresholds"].items()
+        }
+        return cls(card["version"], heads, Weighting(idf), thresholds, card)
 
     def save(self, directory: Path = ARTIFACT_DIR) -> None:
         idf = self.weighting.idf
         unseen = float(idf.max())
         seen = np.flatnonzero(idf < unseen).astype(np.int32)
         self.card["idf_unseen"] = unseen
+        self.card["thresholds"] = {
+            head: {g: {"suspect": t.suspect, "violation": t.violation} for g, t in groups.items()}
+            for head, groups in self.thresholds.items()
+        }
         save_heads(
             directory,
             STEM,

@@ -8,16 +8,46 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from schemas.events import GenerationEvent, Verdict
+from schemas.events import Channel, GenerationEvent, Verdict
 from services.event_view import EMPTY_WINDOW, at_ms, text_of
 from services.similarity import near_duplicates_of
 from services.spam.detector import SEO_CHANNELS, ContentScores, Snapshot, judge
-from services.spam.features import cues
+from services.spam.features import CHANNEL_GROUPS, Cues, Extracted, cues, extract
 from services.spam.model import ContentModel
 from services.spam.seo import seo_signals
 from services.state.near_duplicates import NearDuplicateIndex
 from services.state.round_trip import RoundTrip
 from services.state.windows import BehaviourWindows, Observation
+
+
+@dataclass(frozen=True, slots=True)
+class Content:
+    """What content alone says of one text: extracted once, scored once."""
+
+    extracted: Extracted
+    cues: Cues
+    scores: ContentScores
+
+
+def read_content(
+    model: ContentModel, texts: Sequence[str], channels: Sequence[Channel]
+) -> list[Content]:
+    """Extract, cue and score a batch of texts: one hashing and one matrix product per head."""
+    extracted = [extract(t) for t in texts]
+    text_cues = [cues(x) for x in extracted]
+    groups = [CHANNEL_GROUPS[c] for c in channels]
+    p = model.score(extracted, text_cues, groups)
+    out = []
+    for i, group in enumerate(groups):
+        unsolicited, phishing = float(p["unsolicited"][i]), float(p["phishing"][i])
+        scores = ContentScores(
+            unsolicited,
+            phishing,
+            model.grade("unsolicited", group, unsolicited),
+            model.grade("phishing", group, phishing),
+        )
+        out.append(Content(extracted[i], text_cues[i], scores))
+    return out
 
 
 @dataclass
@@ -35,8 +65,7 @@ class SpamPipeline:
     ) -> list[Verdict | None]:
         rt = rt or RoundTrip()
         texts = [text_of(e) for e in events]
-        content_cues = [cues(t) for t in texts]
-        scores = self.model.score(texts)
+        content = read_content(self.model, texts, [e.channel for e in events])
         # Red-team traffic is judged like any other but kept out of the shared state of normal
         # traffic: it neither counts in an account's windows nor enters the near-duplicate index.
         normal = [i for i, e in enumerate(events) if not e.red_team]
@@ -48,7 +77,7 @@ class SpamPipeline:
                     at_ms=at_ms(events[i]),
                     api_key_id=events[i].api_key_id,
                     recipients=tuple(events[i].recipients or ()),
-                    has_link=content_cues[i].links > 0,
+                    has_link=content[i].cues.links > 0,
                 )
                 for i in normal
             ],
@@ -60,16 +89,16 @@ class SpamPipeline:
         matches = found.result()
         verdicts = []
         for i, event in enumerate(events):
+            c = content[i]
             snapshot = Snapshot(
                 event=event,
                 text=texts[i],
-                cues=content_cues[i],
-                content=ContentScores(
-                    float(scores["unsolicited"][i]), float(scores["phishing"][i])
-                ),
+                extracted=c.extracted,
+                cues=c.cues,
+                content=c.scores,
                 window=window_of.get(i, EMPTY_WINDOW),
                 matches=matches[i],
-                seo=seo_signals(texts[i]) if event.channel in SEO_CHANNELS else None,
+                seo=seo_signals(c.extracted) if event.channel in SEO_CHANNELS else None,
             )
             verdicts.append(judge(snapshot, self.model.version, decided_at(event)))
         return verdicts

@@ -15,7 +15,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
-from services.spam.features import URL_RE, canonical_url
+from services.spam.features import URL_RE, Extracted
 
 ANCHOR_RE = re.compile(
     r"\[([^\]]{1,120})\]\((?:https?://|www\.)[^)\s]+\)|<a\s[^>]*href=[^>]*>(.{1,120}?)</a>",
@@ -153,19 +153,22 @@ class SeoSignals:
         return min(1.0, max(combined, 0.85 * (self.stuffing >= 1.0)))
 
 
-def seo_signals(text: str) -> SeoSignals:
+def seo_signals(x: Extracted) -> SeoSignals:
+    """The signals of one extracted text, read on its skeleton (lower-cased, lines kept,
+    bounded by `skeleton.MAX_CHARS`)."""
+    text = x.skeleton
     prose = URL_RE.sub(" ", text)  # a link's letters are not the page's words
-    words = WORD_RE.findall(prose.lower())
+    words = WORD_RE.findall(prose)
     # Stuffing is measured on the page's own prose: anchor texts are names (a directory's
     # "Redis docs", "Kafka docs"), and a link farm stuffs its prose as well as its anchors.
-    own = WORD_RE.findall(URL_RE.sub(" ", ANCHOR_RE.sub(" ", text)).lower())
+    own = WORD_RE.findall(URL_RE.sub(" ", ANCHOR_RE.sub(" ", text)))
     content = [w for w in own if w not in STOPWORDS]
-    links = len(URL_RE.findall(text))
+    links = len(x.links)
     counts = Counter(content)
     top_term, top = counts.most_common(1)[0] if counts else ("", 0)
     phrases = Counter(itertools.pairwise(content))
     top_phrase = phrases.most_common(1)[0][1] if phrases else 0
-    hosts = [canonical_url(u)[0].removeprefix("www.") for u in URL_RE.findall(text)]
+    hosts = [link.host for link in x.links]
     trigrams = Counter(zip(words, words[1:], words[2:], strict=False))
     repeated = sum(n for n in trigrams.values() if n >= 3)
     anchors = [(a or b).strip().lower() for a, b in ANCHOR_RE.findall(text)]

@@ -9,14 +9,15 @@ from services.gateway.normalize import normalize_text
     ("raw", "expected"),
     [
         ("plain text", "plain text"),
-        ("  padded\n\n\tand   spaced  ", "padded and spaced"),
+        ("  padded\n\n\tand   spaced  ", "padded\n\nand spaced"),  # lines are kept
+        ("a  \r\n\r\n\r\n\r\nb \t\n  c", "a\n\nb\nc"),  # one blank line at most
         ("ｆｕｌｌｗｉｄｔｈ ＦＲＥＥ", "fullwidth FREE"),  # compatibility forms fold
         ("ﬁnancial ﬂow", "financial flow"),  # ligatures fold
         ("fr\u200bee mo\u200cn\u200dey\ufeff", "free money"),  # zero-width characters go
         ("soft\u00adhyphen", "softhyphen"),
         ("bidi\u202etrick\u202c", "biditrick"),
         ("bell\x07 and\x00null", "bell andnull"),
-        ("line\u2028para\u2029next", "line para next"),  # Unicode separators are whitespace
+        ("line\u2028para\u2029next", "line\npara\nnext"),  # Unicode separators break lines
         ("nbsp\u00a0space", "nbsp space"),
         ("Café", "Café"),  # composed, and case is kept
         ("Cafe\u0301", "Café"),  # decomposed becomes composed

@@ -1,6 +1,15 @@
 from __future__ import annotations
 
-from services.spam.seo import seo_signals
+from services.gateway.normalize import normalize_text
+from services.spam.features import extract
+from services.spam.seo import SeoSignals
+from services.spam.seo import seo_signals as signals_of_extracted
+
+
+def seo_signals(text: str) -> SeoSignals:
+    """The signals of a text as the gateway hands it to the detector."""
+    return signals_of_extracted(extract(normalize_text(text)))
+
 
 PROSE = (
     "Our team tested twelve standing desks over three months. We measured wobble at full "

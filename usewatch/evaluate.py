@@ -1,0 +1,273 @@
+"""`make eval` (`python -m usewatch.evaluate`): the shipped detectors judged on labelled rows
+they never trained on, per set and per channel, at the shipped thresholds, plus how recall holds
+under evasions and what each rule of the spam detector adds.
+
+Every text goes through what production does to it: the gateway's normalisation, then the
+detector's own batch path (`read_content` + `judge`) as a fresh account, so only content can
+tell. A positive counts as caught when its verdict is a `violation` in `spam`,
+`fraud.phishing` or `security.spearphishing`; `review` is the share judged `suspect`.
+
+Output: a JSON document (`--out`) and a terminal table. `--limit N` judges at most N rows per
+set (the test suite runs a small fixture this way).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import sys
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from schemas.events import Category, GenerationEvent, Label, Verdict
+from services.gateway.normalize import normalize_text
+from services.spam.corpus import Example, legitimate_prompts, load_split
+from services.spam.detector import RULE_NAMES, RULES, SEO_CHANNELS, Snapshot, judge
+from services.spam.model import ContentModel
+from services.spam.pipeline import read_content
+from services.spam.seo import seo_signals
+from services.state.near_duplicates import NO_MATCHES
+from services.state.windows import WindowCounts
+
+CAUGHT = frozenset({Category.SPAM, Category.FRAUD_PHISHING, Category.SECURITY_SPEARPHISHING})
+WHEN = datetime(2026, 1, 1, tzinfo=UTC)
+FRESH = WindowCounts(events=1, key_events=1, link_events=0, distinct_recipients=1)
+BATCH = 64
+
+# ----------------------------------------------------------------------------------------------
+# Evasions: what an evader does to a text. Seeded, so every run is the same.
+
+_LEET = {"a": "4", "e": "3", "i": "1", "o": "0", "s": "5", "t": "7"}
+_CYRILLIC = {"a": "а", "c": "с", "e": "е", "i": "і", "o": "о", "p": "р", "x": "х", "y": "у"}
+
+
+def _per_letter(text: str, table: dict[str, str], share: float, seed: int) -> str:
+    rng = random.Random(seed)
+    return "".join(
+        table[c.lower()] if c.lower() in table and rng.random() < share else c for c in text
+    )
+
+
+def leetspeak(text: str, seed: int) -> str:
+    return _per_letter(text, _LEET, 0.6, seed)
+
+
+def confusables(text: str, seed: int) -> str:
+    return _per_letter(text, _CYRILLIC, 0.6, seed)
+
+
+def zero_width(text: str, seed: int) -> str:
+    rng = random.Random(seed)
+    return "".join(c + "\u200b" if c.isalpha() and rng.random() < 0.3 else c for c in text)
+
+
+def letter_spacing(text: str, seed: int) -> str:
+    """Every third word of four letters or more spelt out with spaces (f r e e)."""
+    rng = random.Random(seed)
+    words = text.split(" ")
+    return " ".join(
+        " ".join(w) if len(w) >= 4 and w.isalpha() and rng.random() < 0.33 else w for w in words
+    )
+
+
+def url_obfuscation(text: str, seed: int) -> str:
+    """Defanged links: hxxp:// and [.] in every host."""
+    import re
+
+    def defang(m: re.Match[str]) -> str:
+        return m.group(0).replace("http", "hxxp").replace(".", "[.]")
+
+    return re.sub(r"(?:https?://|www\.)[^\s/<>\"']+", defang, text)
+
+
+EVASIONS: dict[str, Callable[[str, int], str]] = {
+    "leetspeak": leetspeak,
+    "confusables": confusables,
+    "zero_width": zero_width,
+    "letter_spacing": letter_spacing,
+    "url_obfuscation": url_obfuscation,
+}
+
+# ----------------------------------------------------------------------------------------------
+
+
+def judge_texts(
+    model: ContentModel,
+    examples: Sequence[Example],
+    texts: Sequence[str] | None = None,
+    rules: frozenset[str] = RULE_NAMES,
+) -> list[Verdict | None]:
+    """The detector's verdicts on texts as a fresh account would send them."""
+    verdicts: list[Verdict | None] = []
+    texts = texts if texts is not None else [e.text for e in examples]
+    for start in range(0, len(examples), BATCH):
+        chunk = examples[start : start + BATCH]
+        events = [
+            GenerationEvent(
+                event_id=f"eval-{start + i}",
+                occurred_at=WHEN,
+                account_id=f"eval-account-{start + i}",
+                app_id="eval",
+                channel=e.channel,
+                prompt="",
+                generation=normalize_text(texts[start + i]),
+                model="eval",
+            )
+            for i, e in enumerate(chunk)
+        ]
+        content = read_content(model, [e.generation for e in events], [e.channel for e in events])
+        for event, c in zip(events, content, strict=True):
+            snapshot = Snapshot(
+                event=event,
+                text=event.generation,
+                extracted=c.extracted,
+                cues=c.cues,
+                content=c.scores,
+                window=FRESH,
+                matches=NO_MATCHES,
+                seo=seo_signals(c.extracted) if event.channel in SEO_CHANNELS else None,
+            )
+            verdicts.append(judge(snapshot, model.version, WHEN, rules))
+    return verdicts
+
+
+def _caught(v: Verdict | None) -> bool:
+    return v is not None and v.label == Label.VIOLATION and v.category in CAUGHT
+
+
+def _review(v: Verdict | None) -> bool:
+    return v is not None and v.label == Label.SUSPECT
+
+
+def figures(examples: Sequence[Example], verdicts: Sequence[Verdict | None]) -> dict[str, Any]:
+    """Recall of the positives, the flagged and review shares of the legitimate rows, and the
+    precision of the whole (when both kinds are present)."""
+    pos = [v for e, v in zip(examples, verdicts, strict=True) if e.label != "ham"]
+    neg = [v for e, v in zip(examples, verdicts, strict=True) if e.label == "ham"]
+    tp = sum(map(_caught, pos))
+    fp = sum(map(_caught, neg))
+    out: dict[str, Any] = {"positives": len(pos), "legitimate": len(neg)}
+    if pos:
+        out["recall"] = round(tp / len(pos), 4)
+        out["positives_to_review"] = round(sum(map(_review, pos)) / len(pos), 4)
+    if neg:
+        out["legitimate_flagged"] = round(fp / len(neg), 4)
+        out["legitimate_to_review"] = round(sum(map(_review, neg)) / len(neg), 4)
+    if pos and neg:
+        out["precision"] = round(tp / (tp + fp), 4) if tp + fp else 1.0
+    return out
+
+
+def evaluate_spam(model: ContentModel, held_out: Sequence[Example]) -> dict[str, Any]:
+    verdicts = judge_texts(model, held_out)
+    by_set: dict[str, list[int]] = {}
+    by_channel: dict[str, list[int]] = {}
+    for i, e in enumerate(held_out):
+        by_set.setdefault(e.set, []).append(i)
+        by_channel.setdefault(e.channel.value, []).append(i)
+
+    def of(rows: list[int], vs: Sequence[Verdict | None] = verdicts) -> dict[str, Any]:
+        return figures([held_out[i] for i in rows], [vs[i] for i in rows])
+
+    result: dict[str, Any] = {
+        "model_version": model.version,
+        "by_set": {name: of(rows) for name, rows in sorted(by_set.items())},
+        "by_channel": {name: of(rows) for name, rows in sorted(by_channel.items())},
+    }
+    # Evasions: recall of each set's positives under each transformation, as a ratio to clean.
+    positives = [i for i, e in enumerate(held_out) if e.label != "ham"]
+    pos_examples = [held_out[i] for i in positives]
+    clean = [_caught(verdicts[i]) for i in positives]
+    robustness: dict[str, Any] = {}
+    for name, evade in EVASIONS.items():
+        texts = [evade(e.text, i) for i, e in enumerate(pos_examples)]
+        evaded = [_caught(v) for v in judge_texts(model, pos_examples, texts)]
+        row: dict[str, Any] = {}
+        for set_name in sorted({e.set for e in pos_examples}):
+            idx = [k for k, e in enumerate(pos_examples) if e.set == set_name]
+            base = sum(clean[k] for k in idx)
+            row[set_name] = round(sum(evaded[k] for k in idx) / base, 4) if base else None
+        base = sum(clean)
+        row["all"] = round(sum(evaded) / base, 4) if base else None
+        robustness[name] = row
+    result["robustness_recall_ratio"] = robustness
+    # Rules: every set's figures with each rule switched off.
+    ablation: dict[str, Any] = {}
+    for rule in RULES:
+        without = judge_texts(model, held_out, rules=RULE_NAMES - {rule.name})
+        ablation[rule.name] = {
+            "why": rule.why,
+            "without": {name: of(rows, without) for name, rows in sorted(by_set.items())},
+        }
+    result["rules_switched_off"] = ablation
+    prompts = legitimate_prompts("test")
+    result["out_of_domain_prompts"] = figures(prompts, judge_texts(model, prompts))
+    return result
+
+
+def _sample(examples: list[Example], limit: int | None) -> list[Example]:
+    if limit is None:
+        return examples
+    out: list[Example] = []
+    for name in sorted({e.set for e in examples}):
+        out += [e for e in examples if e.set == name][:limit]
+    return out
+
+
+def table(result: dict[str, Any]) -> str:
+    lines = [f"spam detector ({result['model_version']}), held-out rows, fresh account per text"]
+    head = f"{'':24}{'rows':>6}{'recall':>8}{'review+':>9}{'flagged-':>9}{'review-':>9}{'prec':>7}"
+    for section in ("by_set", "by_channel"):
+        lines += ["", section.replace("_", " "), head]
+        for name, f in result[section].items():
+            cells = [
+                f.get("recall"),
+                f.get("positives_to_review"),
+                f.get("legitimate_flagged"),
+                f.get("legitimate_to_review"),
+                f.get("precision"),
+            ]
+            shown = "".join(
+                f"{c:>{w}.3f}" if c is not None else f"{'-':>{w}}"
+                for c, w in zip(cells, (8, 9, 9, 9, 7), strict=True)
+            )
+            lines.append(f"{name:24}{f['positives'] + f['legitimate']:>6}{shown}")
+    lines += ["", "recall under evasion / clean recall"]
+    sets = sorted({k for row in result["robustness_recall_ratio"].values() for k in row})
+    lines.append(f"{'':18}" + "".join(f"{s[:14]:>15}" for s in sets))
+    for name, row in result["robustness_recall_ratio"].items():
+        lines.append(
+            f"{name:18}"
+            + "".join(f"{row[s]:>15.3f}" if row.get(s) is not None else f"{'-':>15}" for s in sets)
+        )
+    lines += ["", "with one rule switched off: recall / legitimate flagged, per set"]
+    for rule, info in result["rules_switched_off"].items():
+        cells = ", ".join(
+            f"{s} {f.get('recall', '-')}/{f.get('legitimate_flagged', '-')}"
+            for s, f in info["without"].items()
+        )
+        lines.append(f"  {rule}: {cells}")
+    ood = result["out_of_domain_prompts"]
+    lines += ["", f"held-out legitimate prompts flagged: {ood['legitimate_flagged']:.4f}"]
+    return "\n".join(lines)
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description="Judge the shipped detectors on held-out rows.")
+    parser.add_argument("--data", type=Path, default=Path("../shared/datasets"))
+    parser.add_argument("--out", type=Path, default=None, help="write the JSON here")
+    parser.add_argument("--limit", type=int, default=None, help="at most N rows per set")
+    args = parser.parse_args(argv)
+    held_out = _sample(load_split(args.data).held_out, args.limit)
+    result = {"spam": evaluate_spam(ContentModel.load(), held_out)}
+    if args.out:
+        args.out.write_text(json.dumps(result, indent=2) + "\n")
+    print(table(result["spam"]))
+    sys.stdout.flush()
+
+
+if __name__ == "__main__":
+    main()
