@@ -10,7 +10,7 @@ DEMO_RATE ?= 40
 
 .DEFAULT_GOAL := help
 .PHONY: help setup up down status run demo test test-unit test-integration lint typecheck \
-        schemas bench train clean compose-check
+        schemas bench train eval clean compose-check
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | \
@@ -66,9 +66,13 @@ typecheck: $(VENV_STAMP) ## mypy (strict on schemas/, services/, usewatch/)
 	.venv/bin/mypy
 
 DATASETS ?= ../shared/datasets
-train: $(VENV_STAMP) ## Rebuild the content models (spam from $(DATASETS), misrepresentation from data/); prints held-out metrics
+train: $(VENV_STAMP) ## Rebuild the content models (spam from $(DATASETS), misrepresentation from data/); then run make eval
 	$(PY) -m services.spam.train --data $(DATASETS)
 	$(PY) -m services.misrepresentation.train
+
+EVAL_OUT ?= services/spam/model/eval.json
+eval: $(VENV_STAMP) ## Judge the shipped detectors on held-out rows of $(DATASETS): per set, per channel, evasions, rules (JSON in $(EVAL_OUT))
+	$(PY) -m usewatch.evaluate --data $(DATASETS) --out $(EVAL_OUT)
 
 BENCH_EVENTS ?= 200000
 bench: setup ## Pipeline throughput and latency beside raw Kafka (own broker/Redis; BENCH_EVENTS=N, default 200000)

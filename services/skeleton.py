@@ -9,9 +9,10 @@ Steps, in order (each is what an evader does to dodge an exact match):
    their accents (NFKD, combining marks dropped). Only what maps to ASCII changes: a Hindi or
    Chinese text keeps its script.
 2. Case: lower-cased.
-3. Leetspeak: inside a word that has letters, the digits and symbols that stand in for letters
-   become them (0→o, 1→i, 3→e, 4→a, 5→s, 7→t, @→a, $→s); a word that is all digits (a phone
-   number, an amount, a code) is left alone.
+3. Leetspeak: in a word where a digit or symbol touches a letter, the ones that stand in for
+   letters become them (0→o, 1→i, 3→e, 4→a, 5→s, 7→t, @→a, $→s); numbers (a phone number, an
+   amount, a code), numbers with their unit (10am, 24hrs, 2nd) and handles (@name) are left
+   alone.
 4. Letter spacing: three or more single letters separated by one space, dot, dash or
    underscore ("f r e e", "F.R.E.E") are joined.
 5. Defanged links: hxxp → http, "[.]", "(.)", "[dot]" → ".", "[:]" → ":".
@@ -19,8 +20,9 @@ Steps, in order (each is what an evader does to dodge an exact match):
 The gateway's normalisation (`services/gateway/normalize.py`: NFKC, zero-width characters gone,
 lines kept) comes first in production; this module also drops format characters itself, so that
 text which never went through the gateway (backtest files, training data) gets the same form.
-Known cost: "1" reads as "i", so "paypa1" becomes "paypai"; the brand matcher tries both
-readings (`services/spam/brands.py`).
+Known costs: "1" always reads as "i" ("he11o" becomes "heiio"); alphanumeric names get folded
+too ("mp3" becomes "mpe"), identically in training and serving. Hosts and addresses are left as
+they are: the brand matcher reads them with its own digit swaps (`services/spam/brands.py`).
 """
 
 from __future__ import annotations
@@ -31,9 +33,11 @@ import unicodedata
 from functools import lru_cache
 from importlib import resources
 
-MAX_CHARS = 3_000
+MAX_CHARS = 8_000
 """Only the opening of a text is put into this form: everything that reads it (the model's
-tokens, the cues) reads at most this much, and the cost of every scan stays bounded."""
+tokens, the cues, the SEO signals) reads at most this much, and the cost of every scan stays
+bounded. 8,000 characters hold the whole of most mail; reading 3,000 lost 0.04-0.05 of e-mail
+spam recall on held-out rows."""
 
 _LEET = str.maketrans("013457@$", "oieasta" + "s")
 # Where a stand-in touches a letter (fr33, c@sh, 0ffer, 7h3); most texts have none, and only
@@ -49,9 +53,9 @@ _LINKISH = frozenset("./:-")
 
 
 def _fold_leet(text: str) -> str:
-    """Each word (letters, digits, @, $) with a stand-in touching a letter, folded, unless it is a
-    number with its unit, a handle (@name), or part of a link or an address (a host or an e-mail address: the
-    brand matcher reads hosts with its own digit swaps)."""
+    """Each word (letters, digits, @, $) with a stand-in touching a letter, folded, unless it is
+    a number with its unit, a handle (@name), or part of a link or an address (a host or an
+    e-mail address: the brand matcher reads hosts with its own digit swaps)."""
     out: list[str] = []
     last = 0
     for hit in _LEET_HIT.finditer(text):

@@ -3,8 +3,8 @@ they never trained on, per set and per channel, at the shipped thresholds, plus 
 under evasions and what each rule of the spam detector adds.
 
 Every text goes through what production does to it: the gateway's normalisation, then the
-detector's own batch path (`read_content` + `judge`) as a fresh account, so only content can
-tell. A positive counts as caught when its verdict is a `violation` in `spam`,
+spam stage's own batch pipeline (in-memory state), each text from a fresh account, so only
+content can tell. A positive counts as caught when its verdict is a `violation` in `spam`,
 `fraud.phishing` or `security.spearphishing`; `review` is the share judged `suspect`.
 
 Output: a JSON document (`--out`) and a terminal table. `--limit N` judges at most N rows per
@@ -14,6 +14,7 @@ set (the test suite runs a small fixture this way).
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import random
 import sys
@@ -22,19 +23,18 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from schemas.events import Category, GenerationEvent, Label, Verdict
-from services.gateway.normalize import normalize_text
+from schemas.events import MAX_TEXT_CHARS, Category, GenerationEvent, Label, Verdict
+from services.gateway.admission import with_normalized_text
 from services.spam.corpus import Example, legitimate_prompts, load_split
-from services.spam.detector import RULE_NAMES, RULES, SEO_CHANNELS, Snapshot, judge
+from services.spam.detector import RULE_NAMES, RULES
 from services.spam.model import ContentModel
-from services.spam.pipeline import read_content
-from services.spam.seo import seo_signals
-from services.state.near_duplicates import NO_MATCHES
-from services.state.windows import WindowCounts
+from services.spam.pipeline import SpamPipeline
+from services.state.near_duplicates import MemoryNearDuplicateIndex
+from services.state.windows import MemoryBehaviourWindows
 
 CAUGHT = frozenset({Category.SPAM, Category.FRAUD_PHISHING, Category.SECURITY_SPEARPHISHING})
 WHEN = datetime(2026, 1, 1, tzinfo=UTC)
-FRESH = WindowCounts(events=1, key_events=1, link_events=0, distinct_recipients=1)
+WINDOW_MS = 3_600_000
 BATCH = 64
 
 # ----------------------------------------------------------------------------------------------
@@ -100,38 +100,35 @@ def judge_texts(
     texts: Sequence[str] | None = None,
     rules: frozenset[str] = RULE_NAMES,
 ) -> list[Verdict | None]:
-    """The detector's verdicts on texts as a fresh account would send them."""
-    verdicts: list[Verdict | None] = []
+    """The detector's verdicts on texts as fresh accounts would send them, through the
+    gateway's normalisation and the spam stage's own batch pipeline (in-memory state)."""
     texts = texts if texts is not None else [e.text for e in examples]
-    for start in range(0, len(examples), BATCH):
-        chunk = examples[start : start + BATCH]
-        events = [
+    pipeline = SpamPipeline(
+        model, MemoryBehaviourWindows(WINDOW_MS), MemoryNearDuplicateIndex(WINDOW_MS), rules
+    )
+    events = [
+        with_normalized_text(
             GenerationEvent(
-                event_id=f"eval-{start + i}",
+                event_id=f"eval-{i}",
                 occurred_at=WHEN,
-                account_id=f"eval-account-{start + i}",
+                account_id=f"eval-account-{i}",
                 app_id="eval",
                 channel=e.channel,
                 prompt="",
-                generation=normalize_text(texts[start + i]),
+                generation=text[:MAX_TEXT_CHARS],
                 model="eval",
             )
-            for i, e in enumerate(chunk)
-        ]
-        content = read_content(model, [e.generation for e in events], [e.channel for e in events])
-        for event, c in zip(events, content, strict=True):
-            snapshot = Snapshot(
-                event=event,
-                text=event.generation,
-                extracted=c.extracted,
-                cues=c.cues,
-                content=c.scores,
-                window=FRESH,
-                matches=NO_MATCHES,
-                seo=seo_signals(c.extracted) if event.channel in SEO_CHANNELS else None,
-            )
-            verdicts.append(judge(snapshot, model.version, WHEN, rules))
-    return verdicts
+        )
+        for i, (e, text) in enumerate(zip(examples, texts, strict=True))
+    ]
+
+    async def run() -> list[Verdict | None]:
+        out: list[Verdict | None] = []
+        for start in range(0, len(events), BATCH):
+            out += await pipeline.judge_batch(events[start : start + BATCH], lambda e: WHEN)
+        return out
+
+    return asyncio.run(run())
 
 
 def _caught(v: Verdict | None) -> bool:

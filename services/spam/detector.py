@@ -136,7 +136,7 @@ def near_duplicate_burst(s: Snapshot, score: float) -> float:
     amplified = burst * max(score, promo) * 0.9
     if s.window.distinct_recipients >= 100 and s.matches.same_account >= 2:
         amplified = max(amplified, 0.5 * promo * repeats)
-    return _either(score, amplified)
+    return _either(score, amplified) if amplified > 0 else score
 
 
 def own_channel_marketing(s: Snapshot, score: float) -> float:

@@ -11,7 +11,7 @@ from datetime import datetime
 from schemas.events import Channel, GenerationEvent, Verdict
 from services.event_view import EMPTY_WINDOW, at_ms, text_of
 from services.similarity import near_duplicates_of
-from services.spam.detector import SEO_CHANNELS, ContentScores, Snapshot, judge
+from services.spam.detector import RULE_NAMES, SEO_CHANNELS, ContentScores, Snapshot, judge
 from services.spam.features import CHANNEL_GROUPS, Cues, Extracted, cues, extract
 from services.spam.model import ContentModel
 from services.spam.seo import seo_signals
@@ -55,6 +55,8 @@ class SpamPipeline:
     model: ContentModel
     windows: BehaviourWindows
     index: NearDuplicateIndex
+    rules: frozenset[str] = RULE_NAMES
+    """The detector's rules in force (all of them; `make eval` switches each off in turn)."""
 
     async def judge_batch(
         self,
@@ -100,5 +102,5 @@ class SpamPipeline:
                 matches=matches[i],
                 seo=seo_signals(c.extracted) if event.channel in SEO_CHANNELS else None,
             )
-            verdicts.append(judge(snapshot, self.model.version, decided_at(event)))
+            verdicts.append(judge(snapshot, self.model.version, decided_at(event), self.rules))
         return verdicts

@@ -1,0 +1,59 @@
+"""`make eval`'s harness on a tiny self-written stand-in for the shared datasets: every set and
+channel is reported, every evasion and every rule has its row, and the JSON matches the table."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from services.spam.detector import RULE_NAMES
+from tests.fixtures.make_eval_fixture import write_fixture
+from usewatch import evaluate
+
+
+@pytest.fixture(scope="module")
+def result(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
+    root = tmp_path_factory.mktemp("eval")
+    data = write_fixture(root / "datasets")
+    out = root / "eval.json"
+    evaluate.main(["--data", str(data), "--out", str(out)])
+    loaded: dict[str, object] = json.loads(out.read_text())["spam"]
+    return loaded
+
+
+def test_every_set_and_channel_is_reported(result: dict[str, object]) -> None:
+    by_set = result["by_set"]
+    assert isinstance(by_set, dict)
+    assert set(by_set) == {"sms", "spamassassin", "spamassassin_hard_ham", "nazario", "youtube"}
+    assert set(result["by_channel"]) == {"sms", "email", "comment"}  # type: ignore[arg-type]
+    for figures in by_set.values():
+        for key in ("recall", "legitimate_flagged", "legitimate_to_review", "precision"):
+            if key in figures:
+                assert 0.0 <= figures[key] <= 1.0
+
+
+def test_every_evasion_and_rule_has_its_row(result: dict[str, object]) -> None:
+    assert set(result["robustness_recall_ratio"]) == set(evaluate.EVASIONS)  # type: ignore[arg-type]
+    assert set(result["rules_switched_off"]) == RULE_NAMES  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("name", sorted(evaluate.EVASIONS))
+def test_each_evasion_changes_the_text_and_the_skeleton_undoes_it(name: str) -> None:
+    from services.gateway.normalize import normalize_text
+    from services.skeleton import skeleton
+
+    text = "Please verify your account today, dear customer"
+    if name == "url_obfuscation":
+        text += " at https://www.example.com/login"
+    evaded = evaluate.EVASIONS[name](text, 3)
+    assert evaded != text
+    # Spacing joins neighbouring spaced words, which the skeleton cannot split again.
+    if name != "letter_spacing":
+        assert skeleton(normalize_text(evaded)) == skeleton(text)
+
+
+def test_the_table_prints_every_set(result: dict[str, object]) -> None:
+    shown = evaluate.table(result)
+    for name in result["by_set"]:  # type: ignore[union-attr]
+        assert name in shown
