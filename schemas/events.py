@@ -139,12 +139,30 @@ Attributes = Annotated[
 ]
 
 
+EARLIEST_OCCURRED_AT = datetime(2000, 1, 1, tzinfo=UTC)
+LATEST_OCCURRED_AT = datetime(2100, 1, 1, tzinfo=UTC)
+"""The schema's hard range for `occurred_at`: nothing downstream (a deadline at occurred_at +
+24 h, a window in milliseconds) can overflow inside it. The gateway also refuses times more than
+a few minutes ahead of its own clock (`GATEWAY_MAX_FUTURE_S`)."""
+
+
+def _plausible(value: datetime) -> datetime:
+    if not EARLIEST_OCCURRED_AT <= value < LATEST_OCCURRED_AT:
+        raise ValueError(
+            f"must be between {EARLIEST_OCCURRED_AT:%Y-%m-%d} and {LATEST_OCCURRED_AT:%Y-%m-%d}"
+        )
+    return value
+
+
+OccurredAt = Annotated[UtcDatetime, AfterValidator(_plausible)]
+
+
 class GenerationEvent(_Message):
     """One generation, as the producing app reports it. `event_id` is the idempotency key."""
 
     schema_version: Literal["1"] = SCHEMA_VERSION
     event_id: Id
-    occurred_at: UtcDatetime
+    occurred_at: OccurredAt
     account_id: Id
     app_id: Id
     api_key_id: Id | None = None
@@ -244,6 +262,7 @@ class DeadLetterReason(StrEnum):
     """Why the gateway refused a message; the first failing check decides."""
 
     TOO_LARGE = "too_large"
+    IN_THE_FUTURE = "in_the_future"
     NOT_UTF8 = "not_utf8"
     INVALID_JSON = "invalid_json"
     SCHEMA = "schema"
@@ -257,14 +276,30 @@ class ValidationProblem(_Message):
     type: str
 
 
+MAX_DEAD_LETTER_ORIGINAL_BYTES = 256 * 1024
+"""The most of an original message a dead letter carries: its base64 (4/3 of it) and the rest of
+the record stay well under the broker's and the producer's 1,000,000-byte limits, so a dead
+letter can always be published. Beyond it the record keeps a prefix, the whole length and the
+SHA-256 digest of the whole."""
+
+
 class DeadLetter(_Message):
-    """A message the gateway could not accept, with everything needed to replay or debug it."""
+    """A message the gateway could not accept, with everything needed to replay or debug it. A
+    message over `MAX_DEAD_LETTER_ORIGINAL_BYTES` is kept as its first bytes
+    (`original_truncated`), its length and its digest."""
 
     schema_version: Literal["1"] = SCHEMA_VERSION
     reason: DeadLetterReason
     errors: Annotated[list[ValidationProblem], Field(min_length=1)]
     original_key_b64: str | None
     original_value_b64: str
+    original_value_bytes: Annotated[int, Field(ge=0)] = Field(
+        description="Length of the whole original value, in bytes."
+    )
+    original_value_sha256: str = Field(description="SHA-256 (hex) of the whole original value.")
+    original_truncated: bool = Field(
+        default=False, description="original_value_b64 holds only a prefix of the value."
+    )
     source_topic: str
     source_partition: Annotated[int, Field(ge=0)]
     source_offset: Annotated[int, Field(ge=0)]

@@ -14,6 +14,10 @@ from schemas.codec import decode
 from services.settings import ServiceSettings
 from services.stage_metrics import observe_consumer_lag
 
+PRODUCER_MAX_REQUEST_BYTES = 1_000_000
+"""The producer's request limit (faust's and the broker's default); every stage keeps what it
+publishes under it by construction (see `schemas.events.MAX_DEAD_LETTER_ORIGINAL_BYTES`)."""
+
 
 def make_app(service: str, settings: ServiceSettings) -> faust.App:
     """A faust app for one service: its consumer group is `<prefix>usewatch-<service>`."""
@@ -34,6 +38,7 @@ def make_app(service: str, settings: ServiceSettings) -> faust.App:
         # hop and on every batch: 5 ms cost ~20 ms p50 produce → enforcement at 100 events/s.
         producer_linger_ms=0,
         producer_compression_type=None,
+        producer_max_request_size=PRODUCER_MAX_REQUEST_BYTES,
         consumer_auto_offset_reset="earliest",
         broker_commit_interval=1.0,
         # A worker that died (kill -9, OOM) holds its partitions until its session expires;

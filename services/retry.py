@@ -8,6 +8,7 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
+import aiokafka.errors
 import redis.exceptions
 
 T = TypeVar("T")
@@ -20,6 +21,20 @@ RETRYABLE: tuple[type[BaseException], ...] = (
     redis.exceptions.TimeoutError,
     redis.exceptions.BusyLoadingError,
 )
+
+KAFKA_RETRYABLE: tuple[type[BaseException], ...] = (
+    *RETRYABLE,
+    aiokafka.errors.KafkaConnectionError,
+    aiokafka.errors.KafkaTimeoutError,
+    aiokafka.errors.NodeNotReadyError,
+    aiokafka.errors.NotLeaderForPartitionError,
+    aiokafka.errors.LeaderNotAvailableError,
+    aiokafka.errors.RequestTimedOutError,
+    aiokafka.errors.NotEnoughReplicasError,
+    aiokafka.errors.NotEnoughReplicasAfterAppendError,
+)
+"""What a publish may fail with while a broker is away or a leader moves: retried, since the
+batch's input offsets are not committed until its outputs are acknowledged."""
 
 
 async def with_backoff(

@@ -23,8 +23,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from schemas.events import MAX_TEXT_CHARS, Category, GenerationEvent, Label, Verdict
 from services.gateway.admission import with_normalized_text
+from services.gateway.normalize import normalize_text
 from services.spam.corpus import Example, legitimate_prompts, load_split
 from services.spam.detector import RULE_NAMES, RULES
 from services.spam.model import ContentModel
@@ -205,6 +208,22 @@ def evaluate_spam(model: ContentModel, held_out: Sequence[Example]) -> dict[str,
     return result
 
 
+def evaluate_misrepresentation() -> dict[str, Any]:
+    """The misrepresentation detector on the held-out families of its labelled prompt set
+    (data/misrepresentation: phrasings it never trained on, hard negatives among the clean
+    prompts), each prompt normalised as the gateway does, sent as an e-mail without AI
+    disclosure by a fresh account."""
+    from services.misrepresentation.corpus import read
+    from services.misrepresentation.model import PromptModel
+    from services.misrepresentation.train import evaluate_detector
+
+    held = [r for r in read() if r.split == "test"]
+    prompts = [normalize_text(r.text) for r in held]
+    labels = np.array([r.label for r in held])
+    model = PromptModel.load()
+    return {"model_version": model.version, **evaluate_detector(model, prompts, labels)}
+
+
 def _sample(examples: list[Example], limit: int | None) -> list[Example]:
     if limit is None:
         return examples
@@ -252,6 +271,22 @@ def table(result: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def misrepresentation_table(result: dict[str, Any]) -> str:
+    lines = ["", f"misrepresentation detector ({result['model_version']}), held-out families"]
+    for head in ("human_authorship", "false_identity"):
+        v = result[head]["violation"]
+        lines.append(
+            f"  {head:18} violation recall {v['recall']:.3f} precision {v['precision']:.3f}"
+            f" ({v['positives']} prompts)"
+        )
+    clean = result["clean_prompts"]
+    lines.append(
+        f"  clean prompts ({clean['prompts']}): violation {clean['violation_rate']:.4f}, "
+        f"suspect or violation {clean['suspect_or_violation_rate']:.4f}"
+    )
+    return "\n".join(lines)
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="Judge the shipped detectors on held-out rows.")
     parser.add_argument("--data", type=Path, default=Path("../shared/datasets"))
@@ -260,9 +295,13 @@ def main(argv: Sequence[str] | None = None) -> None:
     args = parser.parse_args(argv)
     held_out = _sample(load_split(args.data).held_out, args.limit)
     result = {"spam": evaluate_spam(ContentModel.load(), held_out)}
+    if args.limit is None:
+        result["misrepresentation"] = evaluate_misrepresentation()
     if args.out:
         args.out.write_text(json.dumps(result, indent=2) + "\n")
     print(table(result["spam"]))
+    if "misrepresentation" in result:
+        print(misrepresentation_table(result["misrepresentation"]))
     sys.stdout.flush()
 
 

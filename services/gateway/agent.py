@@ -12,7 +12,8 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Sequence
-from datetime import UTC, datetime
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import Any, cast
 
@@ -20,11 +21,20 @@ import faust
 from faust.types import EventT
 
 from schemas.codec import encode, encode_key
+from schemas.events import DeadLetterReason
 from schemas.topics import GENERATIONS, GENERATIONS_ACCEPTED, GENERATIONS_DLQ
-from services.faust_app import make_app, raw_topic, send
-from services.gateway.admission import Accepted, Rejected, Source, admit
+from services.faust_app import PRODUCER_MAX_REQUEST_BYTES, make_app, raw_topic, send
+from services.gateway.admission import (
+    MAX_KEY_BYTES,
+    Accepted,
+    Rejected,
+    Source,
+    admit,
+    dead_letter_for,
+    problem,
+)
 from services.gateway.settings import GatewaySettings
-from services.retry import with_backoff
+from services.retry import KAFKA_RETRYABLE, with_backoff
 from services.stage_metrics import dead_letters, outputs, redis_client, stage_batch
 from services.state.round_trip import once
 from services.state.seen import EventKey, RedisSeenEvents
@@ -48,6 +58,56 @@ seen = RedisSeenEvents(
 )
 
 
+MAX_PUBLISHED_BYTES = PRODUCER_MAX_REQUEST_BYTES - 64 * 1024
+"""Room left under the request limit for the key, the headers and the record's framing."""
+
+
+@dataclass(frozen=True, slots=True)
+class Outbound:
+    topic: str
+    key: bytes | None
+    value: bytes
+    headers: Any
+
+
+MAX_FORWARDED_HEADER_BYTES = 8 * 1024
+
+
+def bounded_headers(headers: Any) -> Any:
+    """A dead letter carries its original's headers (its trace context) unless they are large:
+    headers count towards the request limit too, and a hostile producer chooses them."""
+    pairs = list(headers.items() if isinstance(headers, dict) else headers or ())
+    size = sum(len(k) + len(v or b"") for k, v in pairs)
+    return pairs if size <= MAX_FORWARDED_HEADER_BYTES else None
+
+
+async def publish(records: Sequence[Outbound]) -> None:
+    """Send every record and wait for the broker's acknowledgement of each."""
+    acks: list[Awaitable[Any]] = [
+        await send(app, r.topic, r.key, r.value, r.headers) for r in records
+    ]
+    await asyncio.gather(*acks)
+
+
+def too_large_to_publish(event: EventT[Any], size: int, now: datetime) -> Rejected:
+    return Rejected(
+        dead_letter_for(
+            event.message.key,
+            event.message.value,
+            Source(event.message.topic, event.message.partition, event.message.offset),
+            now,
+            DeadLetterReason.TOO_LARGE,
+            [
+                problem(
+                    "",
+                    f"accepted event encodes to {size} bytes; at most {MAX_PUBLISHED_BYTES}",
+                    "too_large",
+                )
+            ],
+        )
+    )
+
+
 @app.agent(source_topic)
 async def gateway(stream: faust.StreamT[bytes]) -> None:
     # take_events is on the concrete Stream only; faust's StreamT protocol does not declare it.
@@ -67,6 +127,7 @@ async def process_batch(batch: Sequence[EventT[Any]]) -> None:
             Source(event.message.topic, event.message.partition, event.message.offset),
             now,
             settings.gateway_max_message_bytes,
+            timedelta(seconds=settings.gateway_max_future_s),
         )
         for event in batch
     ]
@@ -80,41 +141,42 @@ async def process_batch(batch: Sequence[EventT[Any]]) -> None:
     )
     fresh = {k for k, is_new in zip(candidates, fresh_flags, strict=True) if is_new}
 
-    acks: list[Awaitable[Any]] = []
+    records: list[Outbound] = []
     published: list[EventKey] = []
     duplicates = 0
     for event, admission, key in zip(batch, admissions, keys, strict=True):
-        if isinstance(admission, Rejected):
-            dead_letters.add(1, {"reason": admission.dead_letter.reason.value})
-            acks.append(
-                await send(
-                    app,
-                    dlq_topic,
-                    event.message.key,
-                    encode(admission.dead_letter),
-                    event.message.headers,
+        if isinstance(admission, Accepted):
+            if key is None or key not in fresh:
+                duplicates += 1
+                continue
+            fresh.discard(key)  # a later repeat in this batch is a duplicate
+            value = encode(admission.event)
+            if len(value) <= MAX_PUBLISHED_BYTES:
+                with process_span(tracer, event.message, GENERATIONS.name):
+                    headers = inject_headers()
+                records.append(
+                    Outbound(accepted_topic, encode_key(admission.event.account_id), value, headers)
                 )
-            )
-            continue
-        if key is None or key not in fresh:
-            duplicates += 1
-            continue
-        fresh.discard(key)  # a later repeat in this batch is a duplicate
-        with process_span(tracer, event.message, GENERATIONS.name):
-            headers = inject_headers()
-        acks.append(
-            await send(
-                app,
-                accepted_topic,
-                encode_key(admission.event.account_id),
-                encode(admission.event),
-                headers,
+                published.append(key)
+                continue
+            # Unreachable within the settings' bounds (an event of at most 640 KiB plus its
+            # normalised text); kept because the loss it prevents would be silent.
+            admission = too_large_to_publish(event, len(value), now)
+        dead_letters.add(1, {"reason": admission.dead_letter.reason.value})
+        records.append(
+            Outbound(
+                dlq_topic,
+                event.message.key[:MAX_KEY_BYTES] if event.message.key is not None else None,
+                encode(admission.dead_letter),
+                bounded_headers(event.message.headers),
             )
         )
-        published.append(key)
-    await asyncio.gather(*acks)
+    # Every output is acknowledged before the batch returns (and faust commits its offsets); a
+    # publish that fails while the broker is away is retried, the whole batch again, so the
+    # worst case is a duplicate on the output topic, which every consumer drops by event id.
+    await with_backoff(partial(publish, records), "publish", log, retryable=KAFKA_RETRYABLE)
     outputs.add(len(published), {"stage": "gateway", "topic": GENERATIONS_ACCEPTED.name})
-    outputs.add(len(acks) - len(published), {"stage": "gateway", "topic": GENERATIONS_DLQ.name})
+    outputs.add(len(records) - len(published), {"stage": "gateway", "topic": GENERATIONS_DLQ.name})
     await with_backoff(partial(once, seen.mark, published), "seen-events mark", log)
     if duplicates:
         log.info("dropped %d duplicate event(s)", duplicates)

@@ -92,7 +92,7 @@ def lookalike_brand(host: str) -> str | None:
     domain = registrable_domain(host)
     for brand in sorted(hits):
         if domain not in brands[brand]:
-            return brand
+            return str(brand)
     return None
 
 

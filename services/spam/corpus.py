@@ -10,8 +10,9 @@ Sets, each with the channel its texts were written for (see each set's README):
 - `nazario`: phishing e-mail (positives only; paired with SpamAssassin's ham).
 - `youtube`: comment spam and ham.
 - `prompts`: the legitimate prompts of our own misrepresentation corpus (its training families
-  only), as ham on the chat channel: generated text is tidy English, and without them the model
-  learns that tidy English is spam (SMS ham is chat, SMS spam the well-spelled part).
+  only), as ham on every channel group (`PROMPT_CHANNELS`): generated text is tidy English, and
+  without them the model learns that tidy English is spam (SMS ham is chat, SMS spam the
+  well-spelled part; e-mail ham is 2002 mailing lists).
 
 Form: a mail is "subject, blank line, body" in both e-mail corpora; quoted-printable debris
 ("=20", soft line breaks) that the curators left in some bodies is removed, since no generation
@@ -111,11 +112,21 @@ def _comments(data: Path) -> list[Example]:
     ]
 
 
-def legitimate_prompts(split: str) -> list[Example]:
-    """Clean prompts of data/misrepresentation/prompts.csv: split "train" or "test" families."""
+def legitimate_prompts(
+    split: str, channels: tuple[Channel, ...] = (Channel.CHAT,)
+) -> list[Example]:
+    """Clean prompts of data/misrepresentation/prompts.csv (split "train" or "test" families),
+    once per channel given."""
     with PROMPTS.open(encoding="utf-8", newline="") as fh:
         rows = [r for r in csv.DictReader(fh) if r["label"] == "clean" and r["split"] == split]
-    return [Example(r["text"], "ham", Channel.CHAT, "prompts") for r in rows]
+    return [Example(r["text"], "ham", c, "prompts") for c in channels for r in rows]
+
+
+PROMPT_CHANNELS = (Channel.CHAT, Channel.SMS, Channel.EMAIL, Channel.COMMENT)
+"""The prompts are fitted on as legitimate text of every channel group: ordinary business and
+personal English is legitimate wherever it is sent (without them the e-mail weights learnt from
+2002 mailing lists that a short customer note, "reply to book a place", is spam). They do not
+count towards any group's false-positive budget, which is measured on that channel's own data."""
 
 
 FOLDERS = (
@@ -179,4 +190,4 @@ def load_split(data: Path) -> Split:
         a, b = _sms_split(rows) if name == "sms" else _split(rows)
         fit += [rows[i] for i in a]
         held += [rows[i] for i in b]
-    return Split(fit + legitimate_prompts("train"), held)
+    return Split(fit + legitimate_prompts("train", PROMPT_CHANNELS), held)

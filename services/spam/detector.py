@@ -18,9 +18,10 @@ Patterns and why:
   for crawlers is spam in itself. On one's own page, ad or feed, selling is marketing: content
   alone makes it suspect at most.
 - `fraud.phishing`: a lure for credentials or payment, as the phishing head learnt it from
-  smishing and phishing mail, plus a disguised link (a look-alike of a brand's domain, a bare IP
-  host) that carries a lure. Known false positives: genuine security notices mention the same
-  words ("we will never ask for your password"); the model has a token for the negation.
+  smishing and phishing mail; the lure cues, link shapes (a look-alike of a brand's domain, a
+  bare IP host, a shortener) and brand names are its tokens. Known false positives: genuine
+  security notices mention the same words ("we will never ask for your password"); the model
+  has a token for the negation.
 - `security.spearphishing`: phishing aimed at a named person or organisation (few recipients and
   a greeting or prompt that names them).
 """
@@ -46,9 +47,6 @@ BURST_FROM = 4
 BURST_FULL = 20
 SEO_CHANNELS = frozenset({Channel.WEB_PAGE, Channel.COMMENT, Channel.AD})
 OWN_CHANNELS = frozenset({Channel.WEB_PAGE, Channel.AD, Channel.SOCIAL_POST})
-REPLY_CHANNELS = frozenset({Channel.COMMENT, Channel.REVIEW})
-"""Where a message answers someone else's post or product: a plug for one's own business is
-off-topic there (on one's own posts and pages it is ordinary marketing)."""
 JUST_BELOW_VIOLATION = VIOLATION_AT - 0.01
 
 GENERIC_GREETING = re.compile(
@@ -148,36 +146,10 @@ def own_channel_marketing(s: Snapshot, score: float) -> float:
     return score
 
 
-def self_promotion(s: Snapshot, score: float) -> float:
-    """On reply channels: a plug for one's own channel, shop or code, or a money-making pitch,
-    with somewhere to go (a link, a number, a handle) is comment spam."""
-    if s.event.channel not in REPLY_CHANNELS:
-        return score
-    c = s.cues
-    somewhere = c.links > 0 or c.phones > 0 or "@" in s.extracted.skeleton
-    if (c["plug"] or c["earnings"]) and somewhere:
-        return max(score, 0.85)
-    return score
-
-
 def search_engine_manipulation(s: Snapshot, score: float) -> float:
     """Text written for crawlers (link density, keyword stuffing, repeated anchors, doorway
     shape) on the channels where ranking is the goal."""
     return max(score, s.seo.score) if s.seo is not None else score
-
-
-def disguised_link_lure(s: Snapshot, score: float) -> float:
-    """A link that disguises its host (a look-alike of a brand's domain, a bare IP address)
-    in a text that lures (credentials, payment, a prize to claim) is phishing."""
-    c = s.cues
-    lure = c["credential_lure"] or c["payment_lure"] or c["prize_claim"]
-    if not lure or c["negated_lure"]:
-        return score
-    if c.lookalike_brands:
-        return max(score, 0.9)
-    if "ip" in c.link_shapes:
-        return max(score, 0.85)
-    return score
 
 
 RULES: tuple[Rule, ...] = (
@@ -193,21 +165,20 @@ RULES: tuple[Rule, ...] = (
         near_duplicate_burst,
         "behaviour over an account's window; no labelled streams",
     ),
-    Rule("self_promotion", Category.SPAM, self_promotion, "comment spam with somewhere to go"),
     Rule(
         "search_engine_manipulation",
         Category.SPAM,
         search_engine_manipulation,
         "no labelled web pages",
     ),
-    Rule(
-        "disguised_link_lure",
-        Category.FRAUD_PHISHING,
-        disguised_link_lure,
-        "look-alike and IP hosts are rare in the labelled sets",
-    ),
 )
 RULE_NAMES = frozenset(r.name for r in RULES)
+# Removed because `make eval` showed they did not help (figures with and without, on held-out
+# rows): `self_promotion` (a plug for one's channel or shop with somewhere to go, on reply
+# channels: YouTube comment spam recall 0.918 with it and without; the model learnt the shape,
+# and its cues are model tokens now) and `disguised_link_lure` (a look-alike or IP host in a
+# text with a lure was phishing whatever the model said: no recall gained on any set, and
+# legitimate marketing mail flagged 0.050 with it, 0.025 without).
 
 
 def _apply(

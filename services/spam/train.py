@@ -55,7 +55,7 @@ def thresholds_for(
     phishing among comments) gets the strictest thresholds of the groups that have some: a
     budget on its negatives alone would flag whatever scores highest among them."""
     out = {}
-    negative = ~positive
+    negative = ~positive & (sets != "prompts")
     for group, budget in BUDGETS.items():
         neg = negative & (groups == group)
         scores = np.where(neg, oof, -1.0)
@@ -67,6 +67,7 @@ def thresholds_for(
         suspect = min(threshold_at_fpr(scores, neg, budget["suspect"]), violation)
         out[group] = Thresholds(suspect=round(suspect, 6), violation=round(violation, 6))
     known = [g for g in out if np.any(positive & (groups == g))]
+    # (prompts are fitted on in every group but never set a budget: see corpus.PROMPT_CHANNELS)
     for group in set(out) - set(known):
         out[group] = Thresholds(
             suspect=max(out[g].suspect for g in known),

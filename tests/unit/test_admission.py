@@ -1,12 +1,14 @@
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
+from datetime import timedelta
 
 import pytest
 
 from schemas.codec import decode, encode
-from schemas.events import DeadLetterReason, GenerationEvent
+from schemas.events import MAX_DEAD_LETTER_ORIGINAL_BYTES, DeadLetterReason, GenerationEvent
 from services.gateway.admission import Accepted, Rejected, Source, admit
 from tests.factories import T0, event_fields, invalid_payloads
 
@@ -39,7 +41,13 @@ def test_each_kind_of_bad_input_gets_its_reason_and_keeps_its_bytes(
     assert isinstance(result, Rejected)
     letter = result.dead_letter
     assert letter.reason == reason
-    assert base64.b64decode(letter.original_value_b64) == value
+    kept = base64.b64decode(letter.original_value_b64)
+    # The whole original, or (over the dead letter's bound) its prefix, length and digest.
+    assert kept == value if not letter.original_truncated else value.startswith(kept)
+    assert (letter.original_value_bytes, letter.original_value_sha256) == (
+        len(value),
+        hashlib.sha256(value).hexdigest(),
+    )
     assert letter.original_key_b64 == base64.b64encode(key).decode()
     assert (letter.source_topic, letter.source_partition, letter.source_offset) == (
         "generations",
@@ -82,3 +90,76 @@ def test_normalised_text_that_grows_under_nfkc_still_fits_the_contract() -> None
     assert result.event.normalized is not None
     assert len(result.event.normalized.generation) == 32_000
     assert decode(GenerationEvent, encode(result.event)) == result.event
+
+
+def _over_bound(size: int) -> bytes:
+    fields = event_fields(1)
+    fields["generation"] = "x" * size
+    return json.dumps(fields).encode()
+
+
+@pytest.mark.parametrize("size", [600 * 1024, 900 * 1024, 5 * 1024 * 1024])
+def test_a_dead_letter_always_fits_under_the_producer_limit(size: int) -> None:
+    """An original between the gateway's bound and the broker's (or beyond) once made a dead
+    letter too large to publish, and the batch behind it was lost."""
+    value = _over_bound(size)
+    result = _admit(value)
+    assert isinstance(result, Rejected)
+    letter = result.dead_letter
+    assert len(encode(letter)) < 400 * 1024
+    assert letter.original_truncated is True
+    assert letter.original_value_bytes == len(value)
+    assert letter.original_value_sha256 == hashlib.sha256(value).hexdigest()
+    kept = base64.b64decode(letter.original_value_b64)
+    assert kept == value[: len(kept)]
+    assert len(kept) == MAX_DEAD_LETTER_ORIGINAL_BYTES
+
+
+def test_a_small_dead_letter_keeps_its_whole_original() -> None:
+    result = _admit(b"{not json")
+    assert isinstance(result, Rejected)
+    assert result.dead_letter.original_truncated is False
+    assert base64.b64decode(result.dead_letter.original_value_b64) == b"{not json"
+
+
+def test_a_huge_key_is_cut_and_said_so() -> None:
+    result = _admit(json.dumps(event_fields(1)).encode(), key=b"k" * 100_000)
+    assert isinstance(result, Rejected)
+    assert result.dead_letter.reason == DeadLetterReason.TOO_LARGE
+    assert result.dead_letter.original_key_b64 is not None
+    assert len(base64.b64decode(result.dead_letter.original_key_b64)) == 1024
+    assert any(p.loc == "key" for p in result.dead_letter.errors)
+
+
+@pytest.mark.parametrize(
+    ("occurred_at", "reason"),
+    [
+        ("9999-12-31T23:59:59+00:00", DeadLetterReason.SCHEMA),  # once crashed the enforcer
+        ("1970-01-01T00:00:00+00:00", DeadLetterReason.SCHEMA),
+        ((T0 + timedelta(hours=1)).isoformat(), DeadLetterReason.IN_THE_FUTURE),
+    ],
+)
+def test_an_implausible_time_is_a_dead_letter(occurred_at: str, reason: DeadLetterReason) -> None:
+    fields = event_fields(1)
+    fields["occurred_at"] = occurred_at
+    result = _admit(json.dumps(fields).encode())
+    assert isinstance(result, Rejected)
+    assert result.dead_letter.reason == reason
+    assert result.dead_letter.errors[0].loc == "occurred_at"
+
+
+def test_a_time_a_little_ahead_of_the_gateway_clock_is_accepted() -> None:
+    fields = event_fields(1)
+    fields["occurred_at"] = (T0 + timedelta(minutes=2)).isoformat()
+    assert isinstance(_admit(json.dumps(fields).encode()), Accepted)
+
+
+def test_every_problem_is_bounded() -> None:
+    deep: object = "x"
+    for _ in range(300):
+        deep = {"attributes": deep}
+    fields = event_fields(1)
+    fields["attributes"] = deep
+    result = _admit(json.dumps(fields).encode())
+    assert isinstance(result, Rejected)
+    assert all(len(p.loc) <= 500 and len(p.message) <= 500 for p in result.dead_letter.errors)

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import hashlib
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
@@ -142,6 +143,8 @@ def test_dead_letters_keep_at_most_100_errors() -> None:
             "reason": "schema",
             "original_key_b64": None,
             "original_value_b64": "",
+            "original_value_bytes": 0,
+            "original_value_sha256": hashlib.sha256(b"").hexdigest(),
             "source_topic": "generations",
             "source_partition": 0,
             "source_offset": 0,

@@ -92,29 +92,10 @@ def test_the_models_graded_scores_decide(
     assert (v.category, v.label) == (category, label)
 
 
-def test_a_disguised_link_that_lures_is_phishing_whatever_the_model_says() -> None:
-    v = verdict(snapshot(LURE, channel=Channel.EMAIL))
-    assert (v.category, v.label) == (Category.FRAUD_PHISHING, Label.VIOLATION)
-    assert "disguised_link_lure" in v.evidence["signals"]
-    assert v.evidence["lookalike_brands"] == ["paypal"]
-    off = verdict(snapshot(LURE, channel=Channel.EMAIL), RULE_NAMES - {"disguised_link_lure"})
-    assert off.label == Label.CLEAN
-
-
-def test_a_look_alike_link_without_a_lure_is_left_to_the_model() -> None:
-    v = verdict(
-        snapshot("Photos from the trip: https://paypa1-secure.com/album", channel=Channel.EMAIL)
-    )
-    assert v.label == Label.CLEAN
-
-
-def test_a_negated_lure_is_no_lure() -> None:
-    text = "We will never ask you to verify your account at http://10.0.0.7/login or by phone."
-    assert verdict(snapshot(text, channel=Channel.EMAIL)).label == Label.CLEAN
-
-
 def test_phishing_aimed_at_a_named_person_is_spearphishing() -> None:
-    v = verdict(snapshot("Dear Maria, " + LURE, channel=Channel.EMAIL, recipients=["r1"]))
+    v = verdict(
+        snapshot("Dear Maria, " + LURE, channel=Channel.EMAIL, phishing=0.9, recipients=["r1"])
+    )
     assert v.category == Category.SECURITY_SPEARPHISHING
     assert "named_target" in v.evidence["signals"]
 
@@ -122,7 +103,10 @@ def test_phishing_aimed_at_a_named_person_is_spearphishing() -> None:
 def test_the_same_lure_to_a_list_is_phishing_not_spearphishing() -> None:
     v = verdict(
         snapshot(
-            "Dear Maria, " + LURE, channel=Channel.EMAIL, recipients=[f"r{i}" for i in range(50)]
+            "Dear Maria, " + LURE,
+            channel=Channel.EMAIL,
+            phishing=0.9,
+            recipients=[f"r{i}" for i in range(50)],
         )
     )
     assert v.category == Category.FRAUD_PHISHING
@@ -160,29 +144,6 @@ def test_marketing_on_ones_own_page_ad_or_feed_is_not_spam_on_content_alone(
     assert verdict(snapshot(text, channel=channel, spam=0.95)).label == Label.SUSPECT
     repeated = verdict(snapshot(text, channel=channel, spam=0.95, matches=burst(40)))
     assert repeated.label == Label.VIOLATION  # the same pitch posted again and again is spam
-
-
-@pytest.mark.parametrize(
-    ("text", "label"),
-    [
-        ("New rapper here, go listen to my mixtape, link in my bio @mc_newkid", Label.VIOLATION),
-        (
-            "I'm earning $250 daily from home, details at https://fastcash-daily.example",
-            Label.VIOLATION,
-        ),
-        # A plug with nowhere to go, or a helpful link, is left to the model.
-        ("Please like and share my video, 200 more subs and I hit my goal", Label.CLEAN),
-        ("See the release notes for the breaking change: https://docs.example.org/v3", Label.CLEAN),
-    ],
-)
-def test_self_promotion_with_somewhere_to_go_in_a_comment(text: str, label: Label) -> None:
-    v = verdict(snapshot(text, channel=Channel.COMMENT, spam=0.2))
-    assert v.label == label, v.evidence["signals"]
-
-
-def test_self_promotion_on_ones_own_post_is_not_comment_spam() -> None:
-    text = "Check out our channel for the full video: https://video.example/ours"
-    assert verdict(snapshot(text, channel=Channel.SOCIAL_POST, spam=0.2)).label == Label.CLEAN
 
 
 def test_search_engine_manipulation_counts_on_pages_only() -> None:
