@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import base64
+import hashlib
+import json
 import threading
 import time
 from collections import Counter
@@ -80,12 +82,53 @@ def test_valid_invalid_and_duplicate_events_each_land_once_where_they_belong(
         assert record.key is not None
         value, reason = expected.pop(record.key)
         assert letter.reason == reason, record.key
-        assert base64.b64decode(letter.original_value_b64) == value
+        kept = base64.b64decode(letter.original_value_b64)
+        assert kept == value if not letter.original_truncated else value.startswith(kept)
+        assert letter.original_value_sha256 == hashlib.sha256(value).hexdigest()
         assert letter.original_key_b64 == base64.b64encode(record.key).decode()
         assert letter.source_topic == GENERATIONS.full_name(prefix)
         assert letter.errors
         assert all(e.message for e in letter.errors)
     assert not expected, f"missing from the DLQ: {sorted(expected)[:5]}"
+
+
+def test_messages_over_the_gateways_bound_lose_nothing_behind_them(
+    stack: Stack, prefix: str, service: Callable[..., ServiceProcess]
+) -> None:
+    """Between the gateway's 512 KiB bound and the broker's 1 MiB limit, a message once became a
+    dead letter too large to publish: the agent crashed and the batch behind it was committed
+    unpublished. Now each lands in the DLQ, cut to a prefix with its length and digest."""
+    before = [event(n, account_id=f"acct-{n % 7}") for n in range(300)]
+    after = [event(n, account_id=f"acct-{n % 7}") for n in range(300, 600)]
+    huge = []
+    for size in (600_000, 750_000, 900_000, 990_000):
+        fields = json.loads(event(10_000 + size).model_dump_json())
+        fields["generation"] = "x" * (size - 400)
+        huge.append(json.dumps(fields).encode()[:size])
+    with Emitter(stack.bootstrap, prefix) as emitter:
+        emitter.emit_many(before)
+        raw = KafkaProducer(
+            bootstrap_servers=stack.bootstrap, acks="all", max_request_size=1_048_000
+        )
+        for value in huge:
+            raw.send(GENERATIONS.full_name(prefix), key=b"acct-huge", value=value)
+        raw.flush()
+        raw.close()
+        emitter.emit_many(after)
+
+    service("gateway")
+    _settled(stack, prefix)
+
+    accepted = decode_all(
+        GenerationEvent, read_all(stack.bootstrap, GENERATIONS_ACCEPTED.full_name(prefix))
+    )
+    assert {e.event_id for e in accepted} == {e.event_id for e in before + after}
+    letters = decode_all(DeadLetter, read_all(stack.bootstrap, GENERATIONS_DLQ.full_name(prefix)))
+    assert sorted(x.original_value_bytes for x in letters) == sorted(len(v) for v in huge)
+    assert all(x.original_truncated for x in letters)
+    assert {x.original_value_sha256 for x in letters} == {
+        hashlib.sha256(v).hexdigest() for v in huge
+    }
 
 
 def test_kill_9_mid_stream_loses_nothing_and_replays_are_dropped(
