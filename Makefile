@@ -72,7 +72,7 @@ train: $(VENV_STAMP) ## Rebuild the content models (spam from $(DATASETS), misre
 
 EVAL_OUT ?= services/spam/model/eval.json
 eval: $(VENV_STAMP) ## Judge the shipped detectors on held-out rows of $(DATASETS): per set, per channel, evasions, rules (JSON in $(EVAL_OUT))
-	$(PY) -m usewatch.evaluate --data $(DATASETS) --out $(EVAL_OUT)
+	$(PY) -m usewatch.evaluate --data $(DATASETS) --out $(EVAL_OUT) --card services/spam/MODEL_CARD.md
 
 BENCH_EVENTS ?= 200000
 bench: setup ## Pipeline throughput and latency beside raw Kafka (own broker/Redis; BENCH_EVENTS=N, default 200000)

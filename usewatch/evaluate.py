@@ -28,7 +28,7 @@ import numpy as np
 from schemas.events import MAX_TEXT_CHARS, Category, GenerationEvent, Label, Verdict
 from services.gateway.admission import with_normalized_text
 from services.gateway.normalize import normalize_text
-from services.spam.corpus import Example, legitimate_prompts, load_split
+from services.spam.corpus import Example, legitimate_prompts, load_split, self_made_mail
 from services.spam.detector import RULE_NAMES, RULES
 from services.spam.model import ContentModel
 from services.spam.pipeline import SpamPipeline
@@ -195,16 +195,22 @@ def evaluate_spam(model: ContentModel, held_out: Sequence[Example]) -> dict[str,
         robustness[name] = row
     result["robustness_recall_ratio"] = robustness
     # Rules: every set's figures with each rule switched off.
-    ablation: dict[str, Any] = {}
-    for rule in RULES:
-        without = judge_texts(model, held_out, rules=RULE_NAMES - {rule.name})
-        ablation[rule.name] = {
-            "why": rule.why,
-            "without": {name: of(rows, without) for name, rows in sorted(by_set.items())},
-        }
-    result["rules_switched_off"] = ablation
     prompts = legitimate_prompts("test")
     result["out_of_domain_prompts"] = figures(prompts, judge_texts(model, prompts))
+    mail = self_made_mail(held_out=True)
+    result["self_made_legitimate_mail"] = figures(mail, judge_texts(model, mail))
+    ablation: dict[str, Any] = {}
+    for rule in RULES:
+        rules = RULE_NAMES - {rule.name}
+        without = judge_texts(model, held_out, rules=rules)
+        ablation[rule.name] = {
+            "why": rule.why,
+            "without": {
+                **{name: of(rows, without) for name, rows in sorted(by_set.items())},
+                "self_made_legitimate_mail": figures(mail, judge_texts(model, mail, rules=rules)),
+            },
+        }
+    result["rules_switched_off"] = ablation
     return result
 
 
@@ -267,7 +273,14 @@ def table(result: dict[str, Any]) -> str:
         )
         lines.append(f"  {rule}: {cells}")
     ood = result["out_of_domain_prompts"]
-    lines += ["", f"held-out legitimate prompts flagged: {ood['legitimate_flagged']:.4f}"]
+    mail = result["self_made_legitimate_mail"]
+    lines += [
+        "",
+        f"held-out legitimate prompts (chat, {ood['legitimate']}): flagged "
+        f"{ood['legitimate_flagged']:.4f}, to review {ood['legitimate_to_review']:.4f}",
+        f"held-out families of our legitimate mail ({mail['legitimate']}): flagged "
+        f"{mail['legitimate_flagged']:.4f}, to review {mail['legitimate_to_review']:.4f}",
+    ]
     return "\n".join(lines)
 
 
@@ -287,11 +300,70 @@ def misrepresentation_table(result: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+CARD_BEGIN = "<!-- make eval: begin -->"
+CARD_END = "<!-- make eval: end -->"
+
+
+def card_table(result: dict[str, Any]) -> str:
+    """The model card's figures, rendered from the JSON `make eval` writes (a test checks that
+    the card shows exactly this)."""
+
+    def cell(f: dict[str, Any], key: str) -> str:
+        return f"{f[key]:.3f}" if key in f else "–"
+
+    rows = [
+        "| set (channel) | rows | recall | positives to review | legitimate flagged "
+        "| legitimate to review | precision |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    sections = (("by_set", "set"), ("by_channel", "all sets on channel"))
+    for section, what in sections:
+        for name, f in result[section].items():
+            rows.append(
+                f"| {what} `{name}` | {f['positives'] + f['legitimate']} | {cell(f, 'recall')} "
+                f"| {cell(f, 'positives_to_review')} | {cell(f, 'legitimate_flagged')} "
+                f"| {cell(f, 'legitimate_to_review')} | {cell(f, 'precision')} |"
+            )
+    for key, what in (
+        ("out_of_domain_prompts", "held-out legitimate prompts (chat; self-made)"),
+        ("self_made_legitimate_mail", "held-out families of legitimate mail (e-mail; self-made)"),
+    ):
+        f = result[key]
+        rows.append(
+            f"| {what} | {f['legitimate']} | – | – | {cell(f, 'legitimate_flagged')} "
+            f"| {cell(f, 'legitimate_to_review')} | – |"
+        )
+    sets = sorted({k for row in result["robustness_recall_ratio"].values() for k in row})
+    rows += ["", "| evasion | " + " | ".join(sets) + " |", "|---" * (len(sets) + 1) + "|"]
+    for name, row in result["robustness_recall_ratio"].items():
+        rows.append(
+            f"| {name} | "
+            + " | ".join(f"{row[s]:.3f}" if row.get(s) is not None else "–" for s in sets)
+            + " |"
+        )
+    return "\n".join(rows)
+
+
+def card_block(card: str) -> str:
+    """The figures block of a model card (between the make-eval markers)."""
+    start = card.index(CARD_BEGIN) + len(CARD_BEGIN)
+    return card[start : card.index(CARD_END)].strip()
+
+
+def write_card_block(path: Path, block: str) -> None:
+    card = path.read_text()
+    start = card.index(CARD_BEGIN) + len(CARD_BEGIN)
+    path.write_text(card[:start] + "\n" + block + "\n" + card[card.index(CARD_END) :])
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="Judge the shipped detectors on held-out rows.")
     parser.add_argument("--data", type=Path, default=Path("../shared/datasets"))
     parser.add_argument("--out", type=Path, default=None, help="write the JSON here")
     parser.add_argument("--limit", type=int, default=None, help="at most N rows per set")
+    parser.add_argument(
+        "--card", type=Path, default=None, help="rewrite this model card's figures block"
+    )
     args = parser.parse_args(argv)
     held_out = _sample(load_split(args.data).held_out, args.limit)
     result = {"spam": evaluate_spam(ContentModel.load(), held_out)}
@@ -299,6 +371,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         result["misrepresentation"] = evaluate_misrepresentation()
     if args.out:
         args.out.write_text(json.dumps(result, indent=2) + "\n")
+    if args.card:
+        write_card_block(args.card, card_table(result["spam"]))
     print(table(result["spam"]))
     if "misrepresentation" in result:
         print(misrepresentation_table(result["misrepresentation"]))

@@ -152,6 +152,16 @@ def search_engine_manipulation(s: Snapshot, score: float) -> float:
     return max(score, s.seo.score) if s.seo is not None else score
 
 
+def phishing_is_unsolicited(s: Snapshot, score: float) -> float:
+    """Caps: phishing is a kind of unsolicited message, so the phishing head alone cannot make a
+    violation of a text the unsolicited head reads as legitimate (suspect at most). The
+    e-mail phishing set has no legitimate mail of its own era beside it, and its head reads
+    ordinary modern mail about payments (an invoice from a freelancer) as phishing."""
+    if s.content.spam_graded < SUSPECT_AT:
+        return min(score, JUST_BELOW_VIOLATION)
+    return score
+
+
 RULES: tuple[Rule, ...] = (
     Rule(
         "own_channel_marketing",
@@ -170,6 +180,12 @@ RULES: tuple[Rule, ...] = (
         Category.SPAM,
         search_engine_manipulation,
         "no labelled web pages",
+    ),
+    Rule(
+        "phishing_is_unsolicited",
+        Category.FRAUD_PHISHING,
+        phishing_is_unsolicited,
+        "the label hierarchy; phishing mail has no legitimate mail of its era beside it",
     ),
 )
 RULE_NAMES = frozenset(r.name for r in RULES)

@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 
 from services.linear_heads import Head, fit_head_cv, threshold_at_fpr, version_of
-from services.spam.corpus import HELD_OUT, SEED, Example, load_split, provenance
+from services.spam.corpus import HELD_OUT, SEED, SELF_MADE, Example, load_split, provenance
 from services.spam.features import CHANNEL_GROUPS, cues, extract
 from services.spam.model import (
     ARTIFACT_DIR,
@@ -55,7 +55,7 @@ def thresholds_for(
     phishing among comments) gets the strictest thresholds of the groups that have some: a
     budget on its negatives alone would flag whatever scores highest among them."""
     out = {}
-    negative = ~positive & (sets != "prompts")
+    negative = ~positive & ~np.isin(sets, list(SELF_MADE))
     for group, budget in BUDGETS.items():
         neg = negative & (groups == group)
         scores = np.where(neg, oof, -1.0)
@@ -67,7 +67,7 @@ def thresholds_for(
         suspect = min(threshold_at_fpr(scores, neg, budget["suspect"]), violation)
         out[group] = Thresholds(suspect=round(suspect, 6), violation=round(violation, 6))
     known = [g for g in out if np.any(positive & (groups == g))]
-    # (prompts are fitted on in every group but never set a budget: see corpus.PROMPT_CHANNELS)
+    # (self-made sets are fitted on but never set a budget: see corpus.SELF_MADE)
     for group in set(out) - set(known):
         out[group] = Thresholds(
             suspect=max(out[g].suspect for g in known),
@@ -147,7 +147,9 @@ def main() -> None:
                 "nazario_phishing_emails (Nazario; curated by Champa et al. 2024, CC BY 4.0)",
                 "youtube_spam_collection (Alberto et al. 2015, CC BY 4.0)",
                 "data/misrepresentation/prompts.csv: clean prompts of its training families, "
-                "as ham (self-made, see its README)",
+                "as ham on every channel group (self-made, see its README)",
+                "services/spam/legitimate_mail.py: legitimate business and personal mail, "
+                "training families, as ham on e-mail (self-made)",
             ],
             "files_sha256": provenance(args.data),
             "split": {

@@ -4,6 +4,7 @@ channel is reported, every evasion and every rule has its row, and the JSON matc
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -57,3 +58,21 @@ def test_the_table_prints_every_set(result: dict[str, object]) -> None:
     shown = evaluate.table(result)
     for name in result["by_set"]:  # type: ignore[union-attr]
         assert name in shown
+
+
+def test_the_spam_model_card_shows_the_committed_eval_figures() -> None:
+    """The card's table is rendered from services/spam/model/eval.json by `make eval`; editing
+    either by hand, or retraining without `make eval`, fails here."""
+    root = Path(__file__).resolve().parents[2] / "services" / "spam"
+    committed = json.loads((root / "model" / "eval.json").read_text())["spam"]
+    assert evaluate.card_block((root / "MODEL_CARD.md").read_text()) == evaluate.card_table(
+        committed
+    )
+
+
+def test_the_committed_eval_is_of_the_shipped_model() -> None:
+    from services.spam.model import ContentModel
+
+    root = Path(__file__).resolve().parents[2] / "services" / "spam" / "model"
+    committed = json.loads((root / "eval.json").read_text())["spam"]
+    assert committed["model_version"] == ContentModel.load().version

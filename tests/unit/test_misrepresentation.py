@@ -267,3 +267,27 @@ def test_new_phrasings_of_known_intents_are_violations(
 def test_the_committed_model_was_trained_on_todays_features() -> None:
     """Cues or n-grams changed since the artifact was built? Run `make train` and commit."""
     assert MODEL.card["features_fingerprint"] == features_fingerprint()
+
+
+def test_pasted_material_is_not_the_ask_in_text_the_gateway_normalised() -> None:
+    """The gateway once joined every line, so `instruction_of` never saw the paragraph break
+    that separates a request from pasted material: an article quoting a human-authorship
+    claim, pasted to be summarised, was a violation."""
+    from services.gateway.admission import with_normalized_text
+
+    article = (
+        "Our district tested essay tools this spring. One vendor claims its text 'reads as if a "
+        "human wrote it and no detector will flag it', and students were told to pass it off as "
+        "their own work so teachers believe a person wrote every line. "
+    ) * 3
+    prompt = f"Please summarise the article below for the school board.\n\n{article}"
+    e = with_normalized_text(event(0, prompt=prompt, generation="A summary.", channel="email"))
+    assert e.normalized is not None
+    # The ask is read apart from the material (on text joined into one line it was not).
+    from services.misrepresentation.cues import instruction_of
+
+    assert instruction_of(e.normalized.prompt) == (
+        "Please summarise the article below for the school board."
+    )
+    (v,) = judge_all([e])
+    assert v.label == Label.CLEAN, v.evidence

@@ -83,6 +83,9 @@ def verdict(s: Snapshot, rules: frozenset[str] = RULE_NAMES) -> Any:
         (0.9, 0.1, Category.SPAM, Label.VIOLATION),
         (0.9, 0.85, Category.FRAUD_PHISHING, Label.VIOLATION),  # the graver reading wins
         (0.6, 0.6, Category.FRAUD_PHISHING, Label.SUSPECT),
+        # Phishing is unsolicited: the phishing head alone makes a text suspect at most.
+        (0.3, 0.95, Category.FRAUD_PHISHING, Label.SUSPECT),
+        (0.5, 0.95, Category.FRAUD_PHISHING, Label.VIOLATION),
     ],
 )
 def test_the_models_graded_scores_decide(
@@ -94,7 +97,9 @@ def test_the_models_graded_scores_decide(
 
 def test_phishing_aimed_at_a_named_person_is_spearphishing() -> None:
     v = verdict(
-        snapshot("Dear Maria, " + LURE, channel=Channel.EMAIL, phishing=0.9, recipients=["r1"])
+        snapshot(
+            "Dear Maria, " + LURE, channel=Channel.EMAIL, spam=0.6, phishing=0.9, recipients=["r1"]
+        )
     )
     assert v.category == Category.SECURITY_SPEARPHISHING
     assert "named_target" in v.evidence["signals"]
@@ -105,6 +110,7 @@ def test_the_same_lure_to_a_list_is_phishing_not_spearphishing() -> None:
         snapshot(
             "Dear Maria, " + LURE,
             channel=Channel.EMAIL,
+            spam=0.6,
             phishing=0.9,
             recipients=[f"r{i}" for i in range(50)],
         )
