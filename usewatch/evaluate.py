@@ -267,11 +267,11 @@ def table(result: dict[str, Any]) -> str:
         )
     lines += ["", "with one rule switched off: recall / legitimate flagged, per set"]
     for rule, info in result["rules_switched_off"].items():
-        cells = ", ".join(
+        without = ", ".join(
             f"{s} {f.get('recall', '-')}/{f.get('legitimate_flagged', '-')}"
             for s, f in info["without"].items()
         )
-        lines.append(f"  {rule}: {cells}")
+        lines.append(f"  {rule}: {without}")
     ood = result["out_of_domain_prompts"]
     mail = result["self_made_legitimate_mail"]
     lines += [
