@@ -258,8 +258,9 @@ def test_operator_reverses_an_action_and_sees_the_account_and_open_reports(
 
 @pytest.fixture
 def own_redis(tmp_path: Path) -> Iterator[Callable[[str], None]]:
-    """A Redis of this test's own (the session's stays up for the others): `own_redis("stop")`,
-    `own_redis("start")`. Started on entry; no persistence, like the dev stack's."""
+    """A Redis of this test's own (the session's stays up for the others): `own_redis("kill")`
+    (kill -9), `own_redis("start")`. Started on entry; persistent (append-only file), like the
+    dev stack's."""
     env = {**os.environ, "REDIS_PORT": str(OWN_REDIS_PORT), "REDIS_STATE_DIR": str(tmp_path)}
 
     def ctl(command: str) -> None:
@@ -306,7 +307,8 @@ def test_fail_open_reports_at_once_sanctions_nothing_and_catches_up(
     publish_verdicts(stack, prefix, [spam_verdict("acct-f", 0)])
     wait_for(lambda: len(topic(ENFORCEMENT_ACTIONS.full_name(prefix))) == 1, 60, "a first action")
 
-    own_redis("stop")  # the enforcer's state store goes away
+    time.sleep(1.5)  # the append-only file is fsynced every second
+    own_redis("kill")  # the enforcer's state store crashes (kill -9)
     with Emitter(stack.bootstrap, prefix) as emitter:
         emitter.emit_many(events[1:4])
     publish_verdicts(stack, prefix, [spam_verdict("acct-f", n) for n in range(1, 4)])
@@ -320,8 +322,7 @@ def test_fail_open_reports_at_once_sanctions_nothing_and_catches_up(
     assert all(h.evidence["state"] == "unavailable" for h in held)
     assert len(topic(ENFORCEMENT_ACTIONS.full_name(prefix))) == 1  # nothing sanctioned meanwhile
 
-    own_redis("start")  # back, empty (no persistence): the approval must be granted again
-    approve(redis_url, prefix, "app-f")
+    own_redis("start")  # back, cold, from its append-only file: the approval is still there
     time.sleep(2)  # the enforcer writes what it decided meanwhile within a second
     with Emitter(stack.bootstrap, prefix) as emitter:
         emitter.emit_many(events[4:])
@@ -331,11 +332,11 @@ def test_fail_open_reports_at_once_sanctions_nothing_and_catches_up(
         decode_all(EnforcementEvent, topic(ENFORCEMENT_ACTIONS.full_name(prefix))),
         key=lambda a: a.decided_at,
     )
-    # The three strikes of the outage were written on return (the first one was lost with
-    # Redis's memory): this is the fourth.
+    # The first strike survived the crash and the three of the outage were written on return:
+    # this is the fifth.
     assert latest.event_id == "acct-f-4"
-    assert latest.strikes == 4
-    assert latest.action == Action.SUSPEND_API_KEY
+    assert latest.strikes == 5
+    assert latest.action == Action.SUSPEND_ACCOUNT
 
 
 def test_a_verdict_whose_context_never_comes_does_not_block_the_partition(

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import time
 import uuid
 from collections.abc import AsyncIterator, Iterable
+from pathlib import Path
 from typing import Any
 
 import pytest
 import pytest_asyncio
+import redis
 import redis.asyncio as aioredis
 
 from services.stage_metrics import CountingConnection
@@ -269,3 +274,29 @@ async def test_windows_without_identities_count_the_rest_the_same(stack: Stack) 
         (c.events, c.key_events, c.link_events, c.distinct_recipients) for c in with_ids
     ]
     await client.aclose()
+
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_redis_comes_back_from_a_kill_9_with_what_must_last(tmp_path: Path) -> None:
+    """The dev and test stacks' Redis persists every write (append-only file, fsync every
+    second) and evicts nothing: the app registry, strikes and effect marks survive a crash."""
+    port = 16579
+    env = {**os.environ, "REDIS_PORT": str(port), "REDIS_STATE_DIR": str(tmp_path)}
+    ctl = ROOT / "infra" / "redis" / "redisctl"
+    subprocess.run([ctl, "start"], env=env, check=True)
+    try:
+        client = redis.Redis(port=port)
+        assert client.config_get("maxmemory-policy")["maxmemory-policy"] == "noeviction"
+        client.set("uw:{acct-1}:strikes", "40", ex=3600)
+        client.hset("uw:apps", "app-1", '{"use_case": "support"}')
+        time.sleep(1.5)  # one fsync
+        subprocess.run([ctl, "kill"], env=env, check=True)
+        subprocess.run([ctl, "start"], env=env, check=True)
+        client = redis.Redis(port=port)
+        assert client.get("uw:{acct-1}:strikes") == b"40"
+        assert client.ttl("uw:{acct-1}:strikes") > 3000  # TTLs survive too
+        assert client.hget("uw:apps", "app-1") == b'{"use_case": "support"}'
+    finally:
+        subprocess.run([ctl, "stop"], env=env, check=True)
