@@ -7,7 +7,9 @@ Patterns and why:
   ads), where an audience weighs how many voices say something; a support desk whose named
   agents share macros in private replies presents no false crowd.
 - Across accounts: accounts tied to one operator by a shared device or API key that publish
-  near-duplicate content under different identities. A shared network address (an office, a
+  near-duplicate content under different identities. One such account is suspect; two are one
+  operator, and so is one whose own account also publishes the text under several identities
+  (two independent signs, each suspect alone). A shared network address (an office, a
   carrier NAT) is weak evidence: it counts only with near-duplicate content from three or more
   accounts, and then only as suspect.
 Known false positives, and what keeps them clean: many agents writing distinct mail (no shared
@@ -38,7 +40,11 @@ PUBLIC_CHANNELS = frozenset(
     {Channel.SOCIAL_POST, Channel.COMMENT, Channel.REVIEW, Channel.WEB_PAGE, Channel.AD}
 )
 CROSS_ACCOUNT_PROOF = "linked_accounts_same_text"
-"""The signal that proves a cluster is one operator (and so flags it)."""
+BOTH_WAYS = "several_identities_and_a_linked_account"
+PROOF_SIGNALS = frozenset({CROSS_ACCOUNT_PROOF, BOTH_WAYS})
+"""The signals that prove a cluster is one operator (and so flag it): the same text from two or
+more accounts tied to this one by a device or an API key, or from one such account while this
+account also publishes it under several identities."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,6 +146,13 @@ def judge(s: Snapshot, decided_at: datetime) -> Verdict | None:
     inside, inside_signals = within_account(s)
     across, across_signals, cluster = across_accounts(s)
     score = max(inside, across)
+    if inside and across_signals == ["linked_account_same_text"]:
+        # Two independent signs of one operator, each only suspect alone: this account puts the
+        # text out under several identities, and an account tied to it by a device or a key
+        # puts out the same text. A farm whose accounts post one after another is caught from
+        # its second account on, not only from its third.
+        score = max(score, 1.0 - (1.0 - inside) * (1.0 - across))
+        across_signals = [*across_signals, BOTH_WAYS]
     if score < SUSPECT_AT:
         return None
     members = sorted({e.account_id, *s.links.strong})

@@ -9,7 +9,7 @@ from datetime import datetime
 
 from schemas.events import GenerationEvent, Label, Verdict
 from services.event_view import EMPTY_WINDOW, at_ms, text_of
-from services.multi_identity.detector import CROSS_ACCOUNT_PROOF, judge
+from services.multi_identity.detector import PROOF_SIGNALS, judge
 from services.multi_identity.detector import Snapshot as IdentitySnapshot
 from services.similarity import near_duplicates_of
 from services.state.links import FingerprintLinks, Fingerprints, Linked
@@ -91,7 +91,7 @@ class MultiIdentityPipeline:
                 if v is not None
                 and v.label == Label.VIOLATION
                 and linked[i].cluster_root
-                and CROSS_ACCOUNT_PROOF in v.evidence["signals"]
+                and PROOF_SIGNALS & set(v.evidence["signals"])
             ],
             follow_up,
         )

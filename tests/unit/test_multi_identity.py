@@ -262,3 +262,23 @@ def test_one_service_phrase_does_not_excuse_a_campaign() -> None:
     )
     verdicts = _one_text_many_names(post, "social_post", NAMES)
     assert sum(v.label == Label.VIOLATION for v in verdicts) >= 3
+
+
+def test_a_farm_posting_one_account_after_another_is_caught_from_its_second_account() -> None:
+    """Each account puts the talking points out under its handles, then the next account does.
+    The second account is tied to the first by the device and shares its text, and posts under
+    several handles itself: two signs of one operator, enough together."""
+    three_handles = ("farm-0", "farm-2", "farm-4")
+    farm = sorted(
+        (e for e in persona_farm(6) if e.account_id in three_handles),
+        key=lambda e: (e.account_id, e.event_id),
+    )
+    farm = [
+        e.model_copy(update={"occurred_at": T0 + timedelta(minutes=2 * i)})
+        for i, e in enumerate(farm)
+    ]
+    verdicts = {v.event_id: v for v in run(farm)}
+    third_post_of_second = verdicts["farm-2-f2"]
+    assert third_post_of_second.label == Label.VIOLATION
+    assert "several_identities_and_a_linked_account" in third_post_of_second.evidence["signals"]
+    assert all(verdicts[e.event_id].label == Label.VIOLATION for e in farm[-3:])
