@@ -230,6 +230,69 @@ def evaluate_misrepresentation() -> dict[str, Any]:
     return {"model_version": model.version, **evaluate_detector(model, prompts, labels)}
 
 
+STREAM_EXPECTED: dict[str, frozenset[Category]] = {
+    "sms-spam": frozenset({Category.SPAM, Category.FRAUD_PHISHING}),
+    "promo-blast": frozenset({Category.SPAM}),
+    "phishing": frozenset({Category.FRAUD_PHISHING, Category.SECURITY_SPEARPHISHING}),
+    "ghostwritten": frozenset({Category.HUMAN_AUTHORSHIP}),
+    "fake-reviews": frozenset({Category.FALSE_IDENTITY, Category.MULTI_IDENTITY}),
+    "persona-farm": frozenset({Category.MULTI_IDENTITY}),
+}
+"""What each violating scenario of the demo traffic should be caught as; every other scenario
+(chat help, support replies from many agents, newsletters to subscribers, labelled product copy)
+is legitimate, and any violation there is a false positive."""
+
+
+def evaluate_streams(events: int = 6_000, seed: int = 11) -> dict[str, Any]:
+    """Every detector, with its state over time, on a stream of the demo's synthetic traffic
+    (`usewatch/demo.py`, its own seed): per scenario, the share of events judged a violation of
+    the expected category, and of legitimate scenarios, the share judged any violation. Weak
+    evidence on its own (the scenarios were written with the detectors), it is where
+    multi-identity and the behaviour rules are measured at all: no public set has streams."""
+    from usewatch import demo
+    from usewatch.backtest import backtest
+
+    stream = list(demo.generate(events, seed=seed, start=WHEN, run="eval"))
+    published = asyncio.run(backtest(stream))
+    violations: dict[str, set[Category]] = {}
+    for _, message in published:
+        if isinstance(message, Verdict) and message.label == Label.VIOLATION:
+            violations.setdefault(message.event_id, set()).add(message.category)
+    by_scenario: dict[str, list[GenerationEvent]] = {}
+    for e in stream:
+        by_scenario.setdefault(e.account_id.rsplit("-", 1)[0], []).append(e)
+    out: dict[str, Any] = {}
+    for scenario, rows in sorted(by_scenario.items()):
+        expected = STREAM_EXPECTED.get(scenario)
+        got = [violations.get(e.event_id, set()) for e in rows]
+        if expected is None:
+            out[scenario] = {
+                "events": len(rows),
+                "legitimate_flagged": round(sum(bool(g) for g in got) / len(rows), 4),
+            }
+        else:
+            out[scenario] = {
+                "events": len(rows),
+                "recall": round(sum(bool(g & expected) for g in got) / len(rows), 4),
+            }
+    return {"events": events, "seed": seed, "by_scenario": out}
+
+
+def streams_table(result: dict[str, Any]) -> str:
+    lines = [
+        "",
+        f"all detectors on {result['events']} synthetic demo events (seed {result['seed']})",
+    ]
+    for scenario, f in result["by_scenario"].items():
+        figure = (
+            f"recall {f['recall']:.3f}"
+            if "recall" in f
+            else f"legitimate flagged {f['legitimate_flagged']:.4f}"
+        )
+        lines.append(f"  {scenario:16} {f['events']:>6} events  {figure}")
+    return "\n".join(lines)
+
+
 def _sample(examples: list[Example], limit: int | None) -> list[Example]:
     if limit is None:
         return examples
@@ -369,6 +432,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     result = {"spam": evaluate_spam(ContentModel.load(), held_out)}
     if args.limit is None:
         result["misrepresentation"] = evaluate_misrepresentation()
+        result["streams"] = evaluate_streams()
     if args.out:
         args.out.write_text(json.dumps(result, indent=2) + "\n")
     if args.card:
@@ -376,6 +440,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     print(table(result["spam"]))
     if "misrepresentation" in result:
         print(misrepresentation_table(result["misrepresentation"]))
+    if "streams" in result:
+        print(streams_table(result["streams"]))
     sys.stdout.flush()
 
 

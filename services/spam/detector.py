@@ -152,6 +152,20 @@ def search_engine_manipulation(s: Snapshot, score: float) -> float:
     return max(score, s.seo.score) if s.seo is not None else score
 
 
+JUST_BELOW_SUSPECT = SUSPECT_AT - 0.01
+
+
+def mail_without_an_offer(s: Snapshot, score: float) -> float:
+    """Caps: an e-mail that offers nothing, asks for no action and gives nowhere to go (no call
+    to action, prize, link, number or amount) has nothing for a spammer to gain; on content
+    alone it is not spam (repetition, applied later, still counts). The e-mail head learnt from
+    2002 spam that a shop's newsletter to its subscribers ("early access to the spring
+    collection") is spam."""
+    if s.event.channel is Channel.EMAIL and promotional(s.cues) == 0.0:
+        return min(score, JUST_BELOW_SUSPECT)
+    return score
+
+
 def phishing_is_unsolicited(s: Snapshot, score: float) -> float:
     """Caps: phishing is a kind of unsolicited message, so the phishing head alone cannot make a
     violation of a text the unsolicited head reads as legitimate (suspect at most). The
@@ -163,6 +177,12 @@ def phishing_is_unsolicited(s: Snapshot, score: float) -> float:
 
 
 RULES: tuple[Rule, ...] = (
+    Rule(
+        "mail_without_an_offer",
+        Category.SPAM,
+        mail_without_an_offer,
+        "legitimate bulk mail of today is missing from the public e-mail ham",
+    ),
     Rule(
         "own_channel_marketing",
         Category.SPAM,

@@ -139,6 +139,18 @@ def test_a_list_notice_halves_what_repetition_adds() -> None:
     assert half.score < full.score
 
 
+def test_mail_that_offers_nothing_is_not_spam_on_content_alone() -> None:
+    newsletter = (
+        "This month we tested the new trail shoes on three long weekends. Subscribers get early "
+        "access to the spring collection. You are receiving this because you signed up."
+    )
+    assert verdict(snapshot(newsletter, channel=Channel.EMAIL, spam=0.95)).label == Label.CLEAN
+    selling = newsletter + " Order now at https://outdoor.example/spring for $20 off."
+    assert verdict(snapshot(selling, channel=Channel.EMAIL, spam=0.95)).label == Label.VIOLATION
+    # Only mail: a comment or an SMS is judged by the model as it is.
+    assert verdict(snapshot(newsletter, channel=Channel.SMS, spam=0.95)).label == Label.VIOLATION
+
+
 @pytest.mark.parametrize("channel", [Channel.WEB_PAGE, Channel.AD, Channel.SOCIAL_POST])
 def test_marketing_on_ones_own_page_ad_or_feed_is_not_spam_on_content_alone(
     channel: Channel,
