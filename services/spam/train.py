@@ -3,13 +3,15 @@
 
 Data and split: `services/spam/corpus.py` (every shared set that fits, 80 % fitted on, 20 % held
 out per set; `make eval` judges the whole detector on the held-out rows). Everything is fitted on
-the 80 %: IDF weights, the heads' weights, C, Platt scaling and the thresholds, the last three on
-5-fold out-of-fold scores, so no fitted row is scored by a model that saw it.
+the 80 %: IDF weights, the heads' weights (each head the average of its five fold models), C,
+Platt scaling and the thresholds, the last three on the folds' out-of-fold scores, so no fitted
+row is scored by a model that saw it. Then `make eval`.
 
 Thresholds: per channel group and head, the lowest probability that keeps the group's
-out-of-fold legitimate texts under the budget in `model.BUDGETS` (for the phishing head,
-everything that is not phishing counts as legitimate: spam called phishing is a wrong
-category).
+out-of-fold legitimate texts under the budget in `model.BUDGETS` (and legitimate marketing mail
+under `model.SET_BUDGETS`); for the phishing head, everything that is not phishing counts as
+legitimate (spam called phishing is a wrong category). Self-made sets (`corpus.SELF_MADE`) are
+fitted on but set no budget.
 """
 
 from __future__ import annotations
@@ -58,13 +60,12 @@ def thresholds_for(
     negative = ~positive & ~np.isin(sets, list(SELF_MADE))
     for group, budget in BUDGETS.items():
         neg = negative & (groups == group)
-        scores = np.where(neg, oof, -1.0)
-        violation = threshold_at_fpr(scores, neg, budget["violation"])
+        violation = threshold_at_fpr(oof, neg, budget["violation"])
         for name, share in SET_BUDGETS.items():
             in_set = neg & (sets == name)
             if np.any(in_set):
                 violation = max(violation, threshold_at_fpr(oof, in_set, share))
-        suspect = min(threshold_at_fpr(scores, neg, budget["suspect"]), violation)
+        suspect = min(threshold_at_fpr(oof, neg, budget["suspect"]), violation)
         out[group] = Thresholds(suspect=round(suspect, 6), violation=round(violation, 6))
     known = [g for g in out if np.any(positive & (groups == g))]
     # (self-made sets are fitted on but never set a budget: see corpus.SELF_MADE)
