@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from schemas.events import Category, GenerationEvent, Label, Verdict
+from services.gateway.admission import with_normalized_text
 from services.misrepresentation import corpus
 from services.misrepresentation.cues import output_cues, prompt_cues
 from services.misrepresentation.detector import AccountWindow, Snapshot, judge
@@ -144,8 +145,10 @@ def test_a_brand_writing_as_itself_is_clean_even_when_the_model_wavers() -> None
 
 
 def judge_all(events: Sequence[GenerationEvent]) -> list[Verdict]:
+    """The pipeline on what production feeds it: events through the gateway's normalisation."""
     pipeline = MisrepresentationPipeline(MODEL, MemoryBehaviourWindows(24 * 3600 * 1000))
-    verdicts = asyncio.run(pipeline.judge_batch(events, lambda e: e.occurred_at))
+    served = [e if e.normalized else with_normalized_text(e) for e in events]
+    verdicts = asyncio.run(pipeline.judge_batch(served, lambda e: e.occurred_at))
     assert all(v is not None for v in verdicts)
     return [v for v in verdicts if v is not None]
 
@@ -166,10 +169,15 @@ def test_streams_from_the_issue() -> None:
 
 def test_red_team_is_judged_but_leaves_no_trace_in_the_windows() -> None:
     pipeline = MisrepresentationPipeline(MODEL, MemoryBehaviourWindows(24 * 3600 * 1000))
-    red = [e.model_copy(update={"red_team": True}) for e in guest_reviews("acct-x", 10)]
+    red = [
+        with_normalized_text(e.model_copy(update={"red_team": True}))
+        for e in guest_reviews("acct-x", 10)
+    ]
     verdicts = asyncio.run(pipeline.judge_batch(red, lambda e: e.occurred_at))
     assert all(v is not None and v.label == Label.VIOLATION for v in verdicts)
-    later = guest_reviews("acct-x", 1, start=T0 + timedelta(hours=1))
+    later = [
+        with_normalized_text(e) for e in guest_reviews("acct-x", 1, start=T0 + timedelta(hours=1))
+    ]
     (v,) = asyncio.run(pipeline.judge_batch(later, lambda e: e.occurred_at))
     assert v is not None
     assert v.evidence["review_identities_in_window"] == 1
@@ -273,8 +281,6 @@ def test_pasted_material_is_not_the_ask_in_text_the_gateway_normalised() -> None
     """The gateway once joined every line, so `instruction_of` never saw the paragraph break
     that separates a request from pasted material: an article quoting a human-authorship
     claim, pasted to be summarised, was a violation."""
-    from services.gateway.admission import with_normalized_text
-
     article = (
         "Our district tested essay tools this spring. One vendor claims its text 'reads as if a "
         "human wrote it and no detector will flag it', and students were told to pass it off as "
