@@ -10,6 +10,7 @@ nothing fails. Metric attributes are bounded enums (category, label, action, rea
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
@@ -81,9 +82,8 @@ def setup_metrics(service_name: str, port: int | None, host: str = "127.0.0.1") 
         readers: list[MetricReader] = []
         if port is not None:
             from opentelemetry.exporter.prometheus import PrometheusMetricReader
-            from prometheus_client import start_http_server
 
-            start_http_server(port, addr=host)
+            serve_metrics(port, host)
             readers.append(PrometheusMetricReader())
         readers.extend(_otlp_metric_readers())
         provider = MeterProvider(
@@ -92,6 +92,28 @@ def setup_metrics(service_name: str, port: int | None, host: str = "127.0.0.1") 
         metrics.set_meter_provider(provider)
         _metrics_configured = True
     return metrics.get_meter(f"usewatch.{service_name}")
+
+
+METRICS_PORT_TRIES = 16
+
+
+def serve_metrics(port: int, host: str = "127.0.0.1") -> int:
+    """Serve Prometheus metrics on `port`, or on the next free one of the following
+    METRICS_PORT_TRIES - 1 when it is taken (a second instance of a service on the same host);
+    returns the port it got, and logs it when it is not the one asked for."""
+    from prometheus_client import start_http_server
+
+    for candidate in range(port, port + METRICS_PORT_TRIES):
+        try:
+            start_http_server(candidate, addr=host)
+        except OSError:
+            continue
+        if candidate != port:
+            logging.getLogger("usewatch.telemetry").warning(
+                "metrics port %d is taken; serving metrics on %s:%d", port, host, candidate
+            )
+        return candidate
+    raise OSError(f"no free metrics port in {port}..{port + METRICS_PORT_TRIES - 1} on {host}")
 
 
 def _otlp_metric_readers() -> list[MetricReader]:

@@ -64,3 +64,20 @@ def test_a_message_without_trace_headers_starts_a_new_trace() -> None:
         pass
     (span,) = memory.get_finished_spans()
     assert span.parent is None
+
+
+def test_a_second_instance_serves_its_metrics_on_the_next_free_port() -> None:
+    import socket
+    import urllib.request
+
+    from services.telemetry import serve_metrics
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        got = serve_metrics(port)
+        assert got != port
+        assert port < got < port + 16
+        with urllib.request.urlopen(f"http://127.0.0.1:{got}/metrics", timeout=5) as reply:
+            assert reply.status == 200
