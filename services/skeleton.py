@@ -17,9 +17,10 @@ Steps, in order (each is what an evader does to dodge an exact match):
    underscore ("f r e e", "F.R.E.E") are joined.
 5. Defanged links: hxxp → http, "[.]", "(.)", "[dot]" → ".", "[:]" → ":".
 
-The gateway's normalisation (`services/gateway/normalize.py`: NFKC, zero-width characters gone,
-lines kept) comes first in production; this module also drops format characters itself, so that
-text which never went through the gateway (backtest files, training data) gets the same form.
+It reads text as the gateway hands it to detectors (`services/gateway/normalize.py`: NFKC,
+zero-width and control characters gone, lines kept); training reads its texts through the same
+normalisation (`services/spam/train.py`), so this module does not repeat that work.
+
 Known costs: "1" always reads as "i" ("he11o" becomes "heiio"); alphanumeric names get folded
 too ("mp3" becomes "mpe"), identically in training and serving. Hosts and addresses are left as
 they are: the brand matcher reads them with its own digit swaps (`services/spam/brands.py`).
@@ -90,7 +91,6 @@ _DEFANGED = (
     ("[dot]", re.compile(r"\s?\[dot\]\s?"), "."),
     ("[:]", re.compile(r"\[:\]"), ":"),
 )
-_FORMAT = re.compile(r"[\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]")
 _NON_ASCII = re.compile(r"[^\x00-\x7f]+")
 _LATIN = re.compile(r"[\u00c0-\u024f\u1e00-\u1eff]")
 
@@ -134,7 +134,7 @@ def skeleton(text: str) -> str:
     Idempotent; keeps line breaks."""
     text = text[:MAX_CHARS]
     if not text.isascii():
-        text = _NON_ASCII.sub(_unconfuse, _FORMAT.sub("", text))
+        text = _NON_ASCII.sub(_unconfuse, text)
     text = text.lower()
     if _LEET_HIT.search(text):
         text = _fold_leet(text)

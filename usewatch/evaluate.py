@@ -34,10 +34,10 @@ from services.spam.model import ContentModel
 from services.spam.pipeline import SpamPipeline
 from services.state.near_duplicates import MemoryNearDuplicateIndex
 from services.state.windows import MemoryBehaviourWindows
+from usewatch.backtest import WINDOW_MS
 
 CAUGHT = frozenset({Category.SPAM, Category.FRAUD_PHISHING, Category.SECURITY_SPEARPHISHING})
 WHEN = datetime(2026, 1, 1, tzinfo=UTC)
-WINDOW_MS = 3_600_000
 BATCH = 64
 
 # ----------------------------------------------------------------------------------------------

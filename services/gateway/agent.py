@@ -172,8 +172,9 @@ async def process_batch(batch: Sequence[EventT[Any]]) -> None:
             )
         )
     # Every output is acknowledged before the batch returns (and faust commits its offsets); a
-    # publish that fails while the broker is away is retried, the whole batch again, so the
-    # worst case is a duplicate on the output topic, which every consumer drops by event id.
+    # publish that fails while the broker is away is retried, the whole batch again. The worst
+    # case is a duplicate: on generations.accepted every consumer drops it by event id; on the
+    # DLQ a repeated dead letter names the same source partition and offset.
     await with_backoff(partial(publish, records), "publish", log, retryable=KAFKA_RETRYABLE)
     outputs.add(len(published), {"stage": "gateway", "topic": GENERATIONS_ACCEPTED.name})
     outputs.add(len(records) - len(published), {"stage": "gateway", "topic": GENERATIONS_DLQ.name})

@@ -157,10 +157,10 @@ JUST_BELOW_SUSPECT = SUSPECT_AT - 0.01
 
 def mail_without_an_offer(s: Snapshot, score: float) -> float:
     """Caps: an e-mail that offers nothing, asks for no action and gives nowhere to go (no call
-    to action, prize, link, number or amount) has nothing for a spammer to gain; on content
-    alone it is not spam (repetition, applied later, still counts). The e-mail head learnt from
-    2002 spam that a shop's newsletter to its subscribers ("early access to the spring
-    collection") is spam."""
+    to action, prize, link, number or amount) has nothing for a spammer to gain: it is not
+    spam (nor does repetition make it so: the burst rule amplifies offers only). The e-mail head
+    learnt from 2002 spam that a shop's newsletter to its subscribers ("early access to the
+    spring collection") is spam."""
     if s.event.channel is Channel.EMAIL and promotional(s.cues) == 0.0:
         return min(score, JUST_BELOW_SUSPECT)
     return score

@@ -24,6 +24,7 @@ from typing import Any
 
 import numpy as np
 
+from services.gateway.normalize import normalize_text
 from services.linear_heads import Head, fit_head_cv, threshold_at_fpr, version_of
 from services.spam.corpus import HELD_OUT, SEED, SELF_MADE, Example, load_split, provenance
 from services.spam.features import CHANNEL_GROUPS, cues, extract
@@ -46,7 +47,9 @@ the held-out rows, no probability moves by more than 0.03 (99 % by less than 0.0
 
 
 def featurise(examples: list[Example]) -> Any:
-    xs = [extract(e.text) for e in examples]
+    """The model's features of labelled texts, read as production reads them: through the
+    gateway's normalisation first."""
+    xs = [extract(normalize_text(e.text)) for e in examples]
     return counts(xs, [cues(x) for x in xs], [CHANNEL_GROUPS[e.channel] for e in examples])
 
 
