@@ -7,8 +7,10 @@ spam stage's own batch pipeline (in-memory state), each text from a fresh accoun
 content can tell. A positive counts as caught when its verdict is a `violation` in `spam`,
 `fraud.phishing` or `security.spearphishing`; `review` is the share judged `suspect`.
 
-Output: a JSON document (`--out`) and a terminal table. `--limit N` judges at most N rows per
-set (the test suite runs a small fixture this way).
+Output: a JSON document (`--out`), a terminal table, and (`--card`) the model card's figures.
+`--limit N` judges at most N rows per set and skips the misrepresentation and stream sections,
+for a quick look. The test suite runs the whole harness on a small self-written stand-in for the
+datasets (`tests/fixtures/make_eval_fixture.py`).
 """
 
 from __future__ import annotations

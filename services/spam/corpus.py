@@ -197,7 +197,7 @@ def load_split(data: Path) -> Split:
     seen: set[str] = set()
     fit: list[Example] = []
     held: list[Example] = []
-    examples = [e for e in _sms(data) + _email(data) + _comments(data)]
+    examples = _sms(data) + _email(data) + _comments(data)
     by_set: dict[str, list[Example]] = {}
     for e in examples:
         if e.text not in seen:
