@@ -3,9 +3,10 @@
 
 Data and split: `services/spam/corpus.py` (every shared set that fits, 80 % fitted on, 20 % held
 out per set; `make eval` judges the whole detector on the held-out rows). Everything is fitted on
-the 80 %: IDF weights, the heads' weights (each head the average of its ten fold models: 5 folds, 2 shuffles), C,
-Platt scaling and the thresholds, the last three on the folds' out-of-fold scores, so no fitted
-row is scored by a model that saw it. Then `make eval`.
+the 80 %, read through the gateway's normalisation: IDF weights, the heads' weights (each head
+the average of its ten fold models: 5 folds, 2 shuffles), C, Platt scaling and the thresholds,
+the last three on the folds' out-of-fold scores, so no fitted row is scored by a model that saw
+it. Then `make eval`.
 
 Thresholds: per channel group and head, the lowest probability that keeps the group's
 out-of-fold legitimate texts under the budget in `model.BUDGETS` (and legitimate marketing mail
