@@ -23,20 +23,21 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import redis.asyncio as aioredis
 from kafka import KafkaProducer
 from rich.progress import Progress
 
 from bench import costs
+from schemas.events import AppApproval
 from schemas.topics import (
     ENFORCEMENT_ACTIONS,
     ENFORCEMENT_REPORTS,
     ENFORCEMENT_REVIEW,
     GENERATIONS,
     GENERATIONS_ACCEPTED,
+    REGISTRY,
     VERDICTS,
 )
-from services.state.enforcement import RedisAppRegistry
+from services.registry import approval, publish_approvals
 from usewatch import demo
 from usewatch.admin import end_offsets, group_lag, read_records
 from usewatch.localstack import ROOT, ServiceProcess, Stack
@@ -240,7 +241,7 @@ class Pipeline:
         return self.metrics_base + STAGES.index(stage)
 
     def start(self) -> None:
-        asyncio.run(_approve_demo_apps(self.stack.redis_url, self.prefix))
+        asyncio.run(_approve_demo_apps(self.stack.bootstrap, self.prefix))
         for stage in STAGES:
             worker = ServiceProcess(
                 f"services.{stage}",
@@ -349,9 +350,8 @@ def _service_env(stack: Stack, prefix: str) -> dict[str, str]:
     }
 
 
-async def _approve_demo_apps(redis_url: str, prefix: str) -> None:
-    client = aioredis.from_url(redis_url)
-    registry = RedisAppRegistry(client, f"uw:{prefix}")
-    for app_id, channels in demo.demo_apps().items():
-        await registry.approve(app_id, "bench", sorted(channels), False)
-    await client.aclose()
+async def _approve_demo_apps(bootstrap: str, prefix: str) -> None:
+    changes: dict[str, AppApproval | None] = {
+        app_id: approval(app_id, "bench", channels) for app_id, channels in demo.demo_apps().items()
+    }
+    await publish_approvals([bootstrap], REGISTRY.full_name(prefix), changes)

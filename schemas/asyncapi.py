@@ -36,6 +36,13 @@ def _operation_id(topic: Topic, verb: str) -> str:
     return verb + "".join(part.capitalize() for part in topic.name.split("."))
 
 
+def _kafka_binding(topic: Topic) -> dict[str, Any]:
+    binding: dict[str, Any] = {"partitions": topic.partitions, "bindingVersion": "0.5.0"}
+    if topic.compacted:
+        binding["topicConfiguration"] = {"cleanup.policy": ["compact"]}
+    return binding
+
+
 def document() -> dict[str, Any]:
     channels: dict[str, Any] = {}
     operations: dict[str, Any] = {}
@@ -63,7 +70,7 @@ def document() -> dict[str, Any]:
                 "A deployment may prefix every name (TOPIC_PREFIX)."
             ),
             "messages": {model: {"$ref": f"#/components/messages/{model}"}},
-            "bindings": {"kafka": {"partitions": topic.partitions, "bindingVersion": "0.5.0"}},
+            "bindings": {"kafka": _kafka_binding(topic)},
         }
         operations[_operation_id(topic, "receive")] = {
             "action": "receive",
@@ -78,7 +85,8 @@ def document() -> dict[str, Any]:
             "description": (
                 "What the usewatch pipeline reads and writes on Kafka. Every message is "
                 "compact JSON (fields at null are left out), schema_version "
-                f"{SCHEMA_VERSION!r}; every keyed topic is keyed by account_id as UTF-8 bytes."
+                f"{SCHEMA_VERSION!r}; every stream topic is keyed by account_id, the registry "
+                "by app_id, as UTF-8 bytes."
             ),
         },
         "defaultContentType": "application/json",

@@ -310,3 +310,21 @@ class DeadLetter(_Message):
     def _bounded(cls, errors: list[ValidationProblem]) -> list[ValidationProblem]:
         # A hostile payload can produce thousands of errors; the first hundred say enough.
         return errors[:100]
+
+
+class AppApproval(_Message):
+    """One app's use-case approval (SPEC §1), on the compacted `registry` topic keyed by
+    `app_id`. The latest record per key is the app's approval; a record with a null value (a
+    tombstone) revokes it. The topic is the registry's only store: every service that needs it
+    reads it from the beginning into memory, so no state store can lose an approval."""
+
+    schema_version: Literal["1"] = SCHEMA_VERSION
+    app_id: Id
+    use_case: Annotated[str, StringConstraints(min_length=1, max_length=500)]
+    channels: Annotated[list[Channel], Field(min_length=1)]
+    red_team: StrictBool = False
+    approved_at: UtcDatetime
+    approved_by: Id | None = Field(default=None, description="Who granted it, as recorded.")
+
+    def allows(self, channel: Channel) -> bool:
+        return channel in self.channels

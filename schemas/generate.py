@@ -13,7 +13,14 @@ from pathlib import Path
 from pydantic import BaseModel
 
 from schemas import asyncapi
-from schemas.events import DeadLetter, EnforcementEvent, GenerationEvent, Verdict, ViolationReport
+from schemas.events import (
+    AppApproval,
+    DeadLetter,
+    EnforcementEvent,
+    GenerationEvent,
+    Verdict,
+    ViolationReport,
+)
 
 SCHEMA_DIR = Path(__file__).parent / "json"
 ASYNCAPI = Path(__file__).parent / "asyncapi.yaml"
@@ -23,6 +30,7 @@ MODELS: tuple[type[BaseModel], ...] = (
     EnforcementEvent,
     ViolationReport,
     DeadLetter,
+    AppApproval,
 )
 
 

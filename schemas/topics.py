@@ -1,7 +1,8 @@
 """Topic names, keys, value types and partition counts: the one place that owns them (SPEC §2).
 
-Every topic is keyed by `account_id`, so one account's events stay on one partition and its
-per-account state has a single writer; scaling out is adding partitions and workers.
+Every stream topic is keyed by `account_id`, so one account's events stay on one partition and its
+per-account state has a single writer; scaling out is adding partitions and workers. The one
+configuration topic, `registry`, is keyed by `app_id` and compacted.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from dataclasses import dataclass
 from pydantic import BaseModel
 
 from schemas.events import (
+    AppApproval,
     DeadLetter,
     EnforcementEvent,
     GenerationEvent,
@@ -31,6 +33,13 @@ class Topic:
     writer: str
     description: str
     partitions: int = DEFAULT_PARTITIONS
+    compacted: bool = False
+    """Log-compacted (`cleanup.policy=compact`): the latest record per key is kept forever, a
+    null value deletes the key. For configuration that the topic itself must remember."""
+
+    def configs(self) -> dict[str, str]:
+        """Topic-level configuration to create it with."""
+        return {"cleanup.policy": "compact"} if self.compacted else {}
 
     def full_name(self, prefix: str = "") -> str:
         """The broker-side name: a deployment-wide prefix (may be empty) before the name."""
@@ -87,6 +96,17 @@ ENFORCEMENT_REVIEW = Topic(
     "Cases for a person: suspects, actions held back by a quota or by a state-store outage.",
 )
 
+REGISTRY = Topic(
+    "registry",
+    "app_id",
+    AppApproval,
+    "operators (`usewatch apps`)",
+    "The application registry: each app's latest approval; a null value revokes it. "
+    "Compacted and never expired, so it is read from the beginning.",
+    partitions=1,
+    compacted=True,
+)
+
 ALL_TOPICS: tuple[Topic, ...] = (
     GENERATIONS,
     GENERATIONS_DLQ,
@@ -95,6 +115,7 @@ ALL_TOPICS: tuple[Topic, ...] = (
     ENFORCEMENT_ACTIONS,
     ENFORCEMENT_REPORTS,
     ENFORCEMENT_REVIEW,
+    REGISTRY,
 )
 
 BY_NAME: dict[str, Topic] = {t.name: t for t in ALL_TOPICS}

@@ -23,7 +23,11 @@ def ensure_topics(bootstrap: list[str], prefix: str = "") -> list[str]:
     try:
         existing = set(admin.list_topics())
         wanted = {
-            t.full_name(prefix): {"num_partitions": t.partitions, "replication_factor": -1}
+            t.full_name(prefix): {
+                "num_partitions": t.partitions,
+                "replication_factor": -1,
+                "configs": t.configs(),
+            }
             for t in ALL_TOPICS
             if t.full_name(prefix) not in existing
         }

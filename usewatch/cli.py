@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import getpass
 import json
 import sys
 import time
@@ -10,7 +11,7 @@ from collections import Counter, deque
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 from kafka import KafkaConsumer, KafkaProducer
@@ -21,6 +22,7 @@ from rich.table import Table
 
 from schemas.codec import decode
 from schemas.events import (
+    AppApproval,
     Channel,
     DeadLetter,
     EnforcementEvent,
@@ -28,7 +30,8 @@ from schemas.events import (
     Verdict,
     ViolationReport,
 )
-from schemas.topics import ALL_TOPICS, GENERATIONS, topic_named
+from schemas.topics import ALL_TOPICS, GENERATIONS, REGISTRY, topic_named
+from services import registry
 from usewatch import demo
 from usewatch.admin import ensure_topics
 from usewatch.sdk import Emitter
@@ -133,14 +136,17 @@ apps_cli = typer.Typer(
 app.add_typer(apps_cli, name="apps")
 
 
-def _registry() -> tuple[Any, Any]:
-    import redis.asyncio as aioredis
-
-    from services.state.enforcement import RedisAppRegistry
-
+def _registry_topic() -> tuple[list[str], str]:
     s = _settings()
-    client = aioredis.from_url(s.redis_url)
-    return client, RedisAppRegistry(client, f"uw:{s.topic_prefix}", cache_s=0)
+    return s.bootstrap_list, REGISTRY.full_name(s.topic_prefix)
+
+
+def _operator() -> str:
+    """Who is at the keyboard, recorded with an approval (the OS login; no auth of its own)."""
+    try:
+        return getpass.getuser()[:128]
+    except (KeyError, OSError):
+        return "unknown"
 
 
 def _parse_channels(channels: str) -> list[Channel]:
@@ -164,12 +170,8 @@ def apps_approve(
     """Approve APP_ID for a use case on some channels (replaces an earlier approval)."""
     parsed = _parse_channels(channels)
 
-    async def run() -> None:
-        client, registry = _registry()
-        await registry.approve(app_id, use_case, parsed, red_team)
-        await client.aclose()
-
-    asyncio.run(run())
+    change = {app_id: registry.approval(app_id, use_case, parsed, red_team, _operator())}
+    asyncio.run(registry.publish_approvals(*_registry_topic(), change))
     console.print(
         f"approved {app_id} on {', '.join(c.value for c in parsed)}"
         + (" (red team)" if red_team else "")
@@ -180,30 +182,24 @@ def apps_approve(
 def apps_approve_demo() -> None:
     """Approve every app of the demo stream (make run does it)."""
 
-    async def run() -> int:
-        client, registry = _registry()
-        apps = demo.demo_apps()
-        for app_id, channels in apps.items():
-            await registry.approve(app_id, "usewatch demo traffic", sorted(channels), False)
-        await client.aclose()
-        return len(apps)
-
-    console.print(f"approved {asyncio.run(run())} demo apps")
+    changes: dict[str, AppApproval | None] = {
+        app_id: registry.approval(app_id, "usewatch demo traffic", channels, False, "make run")
+        for app_id, channels in demo.demo_apps().items()
+    }
+    asyncio.run(registry.publish_approvals(*_registry_topic(), changes))
+    console.print(f"approved {len(changes)} demo apps")
 
 
 @apps_cli.command("revoke")
 def apps_revoke(app_id: str) -> None:
     """Withdraw APP_ID's approval: its further traffic is policy.unapproved_use."""
 
-    async def run() -> bool:
-        client, registry = _registry()
-        found = await registry.revoke(app_id)
-        await client.aclose()
-        return bool(found)
-
-    if not asyncio.run(run()):
+    bootstrap, topic = _registry_topic()
+    approved = {a.app_id for a in asyncio.run(registry.read_registry(bootstrap, topic))}
+    if app_id not in approved:
         err.print(f"{app_id} was not approved")
         raise typer.Exit(1)
+    asyncio.run(registry.publish_approvals(bootstrap, topic, {app_id: None}))
     console.print(f"revoked {app_id}")
 
 
@@ -211,20 +207,15 @@ def apps_revoke(app_id: str) -> None:
 def apps_list() -> None:
     """Every approved app, its use case and channels."""
 
-    async def run() -> list[Any]:
-        client, registry = _registry()
-        found = await registry.list()
-        await client.aclose()
-        return list(found)
-
-    table = Table("app", "use case", "channels", "red team", "approved at")
-    for a in asyncio.run(run()):
+    table = Table("app", "use case", "channels", "red team", "approved at", "by")
+    for a in asyncio.run(registry.read_registry(*_registry_topic())):
         table.add_row(
             a.app_id,
             a.use_case,
             ",".join(sorted(c.value for c in a.channels)),
             "yes" if a.red_team else "",
             f"{a.approved_at:%Y-%m-%d %H:%M}Z",
+            a.approved_by or "",
         )
     console.print(table)
 
@@ -473,7 +464,12 @@ def watch(
                     for record in records:
                         spec = names[record.topic]
                         counts[spec.name] += 1
-                        if spec.name in ("generations", "generations.accepted", "verdicts"):
+                        if spec.name in (
+                            "generations",
+                            "generations.accepted",
+                            "verdicts",
+                            "registry",
+                        ):
                             continue
                         try:
                             latest.appendleft(_summary(decode(spec.value, record.value)))

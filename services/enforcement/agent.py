@@ -33,6 +33,7 @@ from schemas.topics import (
     ENFORCEMENT_REPORTS,
     ENFORCEMENT_REVIEW,
     GENERATIONS_ACCEPTED,
+    REGISTRY,
     VERDICTS,
 )
 from services.enforcement import metrics
@@ -43,11 +44,11 @@ from services.enforcement.outage import ActionEntry, PendingWrites, RecentContex
 from services.enforcement.policy import PolicyFile, StateOutage
 from services.enforcement.settings import EnforcementSettings
 from services.faust_app import decode_batch, make_app, raw_topic, send
+from services.registry import RegistryView
 from services.retry import RETRYABLE, with_backoff
 from services.stage_metrics import outputs, redis_client, stage_batch
 from services.state.enforcement import (
     ContextWrite,
-    RedisAppRegistry,
     RedisEnforcementLog,
     RedisEnforcementState,
     StoredContext,
@@ -69,7 +70,7 @@ verdicts_topic = raw_topic(app, VERDICTS.full_name(prefix))
 # Timeouts, so that a Redis that hangs (not only one that refuses) counts as away.
 redis = redis_client(settings.redis_url, socket_connect_timeout=2.0, socket_timeout=5.0)
 state = RedisEnforcementState(redis, f"uw:{prefix}enf:")
-registry = RedisAppRegistry(redis, f"uw:{prefix}")
+registry = RegistryView(settings.bootstrap_list, REGISTRY.full_name(prefix))
 operator_log = RedisEnforcementLog(redis, f"uw:{prefix}enf:")
 policy_file = PolicyFile(settings.enforcement_policy_path)
 enforcer = Enforcer(state, lambda: policy_file.policy)
@@ -138,14 +139,17 @@ async def contexts(stream: faust.StreamT[bytes]) -> None:
         contexts_stored.advance()
 
 
+@app.task  # type: ignore[untyped-decorator]  # faust's decorator is untyped
+async def follow_registry() -> None:
+    await registry.run()  # until the worker stops and cancels it
+
+
 async def store_contexts(events: list[GenerationEvent]) -> None:
     """Keep each event's context (memory and Redis) and check its app's approval: unapproved
-    traffic becomes a `policy.unapproved_use` verdict."""
-    app_ids = [e.app_id for e in events]
-    try:
-        approvals = await with_state(partial(registry.get_many, app_ids), "registry lookup")
-    except StateUnavailableError:
-        approvals = registry.last_known(app_ids)  # unknown apps are not judged meanwhile
+    traffic becomes a `policy.unapproved_use` verdict. Nothing is judged before the registry
+    has been read to the end: an approval not yet read is not a missing one."""
+    await registry.wait_ready()
+    approvals = {e.app_id: registry.get(e.app_id) for e in events}
     now = datetime.now(UTC)
     writes = [
         ContextWrite(
@@ -168,8 +172,6 @@ async def store_contexts(events: list[GenerationEvent]) -> None:
         pending.add_contexts(writes)
     acks = []
     for e in events:
-        if e.app_id not in approvals:
-            continue
         verdict = unapproved_use(e, approvals[e.app_id], now)
         if verdict is not None:
             acks.append(

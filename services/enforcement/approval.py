@@ -1,22 +1,20 @@
 """Use-case approval (SPEC §1): traffic from an app that was never approved, or on a channel it
 was not approved for, is itself a violation, `policy.unapproved_use`. Checked in the enforcer,
-not the gateway: the enforcer owns the registry and the policy, it sees every accepted event
-anyway (it keeps each event's context for its reports), and the gateway stays a pure validator
-whose only state is de-duplication. Pure."""
+which sees every accepted event anyway (it keeps each event's context for its reports), against
+its in-memory view of the `registry` topic (services/registry.py). Pure."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from schemas.events import Category, GenerationEvent, Label, Verdict
-from services.state.enforcement import Approval
+from schemas.events import AppApproval, Category, GenerationEvent, Label, Verdict
 
 DETECTOR = "registry"
 VERSION = "registry-1"
 
 
 def unapproved_use(
-    event: GenerationEvent, approval: Approval | None, now: datetime
+    event: GenerationEvent, approval: AppApproval | None, now: datetime
 ) -> Verdict | None:
     """A violation verdict when the app is not approved for this channel, else None."""
     if approval is not None and approval.allows(event.channel):
@@ -41,6 +39,6 @@ def unapproved_use(
     )
 
 
-def red_team_approved(event: GenerationEvent, approval: Approval | None) -> bool:
+def red_team_approved(event: GenerationEvent, approval: AppApproval | None) -> bool:
     """Red-team traffic is exempt from sanctions only from an app approved for red-teaming."""
     return event.red_team and approval is not None and approval.red_team

@@ -1,19 +1,18 @@
-"""State of the enforcer: event contexts, strikes, applied effects, hourly action counts, and
-the application registry. Two round trips per batch of verdicts: `load` before deciding,
-`commit` after the outputs are acknowledged by the broker."""
+"""State of the enforcer: event contexts, strikes, applied effects and hourly action counts (the
+application registry is a topic: services/registry.py). Two round trips per batch of verdicts:
+`load` before deciding, `commit` after the outputs are acknowledged by the broker."""
 
 from __future__ import annotations
 
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Protocol
 
 import redis.asyncio as aioredis
 from redis.typing import EncodableT, FieldT
 
-from schemas.events import Action, Channel
+from schemas.events import Action
 
 CONTEXT_TTL_S = 72 * 3600
 APPLIED_TTL_S = 30 * 24 * 3600
@@ -217,103 +216,6 @@ class MemoryEnforcementState:
 
     async def reverse(self, account_id: str, category: str, effect_id: str) -> bool:
         return self.strikes.get((account_id, category), {}).pop(effect_id, None) is not None
-
-
-# ----------------------------------------------------------------------------------------------
-# Application registry
-
-
-@dataclass(frozen=True, slots=True)
-class Approval:
-    app_id: str
-    use_case: str
-    channels: frozenset[Channel]
-    red_team: bool
-    approved_at: datetime
-
-    def allows(self, channel: Channel) -> bool:
-        return channel in self.channels
-
-
-class RedisAppRegistry:
-    """`<p>app:<app_id>`: hash of use case, channels, red-team flag, approval time. The one
-    kind of key without a TTL: an approval is configuration that an operator grants and
-    revokes, and it must not lapse silently. Bounded by the number of registered apps.
-    Lookups are cached in the process for `cache_s` so a batch costs no round trip."""
-
-    def __init__(self, client: aioredis.Redis, prefix: str, cache_s: float = 2.0) -> None:
-        self._redis = client
-        self._p = prefix
-        self._cache_s = cache_s
-        self._cache: dict[str, tuple[float, Approval | None]] = {}
-
-    def _key(self, app_id: str) -> str:
-        return f"{self._p}app:{app_id}"
-
-    async def approve(
-        self, app_id: str, use_case: str, channels: Sequence[Channel], red_team: bool
-    ) -> Approval:
-        approval = Approval(app_id, use_case, frozenset(channels), red_team, datetime.now(UTC))
-        await self._redis.hset(
-            self._key(app_id),
-            mapping={
-                "use_case": use_case,
-                "channels": ",".join(sorted(c.value for c in approval.channels)),
-                "red_team": "1" if red_team else "0",
-                "approved_at": approval.approved_at.isoformat(),
-            },
-        )
-        self._cache.pop(app_id, None)
-        return approval
-
-    async def revoke(self, app_id: str) -> bool:
-        self._cache.pop(app_id, None)
-        return bool(await self._redis.delete(self._key(app_id)))
-
-    async def list(self) -> list[Approval]:
-        keys = [k async for k in self._redis.scan_iter(f"{self._p}app:*")]
-        found = await self.get_many([k.decode().rsplit(":", 1)[1] for k in keys], fresh=True)
-        return sorted((a for a in found.values() if a), key=lambda a: a.app_id)
-
-    def last_known(self, app_ids: Sequence[str]) -> dict[str, Approval | None]:
-        """What the cache last saw, however old, for the apps it has seen (no round trip; for
-        when Redis is away). Apps it never saw are absent: unknown is not "not approved"."""
-        return {a: self._cache[a][1] for a in dict.fromkeys(app_ids) if a in self._cache}
-
-    async def get_many(
-        self, app_ids: Sequence[str], fresh: bool = False
-    ) -> dict[str, Approval | None]:
-        now = time.monotonic()
-        out: dict[str, Approval | None] = {}
-        missing = []
-        for app_id in dict.fromkeys(app_ids):
-            hit = self._cache.get(app_id)
-            if hit and not fresh and now - hit[0] < self._cache_s:
-                out[app_id] = hit[1]
-            else:
-                missing.append(app_id)
-        if missing:
-            pipe = self._redis.pipeline(transaction=False)
-            for app_id in missing:
-                pipe.hgetall(self._key(app_id))
-            for app_id, raw in zip(missing, await pipe.execute(), strict=True):
-                approval = _approval(app_id, raw)
-                self._cache[app_id] = (now, approval)
-                out[app_id] = approval
-        return out
-
-
-def _approval(app_id: str, raw: dict[bytes, bytes]) -> Approval | None:
-    if not raw:
-        return None
-    f = {k.decode(): v.decode() for k, v in raw.items()}
-    return Approval(
-        app_id=app_id,
-        use_case=f.get("use_case", ""),
-        channels=frozenset(Channel(c) for c in f.get("channels", "").split(",") if c),
-        red_team=f.get("red_team") == "1",
-        approved_at=datetime.fromisoformat(f["approved_at"]),
-    )
 
 
 # ----------------------------------------------------------------------------------------------

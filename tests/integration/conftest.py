@@ -4,9 +4,12 @@ its own topic prefix, so tests never see each other's messages or consumer group
 
 from __future__ import annotations
 
+import os
 import shutil
+import subprocess
 import uuid
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 
@@ -61,3 +64,30 @@ def service(stack: Stack, prefix: str) -> Iterator[Callable[[str], ServiceProces
     yield start
     for proc in started:
         proc.stop()
+
+
+OWN_REDIS_PORT = 16479
+OWN_REDIS_URL = f"redis://127.0.0.1:{OWN_REDIS_PORT}/0"
+
+
+@pytest.fixture
+def own_redis(tmp_path: Path) -> Iterator[Callable[[str], None]]:
+    """A Redis of this test's own at OWN_REDIS_URL (the session's stays up for the others),
+    persistent like the dev stack's and started on entry. `own_redis("kill")` is kill -9 (a
+    crash: the append-only file stays), `own_redis("lose")` kill -9 and its files deleted (the
+    store is gone), `own_redis("start")` brings it back."""
+    state = tmp_path / "own-redis"
+    env = {**os.environ, "REDIS_PORT": str(OWN_REDIS_PORT), "REDIS_STATE_DIR": str(state)}
+
+    def ctl(command: str) -> None:
+        if command == "lose":
+            ctl("kill")
+            shutil.rmtree(state)
+            return
+        subprocess.run([ROOT / "infra/redis/redisctl", command], env=env, check=True)
+
+    ctl("start")
+    try:
+        yield ctl
+    finally:
+        ctl("stop")

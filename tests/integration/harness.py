@@ -3,6 +3,7 @@ Redis and service processes come from `usewatch.localstack`."""
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -12,6 +13,9 @@ from kafka import KafkaConsumer, TopicPartition
 from pydantic import BaseModel
 
 from schemas.codec import decode
+from schemas.events import Channel
+from schemas.topics import REGISTRY
+from services.registry import approval, publish_approvals
 from usewatch.admin import group_lag as group_lag  # re-exported for the tests
 from usewatch.admin import read_records
 from usewatch.prometheus import scrape as scrape  # re-exported for the tests
@@ -68,3 +72,9 @@ def wait_for(condition: Callable[[], bool], timeout_s: float, what: str) -> None
         if time.monotonic() > deadline:
             raise TimeoutError(f"timed out waiting for {what}")
         time.sleep(0.2)
+
+
+def approve(bootstrap: str, prefix: str, app_id: str, red_team: bool = False) -> None:
+    """Approve an app on every channel, as `usewatch apps approve` does: on the registry topic."""
+    change = {app_id: approval(app_id, "tests", list(Channel), red_team)}
+    asyncio.run(publish_approvals([bootstrap], REGISTRY.full_name(prefix), change))

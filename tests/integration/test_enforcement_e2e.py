@@ -5,15 +5,13 @@ from __future__ import annotations
 
 import asyncio
 import os
-import subprocess
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
 
 import pytest
-import redis.asyncio as aioredis
 import yaml
 from kafka import KafkaProducer
 
@@ -21,7 +19,6 @@ from schemas.codec import encode, encode_key
 from schemas.events import (
     Action,
     Category,
-    Channel,
     EnforcementEvent,
     Label,
     Verdict,
@@ -29,25 +26,22 @@ from schemas.events import (
 )
 from schemas.topics import ENFORCEMENT_ACTIONS, ENFORCEMENT_REPORTS, ENFORCEMENT_REVIEW, VERDICTS
 from services.enforcement.policy import DEFAULT_POLICY
-from services.state.enforcement import RedisAppRegistry
 from tests.factories import T0, event
-from tests.integration.harness import decode_all, group_lag, read_all, scrape, total, wait_for
-from usewatch.localstack import ROOT, ServiceProcess, Stack
+from tests.integration.conftest import OWN_REDIS_URL
+from tests.integration.harness import (
+    approve,
+    decode_all,
+    group_lag,
+    read_all,
+    scrape,
+    total,
+    wait_for,
+)
+from usewatch.localstack import ServiceProcess, Stack
 from usewatch.operator import account_view, recent_reports
 from usewatch.operator import reverse as operator_reverse
 from usewatch.sdk import Emitter
 from usewatch.settings import ClientSettings
-
-
-def approve(redis_url: str, prefix: str, app_id: str, red_team: bool = False) -> None:
-    async def run() -> None:
-        client = aioredis.from_url(redis_url)
-        await RedisAppRegistry(client, f"uw:{prefix}").approve(
-            app_id, "tests", list(Channel), red_team
-        )
-        await client.aclose()
-
-    asyncio.run(run())
 
 
 def publish_verdicts(stack: Stack, prefix: str, verdicts: list[Verdict]) -> None:
@@ -86,8 +80,8 @@ def settle(stack: Stack, prefix: str) -> None:
 def test_ladder_replay_red_team_and_unapproved_use(
     stack: Stack, prefix: str, service: Callable[..., ServiceProcess]
 ) -> None:
-    approve(stack.redis_url, prefix, "app-normal")
-    approve(stack.redis_url, prefix, "app-redteam", red_team=True)
+    approve(stack.bootstrap, prefix, "app-normal")
+    approve(stack.bootstrap, prefix, "app-redteam", red_team=True)
     now = datetime.now(UTC).isoformat()
     normal = [
         event(n, event_id=f"acct-n-{n}", account_id="acct-n", app_id="app-normal", occurred_at=now)
@@ -174,7 +168,7 @@ def test_a_policy_edit_takes_effect_without_a_restart(
     raw["categories"]["spam"]["violation_at"] = 0.99
     policy = tmp_path / "policy.yaml"
     policy.write_text(yaml.safe_dump(raw))
-    approve(stack.redis_url, prefix, "app-1")
+    approve(stack.bootstrap, prefix, "app-1")
     events = [
         event(n, event_id=f"acct-p-{n}", account_id="acct-p", app_id="app-1") for n in range(2)
     ]
@@ -210,7 +204,7 @@ def test_a_policy_edit_takes_effect_without_a_restart(
 def test_operator_reverses_an_action_and_sees_the_account_and_open_reports(
     stack: Stack, prefix: str, service: Callable[..., ServiceProcess]
 ) -> None:
-    approve(stack.redis_url, prefix, "app-op")
+    approve(stack.bootstrap, prefix, "app-op")
     now = datetime.now(UTC).isoformat()
     events = [
         event(n, event_id=f"acct-o-{n}", account_id="acct-o", app_id="app-op", occurred_at=now)
@@ -256,26 +250,6 @@ def test_operator_reverses_an_action_and_sees_the_account_and_open_reports(
     assert 0 <= figures["oldest_open_age_s"] < 24 * 3600
 
 
-@pytest.fixture
-def own_redis(tmp_path: Path) -> Iterator[Callable[[str], None]]:
-    """A Redis of this test's own (the session's stays up for the others): `own_redis("kill")`
-    (kill -9), `own_redis("start")`. Started on entry; persistent (append-only file), like the
-    dev stack's."""
-    env = {**os.environ, "REDIS_PORT": str(OWN_REDIS_PORT), "REDIS_STATE_DIR": str(tmp_path)}
-
-    def ctl(command: str) -> None:
-        subprocess.run([ROOT / "infra/redis/redisctl", command], env=env, check=True)
-
-    ctl("start")
-    try:
-        yield ctl
-    finally:
-        ctl("stop")
-
-
-OWN_REDIS_PORT = 16479
-
-
 def test_fail_open_reports_at_once_sanctions_nothing_and_catches_up(
     stack: Stack,
     prefix: str,
@@ -287,8 +261,8 @@ def test_fail_open_reports_at_once_sanctions_nothing_and_catches_up(
     raw["when_state_unavailable"] = "fail_open"
     policy = tmp_path / "policy.yaml"
     policy.write_text(yaml.safe_dump(raw))
-    redis_url = f"redis://127.0.0.1:{OWN_REDIS_PORT}/0"
-    approve(redis_url, prefix, "app-f")
+    redis_url = OWN_REDIS_URL
+    approve(stack.bootstrap, prefix, "app-f")
     now = datetime.now(UTC).isoformat()
     events = [
         event(n, event_id=f"acct-f-{n}", account_id="acct-f", app_id="app-f", occurred_at=now)
@@ -345,7 +319,7 @@ def test_a_verdict_whose_context_never_comes_does_not_block_the_partition(
     """An orphan verdict (its event predates the state store, e.g. a new detector replaying
     retained history after Redis lost its memory) is skipped once the contexts stream is read
     to the end, not after the 600 s wait that covers a lagging contexts stream."""
-    approve(stack.redis_url, prefix, "app-o")
+    approve(stack.bootstrap, prefix, "app-o")
     service("gateway")
     service("enforcement")
     publish_verdicts(stack, prefix, [spam_verdict("acct-orphan", n) for n in range(3)])

@@ -281,7 +281,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def test_redis_comes_back_from_a_kill_9_with_what_must_last(tmp_path: Path) -> None:
     """The dev and test stacks' Redis persists every write (append-only file, fsync every
-    second) and evicts nothing: the app registry, strikes and effect marks survive a crash."""
+    second) and evicts nothing: strikes and effect marks survive a crash."""
     port = 16579
     env = {**os.environ, "REDIS_PORT": str(port), "REDIS_STATE_DIR": str(tmp_path)}
     ctl = ROOT / "infra" / "redis" / "redisctl"
@@ -290,13 +290,13 @@ def test_redis_comes_back_from_a_kill_9_with_what_must_last(tmp_path: Path) -> N
         client = redis.Redis(port=port)
         assert client.config_get("maxmemory-policy")["maxmemory-policy"] == "noeviction"
         client.set("uw:{acct-1}:strikes", "40", ex=3600)
-        client.hset("uw:apps", "app-1", '{"use_case": "support"}')
+        client.hset("uw:enf:applied:{acct-1}:enf-1", "at", "1")
         time.sleep(1.5)  # one fsync
         subprocess.run([ctl, "kill"], env=env, check=True)
         subprocess.run([ctl, "start"], env=env, check=True)
         client = redis.Redis(port=port)
         assert client.get("uw:{acct-1}:strikes") == b"40"
         assert client.ttl("uw:{acct-1}:strikes") > 3000  # TTLs survive too
-        assert client.hget("uw:apps", "app-1") == b'{"use_case": "support"}'
+        assert client.hget("uw:enf:applied:{acct-1}:enf-1", "at") == b"1"
     finally:
         subprocess.run([ctl, "stop"], env=env, check=True)

@@ -4,16 +4,11 @@ runs, and every hop's span joins the trace the SDK started, parented on the hop 
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 
-import redis.asyncio as aioredis
-
-from schemas.events import Channel
 from schemas.topics import GENERATIONS
-from services.state.enforcement import RedisAppRegistry
 from tests.factories import credential_lure_sms
-from tests.integration.harness import read_all, wait_for
+from tests.integration.harness import approve, read_all, wait_for
 from tests.integration.otlp_receiver import ReceivedSpan, otlp_receiver
 from usewatch.localstack import ServiceProcess, Stack
 from usewatch.sdk import Emitter
@@ -25,12 +20,7 @@ STAGES = ("gateway", "spam", "misrepresentation", "multi_identity", "enforcement
 def test_one_trace_runs_through_every_service(
     stack: Stack, prefix: str, service: Callable[..., ServiceProcess]
 ) -> None:
-    async def approve() -> None:
-        client = aioredis.from_url(stack.redis_url)
-        await RedisAppRegistry(client, f"uw:{prefix}").approve("app-1", "t", list(Channel), False)
-        await client.aclose()
-
-    asyncio.run(approve())
+    approve(stack.bootstrap, prefix, "app-1")
     lure = credential_lure_sms("acct-trace")
     otel = {
         "OTEL_EXPORTER_OTLP_ENDPOINT": f"http://127.0.0.1:{RECEIVER_PORT}",

@@ -6,12 +6,12 @@ import asyncio
 from datetime import timedelta
 
 from schemas.events import Action, Category, Channel, Label, Verdict
+from services import registry
 from services.enforcement.approval import red_team_approved, unapproved_use
 from services.enforcement.enforcer import Enforcer, Outcome
 from services.enforcement.outage import PendingWrites, RecentContexts
 from services.enforcement.policy import DEFAULT_POLICY, load_policy
 from services.state.enforcement import (
-    Approval,
     ContextWrite,
     LoadRequest,
     MemoryEnforcementState,
@@ -125,7 +125,7 @@ def test_the_hourly_quota_counts_actions_of_this_batch() -> None:
 
 
 def test_unapproved_apps_and_channels_are_a_violation() -> None:
-    approval = Approval("app-1", "support replies", frozenset({Channel.EMAIL}), False, T0)
+    approval = registry.approval("app-1", "support replies", [Channel.EMAIL])
     on_email = event(channel="email", app_id="app-1")
     on_sms = event(channel="sms", app_id="app-1")
     assert unapproved_use(on_email, approval, NOW) is None
@@ -138,7 +138,7 @@ def test_unapproved_apps_and_channels_are_a_violation() -> None:
     assert never.evidence["signals"] == ["app_not_approved"]
     assert not red_team_approved(event(red_team=True), approval)
     assert red_team_approved(
-        event(red_team=True), Approval("app-1", "red team", frozenset(Channel), True, T0)
+        event(red_team=True), registry.approval("app-1", "red team", list(Channel), red_team=True)
     )
 
 

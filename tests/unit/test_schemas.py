@@ -15,7 +15,7 @@ from schemas.events import (
     ViolationReport,
 )
 from schemas.generate import stale_files
-from schemas.topics import ALL_TOPICS, DEFAULT_PARTITIONS, GENERATIONS, topic_named
+from schemas.topics import ALL_TOPICS, DEFAULT_PARTITIONS, GENERATIONS, REGISTRY, topic_named
 from tests.factories import T0, event, event_fields
 
 
@@ -159,9 +159,12 @@ def test_json_schema_files_match_the_models() -> None:
     assert stale_files() == [], "run `make schemas` and commit the result"
 
 
-def test_topics_are_keyed_by_account_with_six_partitions_by_default() -> None:
-    assert {t.key for t in ALL_TOPICS} == {"account_id", "original key"}
-    assert all(t.partitions == DEFAULT_PARTITIONS == 6 for t in ALL_TOPICS)
+def test_stream_topics_are_keyed_by_account_and_the_registry_is_compacted() -> None:
+    streams = [t for t in ALL_TOPICS if t is not REGISTRY]
+    assert {t.key for t in streams} == {"account_id", "original key"}
+    assert all(t.partitions == DEFAULT_PARTITIONS == 6 and not t.configs() for t in streams)
+    assert REGISTRY.key == "app_id"
+    assert REGISTRY.configs() == {"cleanup.policy": "compact"}
     assert GENERATIONS.full_name("staging.") == "staging.generations"
     assert topic_named("staging.verdicts", "staging.").name == "verdicts"
     with pytest.raises(KeyError, match="known"):

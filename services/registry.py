@@ -1,0 +1,187 @@
+"""The application registry, kept where nothing can forget it: the compacted `registry` topic.
+
+Operators write approvals (`usewatch apps`, `publish_approval`); every process that needs them
+holds a `RegistryView`, a copy in memory that reads the topic from the beginning and then
+follows it (a global table, in Kafka Streams' terms). The registry is small (one record per
+app), so the copy costs nothing; no Redis key holds it, so losing Redis loses no approval, and a
+new worker knows every approval as soon as it has read to the end offsets it saw at start.
+
+`fold` is the pure part: records in, the registry out.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka.errors import KafkaError
+from pydantic import ValidationError
+
+from schemas.codec import decode, encode
+from schemas.events import AppApproval, Channel
+
+log = logging.getLogger("usewatch.registry")
+
+
+def fold(
+    registry: dict[str, AppApproval], records: Iterable[tuple[bytes | None, bytes | None]]
+) -> dict[str, AppApproval]:
+    """Apply (key, value) records in log order: a value is the key's approval, None revokes it.
+    A record that is not a valid approval is logged and skipped: a bad write by hand must not
+    revoke an app, nor stop the services that read the registry."""
+    for key, value in records:
+        if key is None:
+            continue
+        app_id = key.decode("utf-8", "replace")
+        if value is None:
+            registry.pop(app_id, None)
+            continue
+        try:
+            approval = decode(AppApproval, value)
+        except ValidationError as exc:
+            log.error("registry record for %r is not an AppApproval, skipped: %s", app_id, exc)
+            continue
+        if approval.app_id != app_id:
+            log.error("registry record keyed %r names app %r, skipped", app_id, approval.app_id)
+            continue
+        registry[app_id] = approval
+    return registry
+
+
+def approval(
+    app_id: str,
+    use_case: str,
+    channels: Iterable[Channel],
+    red_team: bool = False,
+    approved_by: str | None = None,
+) -> AppApproval:
+    return AppApproval(
+        app_id=app_id,
+        use_case=use_case,
+        channels=sorted(set(channels)),
+        red_team=red_team,
+        approved_at=datetime.now(UTC),
+        approved_by=approved_by,
+    )
+
+
+async def publish_approvals(
+    bootstrap: list[str], topic: str, changes: Mapping[str, AppApproval | None]
+) -> None:
+    """Write approvals (None: revoke) and return once every broker replica acknowledged them."""
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", enable_idempotence=True)
+    await producer.start()
+    try:
+        acks = [
+            await producer.send(
+                topic, key=app_id.encode(), value=encode(a) if a is not None else None
+            )
+            for app_id, a in changes.items()
+        ]
+        await asyncio.gather(*acks)
+    finally:
+        await producer.stop()
+
+
+class RegistryView:
+    """The registry in memory, following the topic. `get` answers from memory; `wait_ready`
+    returns once the view has read what the topic held when it started."""
+
+    def __init__(self, bootstrap: list[str], topic: str) -> None:
+        self._bootstrap = bootstrap
+        self._topic = topic
+        self._approvals: dict[str, AppApproval] = {}
+        self._ready = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self._consumer: AIOKafkaConsumer | None = None
+
+    def get(self, app_id: str) -> AppApproval | None:
+        return self._approvals.get(app_id)
+
+    def all(self) -> list[AppApproval]:
+        return sorted(self._approvals.values(), key=lambda a: a.app_id)
+
+    @property
+    def ready(self) -> bool:
+        return self._ready.is_set()
+
+    async def wait_ready(self) -> None:
+        await self._ready.wait()
+
+    async def start(self, timeout_s: float = 30.0) -> None:
+        # No consumer group: every process reads the whole topic (all partitions, from the
+        # beginning) and commits nothing.
+        consumer = AIOKafkaConsumer(
+            self._topic,
+            bootstrap_servers=self._bootstrap,
+            group_id=None,
+            enable_auto_commit=False,
+            auto_offset_reset="earliest",
+        )
+        await consumer.start()
+        self._consumer = consumer
+        partitions = await _assignment(consumer, self._topic, timeout_s)
+        ends = await consumer.end_offsets(partitions)
+        self._task = asyncio.create_task(self._follow(consumer, ends), name="registry-view")
+
+    async def _follow(self, consumer: AIOKafkaConsumer, ends: dict[TopicPartition, int]) -> None:
+        if all(end == 0 for end in ends.values()):
+            self._ready.set()
+        while True:
+            try:
+                batches = await consumer.getmany(timeout_ms=500)
+            except KafkaError as exc:  # the client reconnects; keep following
+                log.warning("registry: %s; retrying", exc)
+                await asyncio.sleep(1.0)
+                continue
+            for records in batches.values():
+                fold(self._approvals, ((r.key, r.value) for r in records))
+            if not self._ready.is_set() and all(
+                [await consumer.position(tp) >= end for tp, end in ends.items()]
+            ):
+                log.info("registry: %d approved apps", len(self._approvals))
+                self._ready.set()
+
+    async def run(self) -> None:
+        """Start and follow until cancelled, then stop (for a faust task)."""
+        try:
+            await self.start()
+            assert self._task is not None
+            await self._task
+        finally:
+            await self.stop()
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        if self._consumer is not None:
+            await self._consumer.stop()
+
+
+async def _assignment(
+    consumer: AIOKafkaConsumer, topic: str, timeout_s: float
+) -> list[TopicPartition]:
+    """The partitions the group-less consumer took: all of them, once it has the metadata."""
+    deadline = asyncio.get_running_loop().time() + timeout_s
+    while not consumer.assignment():
+        if asyncio.get_running_loop().time() > deadline:
+            raise RuntimeError(f"topic {topic} has no partitions; run `usewatch topics`")
+        await asyncio.sleep(0.05)
+    return sorted(consumer.assignment())
+
+
+async def read_registry(bootstrap: list[str], topic: str) -> list[AppApproval]:
+    """Every current approval, read to the end of the topic (for the CLI)."""
+    view = RegistryView(bootstrap, topic)
+    await view.start()
+    try:
+        await asyncio.wait_for(view.wait_ready(), timeout=30)
+        return view.all()
+    finally:
+        await view.stop()
