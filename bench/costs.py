@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 
 import redis.asyncio as aioredis
 
-from schemas.events import Category, GenerationEvent, Label, Verdict
+from schemas.events import Category, Channel, GenerationEvent, Label, Verdict, VerdictSubject
 from services.enforcement.decide import hour_bucket
 from services.enforcement.enforcer import Enforcer
 from services.enforcement.policy import DEFAULT_POLICY, load_policy
@@ -21,7 +21,7 @@ from services.misrepresentation.pipeline import MisrepresentationPipeline
 from services.multi_identity.pipeline import MultiIdentityPipeline
 from services.spam.model import ContentModel
 from services.spam.pipeline import SpamPipeline
-from services.state.enforcement import ContextWrite, RedisEnforcementState, StoredContext
+from services.state.enforcement import RedisEnforcementState
 from services.state.links import RedisFingerprintLinks
 from services.state.near_duplicates import RedisNearDuplicateIndex
 from services.state.windows import RedisBehaviourWindows
@@ -68,16 +68,17 @@ async def detector_cost(
 
 async def enforcer_rate(redis_url: str, count: int = 20_000, batch: int = 256) -> float:
     """Decisions per second of the enforcer alone (load, decide, commit; Redis state, no
-    Kafka): violation verdicts spread over 2,000 accounts, contexts stored beforehand."""
+    Kafka): violation verdicts spread over 2,000 accounts."""
     client = aioredis.from_url(redis_url)
     state = RedisEnforcementState(client, f"bench:enf:{time.time_ns()}:")
     policy = load_policy(DEFAULT_POLICY).model_copy(update={"quotas_per_hour": {}})
-    enforcer = Enforcer(state, lambda: policy)
+    enforcer = Enforcer(state, lambda: policy, lambda _: False)
     now = datetime.now(UTC)
     verdicts = [
         Verdict(
             event_id=f"e{i}",
             account_id=f"a{i % 2000}",
+            subject=VerdictSubject(app_id="app", channel=Channel.EMAIL, occurred_at=now),
             detector="bench",
             category=Category.SPAM,
             score=0.9 if i % 3 else 0.6,
@@ -88,12 +89,6 @@ async def enforcer_rate(redis_url: str, count: int = 20_000, batch: int = 256) -
         )
         for i in range(count)
     ]
-    await state.put_contexts(
-        [
-            ContextWrite(v.account_id, v.event_id, StoredContext("app", now, False, False))
-            for v in verdicts
-        ]
-    )
     started = time.perf_counter()
     for i in range(0, count, batch):
         outcome = await enforcer.enforce(verdicts[i : i + batch], now)

@@ -195,12 +195,34 @@ Evidence = Annotated[dict[str, Any], AfterValidator(_small_evidence)]
 Score = Annotated[float, Field(ge=0.0, le=1.0)]
 
 
+class VerdictSubject(_Message):
+    """What the enforcer needs to know about the judged event, copied from it by the detector,
+    so that enforcing a verdict never waits for, or looks up, the event itself."""
+
+    app_id: Id
+    channel: Channel
+    occurred_at: OccurredAt
+    red_team: StrictBool = False
+    api_key_id: Id | None = None
+
+    @classmethod
+    def of(cls, event: GenerationEvent) -> VerdictSubject:
+        return cls(
+            app_id=event.app_id,
+            channel=event.channel,
+            occurred_at=event.occurred_at,
+            red_team=event.red_team,
+            api_key_id=event.api_key_id,
+        )
+
+
 class Verdict(_Message):
     """A detector's judgement of one event for one category. "Cannot say" is not a verdict."""
 
     schema_version: Literal["1"] = SCHEMA_VERSION
     event_id: Id
     account_id: Id
+    subject: VerdictSubject
     detector: Id
     category: Category
     score: Score

@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
-from schemas.events import Category, GenerationEvent, Label, Verdict
+from schemas.events import Category, GenerationEvent, Label, Verdict, VerdictSubject
 from services.state.round_trip import RoundTrip
 from services.state.windows import WindowCounts
 
@@ -44,6 +44,7 @@ def verdict_for(
     return Verdict(
         event_id=event.event_id,
         account_id=event.account_id,
+        subject=VerdictSubject.of(event),
         detector=detector,
         category=category,
         score=score,

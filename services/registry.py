@@ -102,6 +102,10 @@ class RegistryView:
     def get(self, app_id: str) -> AppApproval | None:
         return self._approvals.get(app_id)
 
+    def red_team_approved(self, app_id: str) -> bool:
+        approval = self._approvals.get(app_id)
+        return approval is not None and approval.red_team
+
     def all(self) -> list[AppApproval]:
         return sorted(self._approvals.values(), key=lambda a: a.app_id)
 

@@ -6,9 +6,15 @@ import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from schemas.events import DeadLetterReason, GenerationEvent
+from schemas.events import Channel, DeadLetterReason, GenerationEvent, VerdictSubject
 
 T0 = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
+
+
+def subject(**overrides: Any) -> VerdictSubject:
+    """What a verdict says of its event; app-1 on e-mail at T0 unless overridden."""
+    fields: dict[str, Any] = {"app_id": "app-1", "channel": Channel.EMAIL, "occurred_at": T0}
+    return VerdictSubject(**(fields | overrides))
 
 
 def event_fields(n: int = 0, **overrides: Any) -> dict[str, Any]:

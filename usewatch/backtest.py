@@ -30,7 +30,7 @@ from services.misrepresentation.pipeline import MisrepresentationPipeline
 from services.multi_identity.pipeline import MultiIdentityPipeline
 from services.spam.model import ContentModel
 from services.spam.pipeline import SpamPipeline
-from services.state.enforcement import ContextWrite, MemoryEnforcementState, StoredContext
+from services.state.enforcement import MemoryEnforcementState
 from services.state.links import MemoryFingerprintLinks
 from services.state.near_duplicates import MemoryNearDuplicateIndex
 from services.state.windows import MemoryBehaviourWindows
@@ -88,7 +88,8 @@ async def backtest(
     ordered = [e if e.normalized else with_normalized_text(e) for e in ordered]
     pipelines = [d.build() for d in DETECTORS]
     state = MemoryEnforcementState()
-    enforcer = Enforcer(state, lambda: policy) if policy is not None else None
+    # Every app counts as approved, for red-teaming too.
+    enforcer = Enforcer(state, lambda: policy, lambda _: True) if policy is not None else None
     out: list[Published] = []
     for i in range(0, len(ordered), BATCH):
         batch = ordered[i : i + BATCH]
@@ -99,16 +100,6 @@ async def backtest(
         out.extend((VERDICTS, v) for v in verdicts)
         if enforcer is None:
             continue
-        await state.put_contexts(
-            [
-                ContextWrite(
-                    e.account_id,
-                    e.event_id,
-                    StoredContext(e.app_id, e.occurred_at, e.red_team, e.red_team),
-                )
-                for e in batch
-            ]
-        )
         for v in verdicts:  # one at a time: each decision's time is its verdict's time
             outcome = await enforcer.enforce([v], v.decided_at)
             await state.commit(outcome.effects, hour_bucket(v.decided_at))

@@ -1,30 +1,30 @@
-"""Enforcer agents (one faust app, two co-partitioned streams, both keyed by account_id):
+"""Enforcer agents (one faust app, keyed by account_id):
 
-- `generations.accepted` → keep each event's context (app, time, red-team status) for the
-  reports, and check the app's approval: unapproved traffic becomes a `policy.unapproved_use`
-  verdict on `verdicts`, enforced like any other.
+- `generations.accepted` → the app's approval, from the registry topic held in memory
+  (`services/registry.py`): unapproved traffic becomes a `policy.unapproved_use` verdict on
+  `verdicts`, enforced like any other.
 - `verdicts` → the policy (`Enforcer`, pure `decide`) → `enforcement.actions`,
   `enforcement.reports`, `enforcement.review`; effects are marked applied only after the
-  broker acknowledged them, so a replayed or duplicated verdict changes nothing.
+  broker acknowledged them, so a replayed or duplicated verdict changes nothing. A verdict
+  carries what is needed of its event, so it is enforced as soon as it is read.
 
-While Redis is away the policy's `when_state_unavailable` decides: fail closed, both agents wait
-with back-off; fail open, after `enforcement_fail_open_after_s` they go on from the process's own
-memory (`outage.py`) and write what they decided once Redis returns.
+While Redis is away the policy's `when_state_unavailable` decides: fail closed, the verdicts
+agent waits with back-off; fail open, after `enforcement_fail_open_after_s` it goes on without
+strike history (`Enforcer.decide_without_state`) and writes what it decided once Redis returns
+(`outage.py`).
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
-import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from functools import partial
 from typing import Any, TypeVar, cast
 
 import faust
-from faust.types import TP, EventT
+from faust.types import EventT
 
 from schemas.codec import encode, encode_key
 from schemas.events import GenerationEvent, Verdict
@@ -37,10 +37,10 @@ from schemas.topics import (
     VERDICTS,
 )
 from services.enforcement import metrics
-from services.enforcement.approval import red_team_approved, unapproved_use
+from services.enforcement.approval import unapproved_use
 from services.enforcement.decide import Decision, hour_bucket
 from services.enforcement.enforcer import Enforcer, Outcome
-from services.enforcement.outage import ActionEntry, PendingWrites, RecentContexts, ReportEntry
+from services.enforcement.outage import ActionEntry, PendingWrites, ReportEntry
 from services.enforcement.policy import PolicyFile, StateOutage
 from services.enforcement.settings import EnforcementSettings
 from services.faust_app import decode_batch, make_app, raw_topic, send
@@ -48,10 +48,8 @@ from services.registry import RegistryView
 from services.retry import RETRYABLE, with_backoff
 from services.stage_metrics import outputs, redis_client, stage_batch
 from services.state.enforcement import (
-    ContextWrite,
     RedisEnforcementLog,
     RedisEnforcementState,
-    StoredContext,
 )
 from services.telemetry import inject_headers, process_span, setup_metrics, setup_tracing
 
@@ -73,38 +71,9 @@ state = RedisEnforcementState(redis, f"uw:{prefix}enf:")
 registry = RegistryView(settings.bootstrap_list, REGISTRY.full_name(prefix))
 operator_log = RedisEnforcementLog(redis, f"uw:{prefix}enf:")
 policy_file = PolicyFile(settings.enforcement_policy_path)
-enforcer = Enforcer(state, lambda: policy_file.policy)
-recent = RecentContexts()
+enforcer = Enforcer(state, lambda: policy_file.policy, registry.red_team_approved)
 pending = PendingWrites()
-contexts_read: dict[int, int] = {}
-"""Per partition of generations.accepted, the last offset whose context is stored. Both topics
-are keyed by account with the same partition count, so a verdict's event is on the accepted
-partition with the verdict's own partition number."""
 metrics.observe_pending(lambda: len(pending))
-
-
-class Progress:
-    """A count the contexts agent advances after each stored batch, which the verdicts agent can
-    wait on: a verdict that overtook its context is retried as soon as the next batch of
-    contexts is stored, not after a fixed sleep (which put ~200 ms on the latency tail)."""
-
-    def __init__(self) -> None:
-        self.count = 0
-        self._changed = asyncio.Event()
-
-    def advance(self) -> None:
-        self.count += 1
-        self._changed.set()
-
-    async def wait_past(self, seen: int, timeout_s: float) -> None:
-        if self.count > seen:
-            return
-        self._changed.clear()
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._changed.wait(), timeout_s)
-
-
-contexts_stored = Progress()
 
 T = TypeVar("T")
 
@@ -126,17 +95,15 @@ async def with_state(call: Callable[[], Awaitable[T]], what: str) -> T:
 
 
 @app.agent(accepted_topic)
-async def contexts(stream: faust.StreamT[bytes]) -> None:
+async def approvals(stream: faust.StreamT[bytes]) -> None:
+    """Use-case approval: traffic of an app not approved for its channel becomes a
+    `policy.unapproved_use` verdict, enforced like any other. No state but the registry."""
     async for batch in cast(faust.Stream[bytes], stream).take_events(
         settings.enforcement_batch_size, within=settings.enforcement_batch_within_s
     ):
         events: list[GenerationEvent] = [g for _, g in decode_batch(GenerationEvent, batch, log)]
-        with stage_batch("enforcement.contexts", batch):
-            await store_contexts(events)
-        for source in batch:
-            m = source.message
-            contexts_read[m.partition] = max(contexts_read.get(m.partition, -1), m.offset)
-        contexts_stored.advance()
+        with stage_batch("enforcement.approvals", batch):
+            await check_approvals(events)
 
 
 @app.task  # type: ignore[untyped-decorator]  # faust's decorator is untyped
@@ -144,35 +111,14 @@ async def follow_registry() -> None:
     await registry.run()  # until the worker stops and cancels it
 
 
-async def store_contexts(events: list[GenerationEvent]) -> None:
-    """Keep each event's context (memory and Redis) and check its app's approval: unapproved
-    traffic becomes a `policy.unapproved_use` verdict. Nothing is judged before the registry
-    has been read to the end: an approval not yet read is not a missing one."""
+async def check_approvals(events: list[GenerationEvent]) -> None:
+    """Nothing is judged before the registry has been read to the end: an approval not yet
+    read is not a missing one."""
     await registry.wait_ready()
-    approvals = {e.app_id: registry.get(e.app_id) for e in events}
     now = datetime.now(UTC)
-    writes = [
-        ContextWrite(
-            e.account_id,
-            e.event_id,
-            StoredContext(
-                e.app_id,
-                e.occurred_at,
-                e.red_team,
-                red_team_approved(e, approvals.get(e.app_id)),
-            ),
-        )
-        for e in events
-    ]
-    for w in writes:
-        recent.put(w.event_id, w.context)
-    try:
-        await with_state(partial(state.put_contexts, writes), "context write")
-    except StateUnavailableError:
-        pending.add_contexts(writes)
     acks = []
     for e in events:
-        verdict = unapproved_use(e, approvals[e.app_id], now)
+        verdict = unapproved_use(e, registry.get(e.app_id), now)
         if verdict is not None:
             acks.append(
                 await send(
@@ -193,81 +139,51 @@ async def enforce(stream: faust.StreamT[bytes]) -> None:
 
 
 async def process_verdicts(verdicts: list[Verdict], sources: dict[str, EventT[Any]]) -> None:
-    started = time.monotonic()
-    while verdicts:
-        stored_before = contexts_stored.count
-        # Strikes decided during an outage count before anything new is decided.
-        await flush_pending()
-        now = datetime.now(UTC)
-        try:
-            outcome = await with_state(partial(enforcer.enforce, verdicts, now), "enforce")
-            degraded = False
-        except StateUnavailableError:
-            outcome = enforcer.decide_without_state(verdicts, recent.get, now)
-            degraded = True
-            metrics.decided_without_state.add(len(outcome.decisions))
-        acks: list[Awaitable[Any]] = []
-        for verdict, decision in outcome.decisions:
-            headers = _headers(sources.get(verdict.event_id), verdict, decision)
-            key = encode_key(verdict.account_id)
-            for topic, message in (
-                (ENFORCEMENT_ACTIONS, decision.action),
-                (ENFORCEMENT_REVIEW, decision.review),
-                (ENFORCEMENT_REPORTS, decision.report),
-            ):
-                if message is not None:
-                    acks.append(
-                        await send(app, topic.full_name(prefix), key, encode(message), headers)
-                    )
-                    outputs.add(1, {"stage": "enforcement", "topic": topic.name})
-            if decision.shadow_action is not None:
-                log.info(
-                    "shadow: would %s %s (%s)",
-                    decision.shadow_action.action.value,
-                    verdict.account_id,
-                    decision.shadow_action.enforcement_id,
-                )
-        await asyncio.gather(*acks)
-        metrics.count(outcome)
-        await commit(outcome, now, degraded)
-        # A verdict can overtake its event's context (two topics, two agents): wait while the
-        # contexts stream is behind. Once it has read its partitions to the end, a context that
-        # is still missing will not come (its event predates the state store, e.g. a detector
-        # replaying retained history after Redis lost its memory): skip, do not block.
-        verdicts = outcome.missing_context
-        if verdicts:
-            partitions = {
-                sources[v.event_id].message.partition for v in verdicts if v.event_id in sources
-            }
-            waited = time.monotonic() - started
-            give_up = waited >= settings.enforcement_context_wait_s or (
-                waited >= 1.0 and await contexts_caught_up(partitions)
+    """Decide, publish, and only once the broker acknowledged the outputs, commit their effects
+    (so before faust may commit the verdicts' offsets)."""
+    if not verdicts:
+        return
+    # Strikes decided during an outage count before anything new is decided.
+    await flush_pending()
+    now = datetime.now(UTC)
+    outcome, degraded = await decide_batch(verdicts, now)
+    await publish(outcome, sources)
+    metrics.count(outcome)
+    await commit(outcome, now, degraded)
+
+
+async def decide_batch(verdicts: list[Verdict], now: datetime) -> tuple[Outcome, bool]:
+    """The policy's outcome, and whether it was decided without the state store (fail open)."""
+    try:
+        return await with_state(partial(enforcer.enforce, verdicts, now), "enforce"), False
+    except StateUnavailableError:
+        outcome = enforcer.decide_without_state(verdicts, now)
+        metrics.decided_without_state.add(len(outcome.decisions))
+        return outcome, True
+
+
+async def publish(outcome: Outcome, sources: dict[str, EventT[Any]]) -> None:
+    """Every action, review request and report of the outcome, acknowledged by the broker."""
+    acks: list[Awaitable[Any]] = []
+    for verdict, decision in outcome.decisions:
+        headers = _headers(sources.get(verdict.event_id), verdict, decision)
+        key = encode_key(verdict.account_id)
+        for topic, message in (
+            (ENFORCEMENT_ACTIONS, decision.action),
+            (ENFORCEMENT_REVIEW, decision.review),
+            (ENFORCEMENT_REPORTS, decision.report),
+        ):
+            if message is not None:
+                acks.append(await send(app, topic.full_name(prefix), key, encode(message), headers))
+                outputs.add(1, {"stage": "enforcement", "topic": topic.name})
+        if decision.shadow_action is not None:
+            log.info(
+                "shadow: would %s %s (%s)",
+                decision.shadow_action.action.value,
+                verdict.account_id,
+                decision.shadow_action.enforcement_id,
             )
-            if give_up:
-                metrics.skipped_without_context.add(len(verdicts))
-                log.error(
-                    "no context for %d verdict(s) after %.1fs (contexts read to the end: the "
-                    "events are older than the state store); skipped: %s",
-                    len(verdicts),
-                    waited,
-                    [v.event_id for v in verdicts[:5]],
-                )
-                return
-            await contexts_stored.wait_past(stored_before, timeout_s=0.2)
-
-
-async def contexts_caught_up(partitions: set[int]) -> bool:
-    """Has the contexts agent stored every accepted event up to the partitions' current ends?"""
-    tps = [TP(accepted_topic.get_topic_name(), p) for p in partitions]
-    ends = await app.consumer.highwaters(*tps)
-    for tp in tps:
-        if tp.partition in contexts_read:
-            read_to = contexts_read[tp.partition] + 1
-        else:  # nothing new since this worker got the partition: where its consumer stands
-            read_to = await app.consumer.position(tp) or 0
-        if read_to < ends.get(tp, 0):
-            return False
-    return True
+    await asyncio.gather(*acks)
 
 
 async def commit(outcome: Outcome, now: datetime, degraded: bool) -> None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from schemas.events import AppApproval, Category, GenerationEvent, Label, Verdict
+from schemas.events import AppApproval, Category, GenerationEvent, Label, Verdict, VerdictSubject
 
 DETECTOR = "registry"
 VERSION = "registry-1"
@@ -29,6 +29,7 @@ def unapproved_use(
     return Verdict(
         event_id=event.event_id,
         account_id=event.account_id,
+        subject=VerdictSubject.of(event),
         detector=DETECTOR,
         category=Category.UNAPPROVED_USE,
         score=1.0,

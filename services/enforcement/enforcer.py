@@ -2,8 +2,12 @@
 order (strikes accumulate within the batch), and list the effects to commit once the outputs
 are acknowledged. Shared by the faust agent and `usewatch backtest --policy`.
 
+A verdict carries what is needed of its event (`Verdict.subject`); whether red-team traffic is
+exempt comes from the app registry, in memory (`red_team_approved`). So enforcing never waits
+for, or looks up, the event itself.
+
 `decide_without_state` is the fail-open path for when the state store is away: no strike history,
-contexts from the enforcer's own memory, nothing sanctioned (see `decide_without_history`)."""
+nothing sanctioned (see `decide_without_history`)."""
 
 from __future__ import annotations
 
@@ -21,19 +25,13 @@ from services.enforcement.decide import (
     hour_bucket,
 )
 from services.enforcement.policy import Policy
-from services.state.enforcement import (
-    Effect,
-    EnforcementState,
-    LoadRequest,
-    StoredContext,
-)
+from services.state.enforcement import Effect, EnforcementState, LoadRequest
 
 
 @dataclass
 class Outcome:
     decisions: list[tuple[Verdict, Decision]] = field(default_factory=list)
     effects: list[Effect] = field(default_factory=list)
-    missing_context: list[Verdict] = field(default_factory=list)
     replayed: int = 0
     below_suspect: list[Verdict] = field(default_factory=list)
     """Verdicts the policy ignores (score under the category's suspect threshold): no state is
@@ -44,6 +42,13 @@ class Outcome:
 class Enforcer:
     state: EnforcementState
     policy: Callable[[], Policy]
+    red_team_approved: Callable[[str], bool]
+    """app id → is the app approved for red-team traffic (the registry)."""
+
+    def context(self, v: Verdict) -> EventContext:
+        s = v.subject
+        approved = s.red_team and self.red_team_approved(s.app_id)
+        return EventContext(s.app_id, s.occurred_at, s.red_team, approved)
 
     async def enforce(self, verdicts: Sequence[Verdict], now: datetime) -> Outcome:
         policy = self.policy()
@@ -59,7 +64,6 @@ class Enforcer:
             requests.append(
                 LoadRequest(
                     v.account_id,
-                    v.event_id,
                     v.category.value,
                     effect_id("enf", v.event_id, v.category),
                     int(since.timestamp() * 1000),
@@ -72,19 +76,15 @@ class Enforcer:
             if state.already_applied or req.effect_id in seen:
                 out.replayed += 1
                 continue
-            if state.context is None:
-                out.missing_context.append(v)
-                continue
             seen.add(req.effect_id)
             key = (v.account_id, v.category.value)
-            ctx = state.context
             strikes_before = state.strikes + added.get(key, 0)
             # The quota that matters is the one of the rung this verdict would reach; earlier
             # verdicts of this batch already count against it.
             rung = policy.rule(v.category).action_for(strikes_before + 1)
             decision = decide(
                 v,
-                EventContext(ctx.app_id, ctx.occurred_at, ctx.red_team, ctx.red_team_approved),
+                self.context(v),
                 strikes_before=strikes_before,
                 actions_this_hour=quota_used.get(rung, 0),
                 policy=policy,
@@ -99,15 +99,9 @@ class Enforcer:
                 out.effects.append(_effect(v, req.effect_id, decision, policy, now))
         return out
 
-    def decide_without_state(
-        self,
-        verdicts: Sequence[Verdict],
-        context_of: Callable[[str], StoredContext | None],
-        now: datetime,
-    ) -> Outcome:
-        """Decide from what is in hand, without a round trip: `context_of(event_id)` is the
-        enforcer's memory of recent events. Verdicts whose context is not there wait, as in
-        `enforce`. Replays cannot be recognised here; subscribers de-duplicate on the ids."""
+    def decide_without_state(self, verdicts: Sequence[Verdict], now: datetime) -> Outcome:
+        """Decide from what is in hand, without a round trip. Replays cannot be recognised
+        here; subscribers de-duplicate on the ids."""
         policy = self.policy()
         out = Outcome()
         seen: set[str] = set()
@@ -116,17 +110,8 @@ class Enforcer:
             if eid in seen:
                 out.replayed += 1
                 continue
-            ctx = context_of(v.event_id)
-            if ctx is None:
-                out.missing_context.append(v)
-                continue
             seen.add(eid)
-            decision = decide_without_history(
-                v,
-                EventContext(ctx.app_id, ctx.occurred_at, ctx.red_team, ctx.red_team_approved),
-                policy,
-                now,
-            )
+            decision = decide_without_history(v, self.context(v), policy, now)
             out.decisions.append((v, decision))
             if decision.review or decision.report:
                 out.effects.append(_effect(v, eid, decision, policy, now))

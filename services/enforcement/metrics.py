@@ -34,10 +34,6 @@ _meter.create_observable_gauge(
     unit="s",
     description="Age of the oldest report still inside its 24-hour window (this worker).",
 )
-skipped_without_context = _meter.create_counter(
-    "usewatch.enforcement.skipped_without_context",
-    description="Verdicts dropped because their event's context can no longer arrive.",
-)
 decided_without_state = _meter.create_counter(
     "usewatch.enforcement.decided_without_state",
     description="Verdicts decided without Redis under a fail-open policy.",

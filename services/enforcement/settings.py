@@ -16,11 +16,6 @@ class EnforcementSettings(ServiceSettings):
     )
     enforcement_batch_size: int = Field(default=256, ge=1, le=10_000)
     enforcement_batch_within_s: float = Field(default=0.01, gt=0)
-    enforcement_context_wait_s: float = Field(
-        default=600.0,
-        ge=0,
-        description="How long a verdict waits for its event's context (the other topic may lag).",
-    )
     enforcement_fail_open_after_s: float = Field(
         default=2.0,
         ge=0,

@@ -1,43 +1,25 @@
-"""State of the enforcer: event contexts, strikes, applied effects and hourly action counts (the
-application registry is a topic: services/registry.py). Two round trips per batch of verdicts:
-`load` before deciding, `commit` after the outputs are acknowledged by the broker."""
+"""State of the enforcer: strikes, applied effects and hourly action counts (verdicts carry what
+is needed of their events; the application registry is a topic: services/registry.py). Two
+round trips per batch of verdicts: `load` before deciding, `commit` after the outputs are
+acknowledged by the broker."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Protocol
 
 import redis.asyncio as aioredis
-from redis.typing import EncodableT, FieldT
 
 from schemas.events import Action
 
-CONTEXT_TTL_S = 72 * 3600
 APPLIED_TTL_S = 30 * 24 * 3600
 QUOTA_TTL_S = 2 * 3600
 
 
 @dataclass(frozen=True, slots=True)
-class StoredContext:
-    app_id: str
-    occurred_at: datetime
-    red_team: bool
-    red_team_approved: bool
-
-
-@dataclass(frozen=True, slots=True)
-class ContextWrite:
-    account_id: str
-    event_id: str
-    context: StoredContext
-
-
-@dataclass(frozen=True, slots=True)
 class LoadRequest:
     account_id: str
-    event_id: str
     category: str
     effect_id: str
     strikes_since_ms: int
@@ -45,7 +27,6 @@ class LoadRequest:
 
 @dataclass(frozen=True, slots=True)
 class Loaded:
-    context: StoredContext | None
     already_applied: bool
     strikes: int
 
@@ -64,16 +45,12 @@ class Effect:
 class EnforcementState(Protocol):
     """Keys, all but the quota counters tagged with the account:
 
-    - `<p>ctx:{acct}:<event>`: hash of app id, occurred_at, red_team flags; TTL 72 h (the
-      verdicts of an event arrive within seconds; 72 h covers a long broker outage).
     - `<p>applied:{acct}:<effect id>`: "1" once an effect was published; TTL 30 days, beyond
       any replay we accept.
     - `<p>strikes:{acct}:<category>`: sorted set of effect ids scored by event time, trimmed to
       the decay window; TTL = decay window, refreshed on write. Removing a member reverses it.
     - `<p>quota:<action>:<hour>`: actions applied in that hour, all accounts; TTL 2 h.
     """
-
-    async def put_contexts(self, batch: Sequence[ContextWrite]) -> None: ...
 
     async def load(
         self, batch: Sequence[LoadRequest], hour: int
@@ -84,35 +61,11 @@ class EnforcementState(Protocol):
     async def reverse(self, account_id: str, category: str, effect_id: str) -> bool: ...
 
 
-def _ctx_fields(c: StoredContext) -> dict[FieldT, EncodableT]:
-    return {
-        "app_id": c.app_id,
-        "occurred_at": c.occurred_at.isoformat(),
-        "red_team": "1" if c.red_team else "0",
-        "red_team_approved": "1" if c.red_team_approved else "0",
-    }
-
-
-def _ctx_from(raw: dict[bytes, bytes]) -> StoredContext | None:
-    if not raw:
-        return None
-    f = {k.decode(): v.decode() for k, v in raw.items()}
-    return StoredContext(
-        f["app_id"],
-        datetime.fromisoformat(f["occurred_at"]),
-        f["red_team"] == "1",
-        f["red_team_approved"] == "1",
-    )
-
-
 class RedisEnforcementState:
     def __init__(self, client: aioredis.Redis, prefix: str) -> None:
         self._redis = client
         self._p = prefix
         self.round_trips = 0
-
-    def _ctx(self, account: str, event_id: str) -> str:
-        return f"{self._p}ctx:{{{account}}}:{event_id}"
 
     def _applied(self, account: str, effect_id: str) -> str:
         return f"{self._p}applied:{{{account}}}:{effect_id}"
@@ -123,23 +76,11 @@ class RedisEnforcementState:
     def _quota(self, action: Action, hour: int) -> str:
         return f"{self._p}quota:{action.value}:{hour}"
 
-    async def put_contexts(self, batch: Sequence[ContextWrite]) -> None:
-        if not batch:
-            return
-        pipe = self._redis.pipeline(transaction=False)
-        for w in batch:
-            key = self._ctx(w.account_id, w.event_id)
-            pipe.hset(key, mapping=_ctx_fields(w.context))
-            pipe.expire(key, CONTEXT_TTL_S)
-        await pipe.execute()
-        self.round_trips += 1
-
     async def load(
         self, batch: Sequence[LoadRequest], hour: int
     ) -> tuple[list[Loaded], dict[Action, int]]:
         pipe = self._redis.pipeline(transaction=False)
         for r in batch:
-            pipe.hgetall(self._ctx(r.account_id, r.event_id))
             pipe.exists(self._applied(r.account_id, r.effect_id))
             pipe.zcount(self._strikes(r.account_id, r.category), r.strikes_since_ms, "+inf")
         actions = list(Action)
@@ -147,11 +88,8 @@ class RedisEnforcementState:
             pipe.get(self._quota(a, hour))
         replies = await pipe.execute()
         self.round_trips += 1
-        loaded = [
-            Loaded(_ctx_from(replies[3 * i]), bool(replies[3 * i + 1]), int(replies[3 * i + 2]))
-            for i in range(len(batch))
-        ]
-        quota_replies = replies[3 * len(batch) :]
+        loaded = [Loaded(bool(replies[2 * i]), int(replies[2 * i + 1])) for i in range(len(batch))]
+        quota_replies = replies[2 * len(batch) :]
         return loaded, {a: int(v or 0) for a, v in zip(actions, quota_replies, strict=True)}
 
     async def commit(self, effects: Sequence[Effect], hour: int) -> None:
@@ -180,21 +118,15 @@ class MemoryEnforcementState:
     """In-memory implementation (tests, `usewatch backtest --policy`). No expiry: bounded by
     the input it is fed."""
 
-    contexts: dict[tuple[str, str], StoredContext] = field(default_factory=dict)
     applied: set[tuple[str, str]] = field(default_factory=set)
     strikes: dict[tuple[str, str], dict[str, int]] = field(default_factory=dict)
     quotas: dict[tuple[Action, int], int] = field(default_factory=dict)
-
-    async def put_contexts(self, batch: Sequence[ContextWrite]) -> None:
-        for w in batch:
-            self.contexts[(w.account_id, w.event_id)] = w.context
 
     async def load(
         self, batch: Sequence[LoadRequest], hour: int
     ) -> tuple[list[Loaded], dict[Action, int]]:
         loaded = [
             Loaded(
-                self.contexts.get((r.account_id, r.event_id)),
                 (r.account_id, r.effect_id) in self.applied,
                 sum(
                     1

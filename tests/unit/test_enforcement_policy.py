@@ -20,7 +20,7 @@ from services.enforcement.policy import (
     StateOutage,
     load_policy,
 )
-from tests.factories import T0
+from tests.factories import T0, subject
 
 POLICY = load_policy(DEFAULT_POLICY)
 NORMAL = EventContext(app_id="app-1", occurred_at=T0, red_team=False, red_team_approved=False)
@@ -31,6 +31,7 @@ def verdict(category: Category = Category.SPAM, score: float = 0.95, **kw: Any) 
     return Verdict(
         event_id=kw.pop("event_id", "evt-1"),
         account_id="acct-1",
+        subject=kw.pop("subject", subject()),
         detector="spam",
         category=category,
         score=score,

@@ -9,24 +9,22 @@ from schemas.events import Action, Category, Channel, Label, Verdict
 from services import registry
 from services.enforcement.approval import red_team_approved, unapproved_use
 from services.enforcement.enforcer import Enforcer, Outcome
-from services.enforcement.outage import PendingWrites, RecentContexts
+from services.enforcement.outage import PendingWrites
 from services.enforcement.policy import DEFAULT_POLICY, load_policy
-from services.state.enforcement import (
-    ContextWrite,
-    LoadRequest,
-    MemoryEnforcementState,
-    StoredContext,
-)
-from tests.factories import T0, event
+from services.state.enforcement import Effect, LoadRequest, MemoryEnforcementState
+from tests.factories import T0, event, subject
 
 POLICY = load_policy(DEFAULT_POLICY)
 NOW = T0 + timedelta(seconds=5)
 
 
-def verdict(n: int, category: Category = Category.SPAM, score: float = 0.95) -> Verdict:
+def verdict(
+    n: int, category: Category = Category.SPAM, score: float = 0.95, red_team: bool = False
+) -> Verdict:
     return Verdict(
         event_id=f"evt-{n}",
         account_id="acct-1",
+        subject=subject(red_team=red_team),
         detector="spam",
         category=category,
         score=score,
@@ -37,17 +35,11 @@ def verdict(n: int, category: Category = Category.SPAM, score: float = 0.95) -> 
     )
 
 
-def with_contexts(n: int, red_team: bool = False, approved: bool = False) -> MemoryEnforcementState:
-    state = MemoryEnforcementState()
-    asyncio.run(
-        state.put_contexts(
-            [
-                ContextWrite("acct-1", f"evt-{i}", StoredContext("app-1", T0, red_team, approved))
-                for i in range(n)
-            ]
-        )
-    )
-    return state
+def enforcer_with(
+    state: MemoryEnforcementState | None = None, red_team_apps: frozenset[str] = frozenset()
+) -> Enforcer:
+    """An enforcer on the in-memory store; `red_team_apps` are approved for red-teaming."""
+    return Enforcer(state or MemoryEnforcementState(), lambda: POLICY, red_team_apps.__contains__)
 
 
 def run(enforcer: Enforcer, verdicts: list[Verdict]) -> Outcome:
@@ -64,7 +56,7 @@ def actions(out: Outcome) -> list[Action | None]:
 
 
 def test_strikes_accumulate_within_a_batch_and_across_batches() -> None:
-    enforcer = Enforcer(with_contexts(5), lambda: POLICY)
+    enforcer = enforcer_with()
     first = run(enforcer, [verdict(0), verdict(1), verdict(2)])
     second = run(enforcer, [verdict(3), verdict(4)])
     assert actions(first) + actions(second) == [
@@ -77,47 +69,36 @@ def test_strikes_accumulate_within_a_batch_and_across_batches() -> None:
 
 
 def test_replayed_and_duplicated_verdicts_change_nothing() -> None:
-    enforcer = Enforcer(with_contexts(2), lambda: POLICY)
+    enforcer = enforcer_with()
     run(enforcer, [verdict(0), verdict(1)])
     again = run(enforcer, [verdict(0), verdict(1), verdict(1)])
     assert again.decisions == []
     assert again.replayed == 3
-    duplicated = Enforcer(with_contexts(1), lambda: POLICY)
+    duplicated = enforcer_with()
     out = run(duplicated, [verdict(0), verdict(0)])
     assert len(out.decisions) == 1
     assert out.replayed == 1
 
 
-def test_a_verdict_without_its_event_context_waits() -> None:
-    enforcer = Enforcer(MemoryEnforcementState(), lambda: POLICY)
-    out = run(enforcer, [verdict(0)])
-    assert [v.event_id for v in out.missing_context] == ["evt-0"]
-    assert out.effects == []
-
-
 def test_approved_red_team_traffic_gets_reports_and_no_strikes() -> None:
-    enforcer = Enforcer(with_contexts(3, red_team=True, approved=True), lambda: POLICY)
-    out = run(enforcer, [verdict(0), verdict(1), verdict(2)])
+    enforcer = enforcer_with(red_team_apps=frozenset({"app-1"}))
+    out = run(enforcer, [verdict(i, red_team=True) for i in range(3)])
     assert actions(out) == [None, None, None]
     assert all(d.report and d.report.red_team and not d.strike for _, d in out.decisions)
-    (loaded,), _ = asyncio.run(
-        enforcer.state.load([LoadRequest("acct-1", "evt-9", "spam", "enf-x", 0)], 0)
-    )
+    (loaded,), _ = asyncio.run(enforcer.state.load([LoadRequest("acct-1", "spam", "enf-x", 0)], 0))
     assert loaded.strikes == 0
+
+
+def test_red_team_traffic_from_an_app_not_approved_for_it_is_sanctioned() -> None:
+    out = run(enforcer_with(), [verdict(0, red_team=True)])
+    assert actions(out) == [Action.FLAG_FOR_REVIEW]
+    ((_, decision),) = out.decisions
+    assert decision.strike
 
 
 def test_the_hourly_quota_counts_actions_of_this_batch() -> None:
     tight = POLICY.model_copy(update={"quotas_per_hour": {Action.FLAG_FOR_REVIEW: 1}})
-    state = MemoryEnforcementState()
-    asyncio.run(
-        state.put_contexts(
-            [
-                ContextWrite(f"acct-{i}", f"evt-{i}", StoredContext("app-1", T0, False, False))
-                for i in range(3)
-            ]
-        )
-    )
-    enforcer = Enforcer(state, lambda: tight)
+    enforcer = Enforcer(MemoryEnforcementState(), lambda: tight, lambda _: False)
     verdicts = [verdict(i).model_copy(update={"account_id": f"acct-{i}"}) for i in range(3)]
     out = run(enforcer, verdicts)
     assert actions(out) == [Action.FLAG_FOR_REVIEW, None, None]
@@ -143,11 +124,9 @@ def test_unapproved_apps_and_channels_are_a_violation() -> None:
 
 
 def test_without_state_it_decides_from_memory_and_sanctions_nothing() -> None:
-    enforcer = Enforcer(MemoryEnforcementState(), lambda: POLICY)
-    memory = {"evt-1": StoredContext("app-1", T0, False, False)}
-    out = enforcer.decide_without_state([verdict(1), verdict(1), verdict(2)], memory.get, NOW)
+    enforcer = enforcer_with()
+    out = enforcer.decide_without_state([verdict(1), verdict(1)], NOW)
     assert out.replayed == 1  # the same verdict twice in a batch
-    assert [v.event_id for v in out.missing_context] == ["evt-2"]  # waits, as with Redis
     ((_, decision),) = out.decisions
     assert decision.action is None
     assert decision.report is not None
@@ -158,11 +137,10 @@ def test_without_state_it_decides_from_memory_and_sanctions_nothing() -> None:
 
 
 def test_strikes_decided_during_an_outage_count_once_written() -> None:
-    state = with_contexts(3)
-    enforcer = Enforcer(state, lambda: POLICY)
-    memory = {f"evt-{i}": StoredContext("app-1", T0, False, False) for i in range(3)}
+    state = MemoryEnforcementState()
+    enforcer = enforcer_with(state)
     pending = PendingWrites()
-    outage = enforcer.decide_without_state([verdict(0), verdict(1)], memory.get, NOW)
+    outage = enforcer.decide_without_state([verdict(0), verdict(1)], NOW)
     pending.add_effects(outage.effects, 0)
     log = MemoryLog()
     asyncio.run(pending.flush(state, log))  # type: ignore[arg-type]
@@ -186,17 +164,8 @@ class MemoryLog:
 
 def test_pending_writes_are_bounded_and_keep_the_newest() -> None:
     pending = PendingWrites(capacity=2)
-    pending.add_contexts(
-        [ContextWrite("a", f"evt-{i}", StoredContext("app", T0, False, False)) for i in range(5)]
+    pending.add_effects(
+        [Effect("a", "spam", f"enf-{i}", 0, True, 3600, None) for i in range(5)], hour=0
     )
-    assert [w.event_id for w in pending.contexts] == ["evt-3", "evt-4"]
+    assert [e.effect_id for e, _ in pending.effects] == ["enf-3", "enf-4"]
     assert pending.dropped == 3
-
-
-def test_recent_contexts_forget_the_oldest() -> None:
-    recent = RecentContexts(capacity=2)
-    for i in range(3):
-        recent.put(f"evt-{i}", StoredContext("app", T0, False, False))
-    assert recent.get("evt-0") is None
-    assert recent.get("evt-2") is not None
-    assert len(recent) == 2

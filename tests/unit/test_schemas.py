@@ -105,6 +105,7 @@ def test_verdict_score_is_a_probability() -> None:
     base = {
         "event_id": "e",
         "account_id": "a",
+        "subject": {"app_id": "app-1", "channel": "email", "occurred_at": T0.isoformat()},
         "detector": "spam",
         "category": "spam",
         "label": "violation",
@@ -118,6 +119,8 @@ def test_verdict_score_is_a_probability() -> None:
         Verdict.model_validate({**base, "score": 0.5, "category": "not.a.category"})
     with pytest.raises(ValidationError):
         Verdict.model_validate({**base, "score": 0.5, "evidence": {str(i): i for i in range(33)}})
+    with pytest.raises(ValidationError, match="subject"):  # the enforcer needs it
+        Verdict.model_validate({k: v for k, v in base.items() if k != "subject"} | {"score": 0.5})
 
 
 def test_a_report_is_due_24_hours_after_the_generation() -> None:
