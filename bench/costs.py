@@ -72,6 +72,7 @@ async def enforcer_rate(redis_url: str, count: int = 20_000, batch: int = 256) -
     client = aioredis.from_url(redis_url)
     state = RedisEnforcementState(client, f"bench:enf:{time.time_ns()}:")
     policy = load_policy(DEFAULT_POLICY).model_copy(update={"quotas_per_hour": {}})
+    await state.mark_whole()
     enforcer = Enforcer(state, lambda: policy, lambda _: False)
     now = datetime.now(UTC)
     verdicts = [

@@ -38,8 +38,13 @@ def _operation_id(topic: Topic, verb: str) -> str:
 
 def _kafka_binding(topic: Topic) -> dict[str, Any]:
     binding: dict[str, Any] = {"partitions": topic.partitions, "bindingVersion": "0.5.0"}
+    configuration: dict[str, Any] = {}
     if topic.compacted:
-        binding["topicConfiguration"] = {"cleanup.policy": ["compact"]}
+        configuration["cleanup.policy"] = ["compact"]
+    if topic.retention_days is not None:
+        configuration["retention.ms"] = topic.retention_days * 24 * 3600 * 1000
+    if configuration:
+        binding["topicConfiguration"] = configuration
     return binding
 
 

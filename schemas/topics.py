@@ -21,6 +21,10 @@ from schemas.events import (
 )
 
 DEFAULT_PARTITIONS = 6
+RECORD_RETENTION_DAYS = 90
+"""The enforcement topics are the enforcer's record: its strikes and effect marks are rebuilt
+from them when its state store is lost (services/enforcement/rebuild.py), so they are kept
+longer than any strike counts (the policy's longest decay is 30 days)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,9 +41,16 @@ class Topic:
     """Log-compacted (`cleanup.policy=compact`): the latest record per key is kept forever, a
     null value deletes the key. For configuration that the topic itself must remember."""
 
+    retention_days: int | None = None
+    """Kept this long instead of the broker's default (7 days), for topics that are a record
+    something is rebuilt from."""
+
     def configs(self) -> dict[str, str]:
         """Topic-level configuration to create it with."""
-        return {"cleanup.policy": "compact"} if self.compacted else {}
+        configs = {"cleanup.policy": "compact"} if self.compacted else {}
+        if self.retention_days is not None:
+            configs["retention.ms"] = str(self.retention_days * 24 * 3600 * 1000)
+        return configs
 
     def full_name(self, prefix: str = "") -> str:
         """The broker-side name: a deployment-wide prefix (may be empty) before the name."""
@@ -80,6 +91,7 @@ ENFORCEMENT_ACTIONS = Topic(
     EnforcementEvent,
     "enforcer",
     "Sanctions to apply, with a reason a person can read; reversals point at what they undo.",
+    retention_days=RECORD_RETENTION_DAYS,
 )
 ENFORCEMENT_REPORTS = Topic(
     "enforcement.reports",
@@ -87,6 +99,7 @@ ENFORCEMENT_REPORTS = Topic(
     ViolationReport,
     "enforcer",
     "A report for every apparent violation, red team included, due 24 h after it occurred.",
+    retention_days=RECORD_RETENTION_DAYS,
 )
 ENFORCEMENT_REVIEW = Topic(
     "enforcement.review",
@@ -94,6 +107,7 @@ ENFORCEMENT_REVIEW = Topic(
     EnforcementEvent,
     "enforcer",
     "Cases for a person: suspects, actions held back by a quota or by a state-store outage.",
+    retention_days=RECORD_RETENTION_DAYS,
 )
 
 REGISTRY = Topic(

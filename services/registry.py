@@ -23,6 +23,7 @@ from pydantic import ValidationError
 
 from schemas.codec import decode, encode
 from schemas.events import AppApproval, Channel
+from services.topic_log import assigned_partitions
 
 log = logging.getLogger("usewatch.registry")
 
@@ -128,7 +129,7 @@ class RegistryView:
         )
         await consumer.start()
         self._consumer = consumer
-        partitions = await _assignment(consumer, self._topic, timeout_s)
+        partitions = await assigned_partitions(consumer, self._topic, timeout_s)
         ends = await consumer.end_offsets(partitions)
         self._task = asyncio.create_task(self._follow(consumer, ends), name="registry-view")
 
@@ -166,18 +167,6 @@ class RegistryView:
                 await self._task
         if self._consumer is not None:
             await self._consumer.stop()
-
-
-async def _assignment(
-    consumer: AIOKafkaConsumer, topic: str, timeout_s: float
-) -> list[TopicPartition]:
-    """The partitions the group-less consumer took: all of them, once it has the metadata."""
-    deadline = asyncio.get_running_loop().time() + timeout_s
-    while not consumer.assignment():
-        if asyncio.get_running_loop().time() > deadline:
-            raise RuntimeError(f"topic {topic} has no partitions; run `usewatch topics`")
-        await asyncio.sleep(0.05)
-    return sorted(consumer.assignment())
 
 
 async def read_registry(bootstrap: list[str], topic: str) -> list[AppApproval]:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from functools import partial
@@ -39,13 +40,14 @@ from schemas.topics import (
 from services.enforcement import metrics
 from services.enforcement.approval import unapproved_use
 from services.enforcement.decide import Decision, hour_bucket
-from services.enforcement.enforcer import Enforcer, Outcome
+from services.enforcement.enforcer import Enforcer, Outcome, StateLostError
 from services.enforcement.outage import ActionEntry, PendingWrites, ReportEntry
 from services.enforcement.policy import PolicyFile, StateOutage
+from services.enforcement.rebuild import rebuild
 from services.enforcement.settings import EnforcementSettings
 from services.faust_app import decode_batch, make_app, raw_topic, send
 from services.registry import RegistryView
-from services.retry import RETRYABLE, with_backoff
+from services.retry import KAFKA_RETRYABLE, RETRYABLE, with_backoff
 from services.stage_metrics import outputs, redis_client, stage_batch
 from services.state.enforcement import (
     RedisEnforcementLog,
@@ -155,7 +157,11 @@ async def process_verdicts(verdicts: list[Verdict], sources: dict[str, EventT[An
 async def decide_batch(verdicts: list[Verdict], now: datetime) -> tuple[Outcome, bool]:
     """The policy's outcome, and whether it was decided without the state store (fail open)."""
     try:
-        return await with_state(partial(enforcer.enforce, verdicts, now), "enforce"), False
+        try:
+            return await with_state(partial(enforcer.enforce, verdicts, now), "enforce"), False
+        except StateLostError:
+            await rebuild_state()
+            return await with_state(partial(enforcer.enforce, verdicts, now), "enforce"), False
     except StateUnavailableError:
         outcome = enforcer.decide_without_state(verdicts, now)
         metrics.decided_without_state.add(len(outcome.decisions))
@@ -184,6 +190,36 @@ async def publish(outcome: Outcome, sources: dict[str, EventT[Any]]) -> None:
                 decision.shadow_action.enforcement_id,
             )
     await asyncio.gather(*acks)
+
+
+async def rebuild_state() -> None:
+    """The store came back empty: write back what the enforcement topics prove (rebuild.py).
+    Retried until it is done, whatever the outage policy: deciding on an empty store would
+    sanction every account as a first offender and repeat effects already applied."""
+    started = time.monotonic()
+    log.warning("enforcement state store is empty: rebuilding it from the enforcement topics")
+    replayed = await with_backoff(
+        partial(
+            rebuild,
+            state,
+            operator_log,
+            settings.bootstrap_list,
+            prefix,
+            policy_file.policy,
+            time.time(),
+        ),
+        "state rebuild",
+        log,
+        retryable=KAFKA_RETRYABLE,
+    )
+    metrics.rebuilds.add(1)
+    log.warning(
+        "enforcement state rebuilt: %d effects, %d actions, %d reports in %.1fs",
+        replayed.effects,
+        len(replayed.actions),
+        len(replayed.reports),
+        time.monotonic() - started,
+    )
 
 
 async def commit(outcome: Outcome, now: datetime, degraded: bool) -> None:

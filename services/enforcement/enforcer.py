@@ -28,6 +28,11 @@ from services.enforcement.policy import Policy
 from services.state.enforcement import Effect, EnforcementState, LoadRequest
 
 
+class StateLostError(Exception):
+    """The state store came back empty: rebuild it from the enforcement topics
+    (services/enforcement/rebuild.py), then decide again."""
+
+
 @dataclass
 class Outcome:
     decisions: list[tuple[Verdict, Decision]] = field(default_factory=list)
@@ -69,7 +74,9 @@ class Enforcer:
                     int(since.timestamp() * 1000),
                 )
             )
-        loaded, quota_used = await self.state.load(requests, hour)
+        loaded, quota_used, whole = await self.state.load(requests, hour)
+        if not whole:
+            raise StateLostError("the enforcement state store holds no `whole` mark")
         added: dict[tuple[str, str], int] = {}  # strikes decided earlier in this batch
         seen: set[str] = set()
         for v, req, state in zip(verdicts, requests, loaded, strict=True):

@@ -34,6 +34,10 @@ _meter.create_observable_gauge(
     unit="s",
     description="Age of the oldest report still inside its 24-hour window (this worker).",
 )
+rebuilds = _meter.create_counter(
+    "usewatch.enforcement.state_rebuilds",
+    description="Times the state store came back empty and was rebuilt from the topics.",
+)
 decided_without_state = _meter.create_counter(
     "usewatch.enforcement.decided_without_state",
     description="Verdicts decided without Redis under a fail-open policy.",

@@ -17,6 +17,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from schemas.events import Action, Category
+from schemas.topics import RECORD_RETENTION_DAYS
 
 log = logging.getLogger("usewatch.enforcement.policy")
 DEFAULT_POLICY = Path(__file__).parent / "policy.yaml"
@@ -81,6 +82,12 @@ class Policy(_Strict):
             rule = self.rule(category)
             if rule.suspect_at > rule.violation_at:
                 raise ValueError(f"{category}: suspect_at is above violation_at")
+            if rule.strike_decay_hours > RECORD_RETENTION_DAYS * 24:
+                # Strikes are rebuilt from the enforcement topics after a store is lost.
+                raise ValueError(
+                    f"{category}: strike_decay_hours is longer than the enforcement topics "
+                    f"are kept ({RECORD_RETENTION_DAYS} days)"
+                )
         return self
 
     def rule(self, category: Category) -> Rule:

@@ -15,6 +15,7 @@ from schemas.events import Action
 
 APPLIED_TTL_S = 30 * 24 * 3600
 QUOTA_TTL_S = 2 * 3600
+WHOLE_TTL_S = 30 * 24 * 3600
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,11 +51,18 @@ class EnforcementState(Protocol):
     - `<p>strikes:{acct}:<category>`: sorted set of effect ids scored by event time, trimmed to
       the decay window; TTL = decay window, refreshed on write. Removing a member reverses it.
     - `<p>quota:<action>:<hour>`: actions applied in that hour, all accounts; TTL 2 h.
+    - `<p>whole`: "1" once the store holds everything the enforcement topics prove (set by a
+      rebuild, services/enforcement/rebuild.py); TTL 30 days, refreshed by every load. A store
+      without it was lost (or never filled) and is rebuilt before anything is decided.
     """
 
     async def load(
         self, batch: Sequence[LoadRequest], hour: int
-    ) -> tuple[list[Loaded], dict[Action, int]]: ...
+    ) -> tuple[list[Loaded], dict[Action, int], bool]:
+        """Per request: applied, strikes; this hour's quota use; and whether the store is whole."""
+        ...
+
+    async def mark_whole(self) -> None: ...
 
     async def commit(self, effects: Sequence[Effect], hour: int) -> None: ...
 
@@ -76,9 +84,13 @@ class RedisEnforcementState:
     def _quota(self, action: Action, hour: int) -> str:
         return f"{self._p}quota:{action.value}:{hour}"
 
+    @property
+    def _whole(self) -> str:
+        return f"{self._p}whole"
+
     async def load(
         self, batch: Sequence[LoadRequest], hour: int
-    ) -> tuple[list[Loaded], dict[Action, int]]:
+    ) -> tuple[list[Loaded], dict[Action, int], bool]:
         pipe = self._redis.pipeline(transaction=False)
         for r in batch:
             pipe.exists(self._applied(r.account_id, r.effect_id))
@@ -86,11 +98,16 @@ class RedisEnforcementState:
         actions = list(Action)
         for a in actions:
             pipe.get(self._quota(a, hour))
-        replies = await pipe.execute()
+        pipe.getex(self._whole, ex=WHOLE_TTL_S)
+        *replies, whole = await pipe.execute()
         self.round_trips += 1
         loaded = [Loaded(bool(replies[2 * i]), int(replies[2 * i + 1])) for i in range(len(batch))]
         quota_replies = replies[2 * len(batch) :]
-        return loaded, {a: int(v or 0) for a, v in zip(actions, quota_replies, strict=True)}
+        quotas = {a: int(v or 0) for a, v in zip(actions, quota_replies, strict=True)}
+        return loaded, quotas, whole is not None
+
+    async def mark_whole(self) -> None:
+        await self._redis.set(self._whole, b"1", ex=WHOLE_TTL_S)
 
     async def commit(self, effects: Sequence[Effect], hour: int) -> None:
         if not effects:
@@ -121,10 +138,11 @@ class MemoryEnforcementState:
     applied: set[tuple[str, str]] = field(default_factory=set)
     strikes: dict[tuple[str, str], dict[str, int]] = field(default_factory=dict)
     quotas: dict[tuple[Action, int], int] = field(default_factory=dict)
+    whole: bool = True
 
     async def load(
         self, batch: Sequence[LoadRequest], hour: int
-    ) -> tuple[list[Loaded], dict[Action, int]]:
+    ) -> tuple[list[Loaded], dict[Action, int], bool]:
         loaded = [
             Loaded(
                 (r.account_id, r.effect_id) in self.applied,
@@ -136,7 +154,10 @@ class MemoryEnforcementState:
             )
             for r in batch
         ]
-        return loaded, {a: self.quotas.get((a, hour), 0) for a in Action}
+        return loaded, {a: self.quotas.get((a, hour), 0) for a in Action}, self.whole
+
+    async def mark_whole(self) -> None:
+        self.whole = True
 
     async def commit(self, effects: Sequence[Effect], hour: int) -> None:
         for e in effects:

@@ -85,7 +85,9 @@ def test_approved_red_team_traffic_gets_reports_and_no_strikes() -> None:
     out = run(enforcer, [verdict(i, red_team=True) for i in range(3)])
     assert actions(out) == [None, None, None]
     assert all(d.report and d.report.red_team and not d.strike for _, d in out.decisions)
-    (loaded,), _ = asyncio.run(enforcer.state.load([LoadRequest("acct-1", "spam", "enf-x", 0)], 0))
+    (loaded,), _, _ = asyncio.run(
+        enforcer.state.load([LoadRequest("acct-1", "spam", "enf-x", 0)], 0)
+    )
     assert loaded.strikes == 0
 
 

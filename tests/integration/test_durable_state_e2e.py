@@ -1,6 +1,7 @@
-"""The application registry lives on its compacted topic: `usewatch apps` writes and reads it
-there, and the enforcer's view of it survives the loss of Redis (SPEC §4: what must last
-survives the loss of any store)."""
+"""What must last survives the loss of any store (SPEC §4). The application registry lives on
+its compacted topic: `usewatch apps` writes and reads it there, and the enforcer's view of it
+survives the loss of Redis. Strikes and the marks that make effects idempotent are rebuilt from
+the enforcement topics when the enforcer's Redis comes back empty."""
 
 from __future__ import annotations
 
@@ -14,11 +15,18 @@ from kafka import KafkaProducer
 from kafka.admin import ConfigResource, ConfigResourceType, KafkaAdminClient
 
 from schemas.codec import encode, encode_key
-from schemas.events import Category, Verdict
-from schemas.topics import GENERATIONS_ACCEPTED, REGISTRY, VERDICTS
+from schemas.events import Category, EnforcementEvent, Verdict
+from schemas.topics import (
+    ENFORCEMENT_ACTIONS,
+    ENFORCEMENT_REPORTS,
+    GENERATIONS_ACCEPTED,
+    REGISTRY,
+    VERDICTS,
+)
 from tests.factories import event
 from tests.integration.conftest import OWN_REDIS_URL
 from tests.integration.harness import approve, decode_all, read_all, wait_for
+from tests.integration.test_enforcement_e2e import publish_verdicts, settle, spam_verdict
 from usewatch.localstack import ROOT, ServiceProcess, Stack
 
 
@@ -101,3 +109,40 @@ def test_the_enforcer_keeps_every_approval_when_redis_is_lost(
     producer.close()
     # The kill may replay e-rogue-1's verdict (at-least-once); no approved event is judged.
     assert set(_unapproved_verdicts(stack, prefix)) == {"e-rogue-1", "e-rogue-2"}
+
+
+def test_strikes_and_effect_marks_are_rebuilt_when_redis_is_lost(
+    stack: Stack,
+    prefix: str,
+    service: Callable[..., ServiceProcess],
+    own_redis: Callable[[str], None],
+) -> None:
+    approve(stack.bootstrap, prefix, "app-1")
+    first = [spam_verdict("acct-d", n) for n in range(3)]
+    enforcer = service("enforcement", REDIS_URL=OWN_REDIS_URL)
+    publish_verdicts(stack, prefix, first)
+    wait_for(lambda: len(_actions(stack, prefix)) == 3, 60, "three actions")
+    settle(stack, prefix)
+
+    enforcer.kill()
+    own_redis("lose")  # strikes, effect marks, the operator's log: all gone
+    own_redis("start")
+    service("enforcement", REDIS_URL=OWN_REDIS_URL)
+    # The same verdicts again (a replay), then a fourth violation.
+    publish_verdicts(stack, prefix, [*first, spam_verdict("acct-d", 3)])
+    wait_for(lambda: len(_actions(stack, prefix)) >= 4, 60, "the fourth action")
+    settle(stack, prefix)
+
+    actions = _actions(stack, prefix)
+    assert len(actions) == 4, "the replayed verdicts were enforced again"
+    fourth = max(actions, key=lambda a: a.decided_at)
+    assert fourth.event_id == "acct-d-3"
+    assert fourth.strikes == 4  # the three strikes from before the loss still count
+    reports = read_all(stack.bootstrap, ENFORCEMENT_REPORTS.full_name(prefix))
+    assert len(reports) == 4
+
+
+def _actions(stack: Stack, prefix: str) -> list[EnforcementEvent]:
+    return decode_all(
+        EnforcementEvent, read_all(stack.bootstrap, ENFORCEMENT_ACTIONS.full_name(prefix))
+    )

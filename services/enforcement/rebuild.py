@@ -1,0 +1,128 @@
+"""The enforcer's durable state rebuilt from its own record (SPEC §4: what must last survives the
+loss of any store). Everything the enforcer ever decided is on its topics: every violation has a
+report (its strike, unless red team), every action and suspect case its EnforcementEvent, every
+reversal an event that names what it undoes. So when the state store comes back empty (it has
+no `ledger` mark; `EnforcementState.load` says so on the round trip it makes anyway), the
+enforcer reads the enforcement topics to their ends and writes back the strikes, the marks that
+make effects idempotent, this hour's quota counts and the operator's log, before it decides
+anything. Writing is idempotent, so a rebuild that is interrupted is simply done again.
+
+`replay` is the pure part: decoded records in, effects per hour out."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from typing import TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from schemas.codec import decode
+from schemas.events import EnforcementEvent, ViolationReport
+from schemas.topics import ENFORCEMENT_ACTIONS, ENFORCEMENT_REPORTS, ENFORCEMENT_REVIEW
+from services.enforcement.decide import effect_id, hour_bucket
+from services.enforcement.outage import ActionEntry, ReportEntry
+from services.enforcement.policy import Policy
+from services.state.enforcement import Effect, EnforcementState, RedisEnforcementLog
+from services.topic_log import read_to_end
+
+log = logging.getLogger("usewatch.enforcement.rebuild")
+M = TypeVar("M", bound=BaseModel)
+
+
+@dataclass
+class Replayed:
+    effects_by_hour: dict[int, list[Effect]] = field(default_factory=dict)
+    actions: list[ActionEntry] = field(default_factory=list)
+    reports: list[ReportEntry] = field(default_factory=list)
+
+    @property
+    def effects(self) -> int:
+        return sum(len(e) for e in self.effects_by_hour.values())
+
+
+def replay(
+    actions: Iterable[EnforcementEvent],
+    reviews: Iterable[EnforcementEvent],
+    reports: Iterable[ViolationReport],
+    policy: Policy,
+) -> Replayed:
+    """The effects the records prove, one per effect id (repeats on the topics, which
+    at-least-once delivery allows, collapse), with strikes that a reversal undid removed. An
+    effect's time is when it was decided; its hour is the quota hour it counted in."""
+    effects: dict[str, Effect] = {}
+    out = Replayed()
+
+    def effect_of(e: EnforcementEvent | ViolationReport, at: datetime) -> Effect:
+        eid = effect_id("enf", e.event_id, e.category)
+        if eid not in effects:
+            decay_s = policy.rule(e.category).strike_decay_hours * 3600
+            effects[eid] = Effect(
+                e.account_id, e.category.value, eid, _ms(at), False, decay_s, None
+            )
+        return effects[eid]
+
+    reversed_ids = set()
+    for a in actions:
+        out.actions.append((a.account_id, a.enforcement_id, _json(a)))
+        if a.reverses is not None:
+            reversed_ids.add(a.reverses)
+        else:
+            effects[a.enforcement_id] = replace(effect_of(a, a.decided_at), action=a.action)
+    for r in reviews:
+        effect_of(r, r.decided_at)
+    for rep in reports:
+        effect = effect_of(rep, rep.reported_at)
+        if rep.enforcement_id is not None:  # sanctioned: a strike
+            effects[effect.effect_id] = replace(effect, strike=True)
+        out.reports.append((rep.account_id, rep.report_due_at.timestamp(), _json(rep)))
+    for effect in sorted(effects.values(), key=lambda e: e.at_ms):
+        if effect.effect_id in reversed_ids:
+            effect = replace(effect, strike=False)
+        hour = hour_bucket(datetime.fromtimestamp(effect.at_ms / 1000, UTC))
+        out.effects_by_hour.setdefault(hour, []).append(effect)
+    return out
+
+
+def _ms(at: datetime) -> int:
+    return int(at.timestamp() * 1000)
+
+
+def _json(message: EnforcementEvent | ViolationReport) -> str:
+    return message.model_dump_json(exclude_none=True)
+
+
+async def _read(bootstrap: list[str], topic: str, model: type[M]) -> list[M]:
+    """A topic as retained, decoded; what does not decode is logged and skipped (the enforcer
+    did not write it)."""
+    out = []
+    for r in await read_to_end(bootstrap, topic):
+        try:
+            out.append(decode(model, r.value))
+        except ValidationError as exc:
+            log.error("%s offset %d is not a %s, skipped: %s", topic, r.offset, model.__name__, exc)
+    return out
+
+
+async def rebuild(
+    state: EnforcementState,
+    operator_log: RedisEnforcementLog,
+    bootstrap: list[str],
+    prefix: str,
+    policy: Policy,
+    now_s: float,
+) -> Replayed:
+    """Read the record, write what it proves, then mark the store whole."""
+    replayed = replay(
+        await _read(bootstrap, ENFORCEMENT_ACTIONS.full_name(prefix), EnforcementEvent),
+        await _read(bootstrap, ENFORCEMENT_REVIEW.full_name(prefix), EnforcementEvent),
+        await _read(bootstrap, ENFORCEMENT_REPORTS.full_name(prefix), ViolationReport),
+        policy,
+    )
+    for hour, effects in sorted(replayed.effects_by_hour.items()):
+        await state.commit(effects, hour)
+    await operator_log.record(replayed.actions, replayed.reports, now_s)
+    await state.mark_whole()
+    return replayed
