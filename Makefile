@@ -31,7 +31,7 @@ $(KAFKA_JARS): infra/kafka/pom.xml
 	@command -v apt-get >/dev/null || { echo "install redis-server (7.x) by hand"; exit 1; }
 	(apt-get install -y -qq redis-server || (apt-get update -qq && apt-get install -y -qq redis-server))
 
-up: setup ## Start Redis, Kafka and every service in the background; wait until ready
+up: setup ## Start Redis, Kafka and every service in the background (SECURITY=on: logins, ACLs)
 	infra/stack up
 
 down: ## Stop every service, Kafka and Redis cleanly
@@ -41,13 +41,14 @@ status: ## Show what is running
 	@infra/stack status
 
 run: up ## Start everything, send demo traffic and watch enforcement live (Ctrl-C to stop)
-	@.venv/bin/usewatch apps approve-demo
+	@infra/stack as operator .venv/bin/usewatch apps approve-demo
 	@echo "demo traffic at $(DEMO_RATE) events/s; logs in .run/logs; 'make down' stops the stack"
-	@.venv/bin/usewatch emit --demo 1000000 --rate $(DEMO_RATE) > .run/logs/demo.log 2>&1 & \
-	  demo=$$!; trap 'kill $$demo 2>/dev/null' EXIT; .venv/bin/usewatch watch
+	@infra/stack as app .venv/bin/usewatch emit --demo 1000000 --rate $(DEMO_RATE) \
+	  > .run/logs/demo.log 2>&1 & \
+	  demo=$$!; trap 'kill $$demo 2>/dev/null' EXIT; infra/stack as operator .venv/bin/usewatch watch
 
 demo: ## Send 1,000 demo events to a running stack
-	.venv/bin/usewatch emit --demo 1000
+	infra/stack as app .venv/bin/usewatch emit --demo 1000
 
 test: setup lint typecheck ## Run the whole suite: lint, types, unit, integration (starts Kafka and Redis itself)
 	$(PYTEST) tests

@@ -354,4 +354,4 @@ async def _approve_demo_apps(bootstrap: str, prefix: str) -> None:
     changes: dict[str, AppApproval | None] = {
         app_id: approval(app_id, "bench", channels) for app_id, channels in demo.demo_apps().items()
     }
-    await publish_approvals([bootstrap], REGISTRY.full_name(prefix), changes)
+    await publish_approvals({"bootstrap_servers": bootstrap}, REGISTRY.full_name(prefix), changes)

@@ -48,7 +48,7 @@ def detector_app(
     prefix = settings.topic_prefix
     source = raw_topic(app, GENERATIONS_ACCEPTED.full_name(prefix))
     verdicts_topic = VERDICTS.full_name(prefix)
-    client = redis_client(settings.redis_url)
+    client = redis_client(settings)
     pipeline = build(client)
     judged = RedisSeenEvents(client, prefix=f"uw:{prefix}{name}:", ttl_s=judged_ttl_s)
 

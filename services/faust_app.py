@@ -50,9 +50,21 @@ def make_app(service: str, settings: ServiceSettings) -> faust.App:
         stream_buffer_maxsize=8192,
         # A batch is processed in one go; a slow broker must not make faust think we hang.
         stream_processing_timeout=120.0,
+        broker_credentials=_credentials(settings),
     )
     observe_consumer_lag(app, service)
     return app
+
+
+def _credentials(settings: ServiceSettings) -> faust.SASLCredentials | None:
+    auth = settings.kafka_auth()
+    if not auth:
+        return None
+    return faust.SASLCredentials(
+        username=auth["sasl_plain_username"],
+        password=auth["sasl_plain_password"],
+        mechanism="SCRAM-SHA-512",
+    )
 
 
 async def send(

@@ -16,6 +16,7 @@ import contextlib
 import logging
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
+from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.errors import KafkaError
@@ -71,10 +72,11 @@ def approval(
 
 
 async def publish_approvals(
-    bootstrap: list[str], topic: str, changes: Mapping[str, AppApproval | None]
+    kafka: Mapping[str, Any], topic: str, changes: Mapping[str, AppApproval | None]
 ) -> None:
-    """Write approvals (None: revoke) and return once every broker replica acknowledged them."""
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", enable_idempotence=True)
+    """Write approvals (None: revoke) and return once every broker replica acknowledged them.
+    `kafka`: client options (`ServiceSettings.kafka_client`)."""
+    producer = AIOKafkaProducer(**kafka, acks="all", enable_idempotence=True)
     await producer.start()
     try:
         acks = [
@@ -92,8 +94,8 @@ class RegistryView:
     """The registry in memory, following the topic. `get` answers from memory; `wait_ready`
     returns once the view has read what the topic held when it started."""
 
-    def __init__(self, bootstrap: list[str], topic: str) -> None:
-        self._bootstrap = bootstrap
+    def __init__(self, kafka: Mapping[str, Any], topic: str) -> None:
+        self._kafka = kafka
         self._topic = topic
         self._approvals: dict[str, AppApproval] = {}
         self._ready = asyncio.Event()
@@ -122,13 +124,13 @@ class RegistryView:
         # beginning) and commits nothing.
         consumer = AIOKafkaConsumer(
             self._topic,
-            bootstrap_servers=self._bootstrap,
+            **self._kafka,
             group_id=None,
             enable_auto_commit=False,
             auto_offset_reset="earliest",
         )
-        await consumer.start()
         self._consumer = consumer
+        await consumer.start()
         partitions = await assigned_partitions(consumer, self._topic, timeout_s)
         ends = await consumer.end_offsets(partitions)
         self._task = asyncio.create_task(self._follow(consumer, ends), name="registry-view")
@@ -169,9 +171,9 @@ class RegistryView:
             await self._consumer.stop()
 
 
-async def read_registry(bootstrap: list[str], topic: str) -> list[AppApproval]:
+async def read_registry(kafka: Mapping[str, Any], topic: str) -> list[AppApproval]:
     """Every current approval, read to the end of the topic (for the CLI)."""
-    view = RegistryView(bootstrap, topic)
+    view = RegistryView(kafka, topic)
     await view.start()
     try:
         await asyncio.wait_for(view.wait_ready(), timeout=30)

@@ -4,8 +4,9 @@ frozen settings class); no other code reads the environment. Telemetry reads OTE
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -17,7 +18,13 @@ class ServiceSettings(BaseSettings):
     kafka_bootstrap_servers: str = Field(
         default="127.0.0.1:9092", description="Comma-separated host:port list."
     )
+    kafka_username: str | None = Field(
+        default=None, description="SASL/SCRAM-SHA-512 user; unset: the broker needs no login."
+    )
+    kafka_password: SecretStr | None = None
     redis_url: str = "redis://127.0.0.1:6379/0"
+    redis_username: str | None = Field(default=None, description="Redis ACL user; unset: none.")
+    redis_password: SecretStr | None = None
     topic_prefix: str = Field(default="", description="Prepended to every topic and group name.")
     faust_data_dir: Path = Field(
         default=Path(".run/faust"), description="Where faust keeps its per-app directories."
@@ -31,6 +38,32 @@ class ServiceSettings(BaseSettings):
     def bootstrap_list(self) -> list[str]:
         return [s.strip() for s in self.kafka_bootstrap_servers.split(",") if s.strip()]
 
+    def kafka_auth(self) -> dict[str, Any]:
+        """Client options that log in to the broker, in the names kafka-python and aiokafka
+        share (empty when no user is set). The password leaves its SecretStr only here."""
+        if self.kafka_username is None:
+            return {}
+        return {
+            "security_protocol": "SASL_PLAINTEXT",
+            "sasl_mechanism": "SCRAM-SHA-512",
+            "sasl_plain_username": self.kafka_username,
+            "sasl_plain_password": _reveal(self.kafka_password),
+        }
+
+    def kafka_client(self) -> dict[str, Any]:
+        """Options for an aiokafka or kafka-python client: where the broker is, and the login."""
+        return {"bootstrap_servers": self.bootstrap_list, **self.kafka_auth()}
+
+    def redis_auth(self) -> dict[str, Any]:
+        """redis-py options that log in to Redis (empty when no user is set)."""
+        if self.redis_username is None:
+            return {}
+        return {"username": self.redis_username, "password": _reveal(self.redis_password)}
+
     def faust_broker(self) -> str:
         """faust's URL form: kafka://host1:port;host2:port."""
         return "kafka://" + ";".join(self.bootstrap_list)
+
+
+def _reveal(secret: SecretStr | None) -> str:
+    return secret.get_secret_value() if secret is not None else ""

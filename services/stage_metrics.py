@@ -29,6 +29,8 @@ from faust.types import EventT
 from opentelemetry import metrics
 from opentelemetry.metrics import CallbackOptions, Observation
 
+from services.settings import ServiceSettings
+
 _meter = metrics.get_meter("usewatch")
 
 events_in = _meter.create_counter("usewatch.stage.events", description="Events taken in.")
@@ -91,9 +93,15 @@ class CountingConnection(aioredis.Connection):
         await super().send_packed_command(command, check_health)
 
 
-def redis_client(url: str, **options: Any) -> aioredis.Redis:
-    """The services' Redis client: counted round trips, options as redis-py's `from_url`."""
-    return aioredis.from_url(url, connection_class=CountingConnection, **options)
+def redis_client(settings: ServiceSettings, **options: Any) -> aioredis.Redis:
+    """The services' Redis client (login from the settings): counted round trips, options as
+    redis-py's `from_url`."""
+    return aioredis.from_url(
+        settings.redis_url,
+        connection_class=CountingConnection,
+        **settings.redis_auth(),
+        **options,
+    )
 
 
 def observe_consumer_lag(app: faust.App, stage: str) -> None:

@@ -5,6 +5,8 @@ was published."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Mapping
+from typing import Any
 
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 
@@ -23,13 +25,14 @@ async def assigned_partitions(
 
 
 async def read_to_end(
-    bootstrap: list[str], topic: str, timeout_s: float = 120.0
+    kafka: Mapping[str, Any], topic: str, timeout_s: float = 120.0
 ) -> list[ConsumerRecord[bytes, bytes]]:
     """Every record retained on `topic` up to its current end, each partition in log order.
-    TimeoutError when the broker does not deliver them within `timeout_s`."""
+    `kafka`: client options (`ServiceSettings.kafka_client`). TimeoutError when the broker does
+    not deliver them within `timeout_s`."""
     consumer = AIOKafkaConsumer(
         topic,
-        bootstrap_servers=bootstrap,
+        **kafka,
         group_id=None,
         enable_auto_commit=False,
         auto_offset_reset="earliest",

@@ -16,10 +16,11 @@ from kafka.errors import TopicAlreadyExistsError
 from schemas.topics import ALL_TOPICS
 
 
-def ensure_topics(bootstrap: list[str], prefix: str = "") -> list[str]:
+def ensure_topics(bootstrap: list[str], prefix: str = "", **auth: Any) -> list[str]:
     """Create every missing topic; return the names created. Replication factor is the broker's
-    default (1 on one node, 3 on the three-node cluster that kafkactl starts)."""
-    admin = KafkaAdminClient(bootstrap_servers=bootstrap, client_id="usewatch-admin")
+    default (1 on one node, 3 on the three-node cluster that kafkactl starts). `auth`: the
+    login of a secured broker (`ServiceSettings.kafka_auth()`)."""
+    admin = KafkaAdminClient(bootstrap_servers=bootstrap, client_id="usewatch-admin", **auth)
     try:
         existing = set(admin.list_topics())
         wanted = {

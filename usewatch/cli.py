@@ -11,7 +11,7 @@ from collections import Counter, deque
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from kafka import KafkaConsumer, KafkaProducer
@@ -54,7 +54,7 @@ def _settings() -> ClientSettings:
 def topics() -> None:
     """Create every topic of the contract that does not exist yet."""
     s = _settings()
-    created = ensure_topics(s.bootstrap_list, s.topic_prefix)
+    created = ensure_topics(s.bootstrap_list, s.topic_prefix, **s.kafka_auth())
     console.print(
         f"created {len(created)} topic(s)" + (f": {', '.join(created)}" if created else "")
     )
@@ -86,7 +86,7 @@ def emit(
     sent = invalid = 0
     started = time.monotonic()
     if raw and file is not None:
-        producer = KafkaProducer(bootstrap_servers=s.bootstrap_list, acks="all")
+        producer = KafkaProducer(**s.kafka_client(), acks="all")
         for _, line in _read_jsonl(file):
             producer.send(
                 GENERATIONS.full_name(s.topic_prefix), value=line.encode("utf-8", "surrogateescape")
@@ -95,7 +95,7 @@ def emit(
         producer.flush()
         producer.close()
     else:
-        with Emitter(s.bootstrap_list, s.topic_prefix) as emitter:
+        with Emitter(s.bootstrap_list, s.topic_prefix, **s.kafka_auth()) as emitter:
             counter: Counter[str] = Counter()
             events: Iterator[GenerationEvent] = (
                 _valid_lines(file, counter)
@@ -136,9 +136,9 @@ apps_cli = typer.Typer(
 app.add_typer(apps_cli, name="apps")
 
 
-def _registry_topic() -> tuple[list[str], str]:
+def _registry_topic() -> tuple[dict[str, Any], str]:
     s = _settings()
-    return s.bootstrap_list, REGISTRY.full_name(s.topic_prefix)
+    return s.kafka_client(), REGISTRY.full_name(s.topic_prefix)
 
 
 def _operator() -> str:
@@ -194,12 +194,12 @@ def apps_approve_demo() -> None:
 def apps_revoke(app_id: str) -> None:
     """Withdraw APP_ID's approval: its further traffic is policy.unapproved_use."""
 
-    bootstrap, topic = _registry_topic()
-    approved = {a.app_id for a in asyncio.run(registry.read_registry(bootstrap, topic))}
+    kafka, topic = _registry_topic()
+    approved = {a.app_id for a in asyncio.run(registry.read_registry(kafka, topic))}
     if app_id not in approved:
         err.print(f"{app_id} was not approved")
         raise typer.Exit(1)
-    asyncio.run(registry.publish_approvals(bootstrap, topic, {app_id: None}))
+    asyncio.run(registry.publish_approvals(kafka, topic, {app_id: None}))
     console.print(f"revoked {app_id}")
 
 
@@ -366,7 +366,7 @@ def tail(
     spec = topic_named(topic, s.topic_prefix)
     consumer = KafkaConsumer(
         spec.full_name(s.topic_prefix),
-        bootstrap_servers=s.bootstrap_list,
+        **s.kafka_client(),
         auto_offset_reset="earliest" if from_beginning else "latest",
         enable_auto_commit=False,
     )
@@ -424,6 +424,48 @@ def _summary(message: BaseModel) -> str:
             return json.dumps(message.model_dump(mode="json", exclude_none=True))[:200]
 
 
+security_cli = typer.Typer(
+    help="Principals, ACLs and Redis users of a secured stack (SECURITY=on).", no_args_is_help=True
+)
+app.add_typer(security_cli, name="security")
+
+
+@security_cli.command("apply")
+def security_apply() -> None:
+    """Create the broker's SCRAM users and ACLs and Redis's users, one per stage, from the
+    passwords in USEWATCH_PASSWORD_<PRINCIPAL>; logs in as the admins (KAFKA_ADMIN_PASSWORD,
+    REDIS_ADMIN_PASSWORD). Idempotent."""
+    import os
+
+    import redis as redis_sync
+    from kafka.admin import KafkaAdminClient
+
+    from usewatch import security
+
+    s = _settings()
+    try:
+        secrets = security.passwords(os.environ, [g.principal for g in security.grants()])
+        kafka_pw = os.environ["KAFKA_ADMIN_PASSWORD"]
+        redis_pw = os.environ["REDIS_ADMIN_PASSWORD"]
+    except KeyError as exc:
+        err.print(f"[red]{exc.args[0]}[/red]")
+        raise typer.Exit(2) from None
+    admin = KafkaAdminClient(
+        bootstrap_servers=s.bootstrap_list,
+        security_protocol="SASL_PLAINTEXT",
+        sasl_mechanism="SCRAM-SHA-512",
+        sasl_plain_username="admin",
+        sasl_plain_password=kafka_pw,
+    )
+    client = redis_sync.Redis.from_url(s.redis_url, username="admin", password=redis_pw)
+    try:
+        principals, acls = security.apply(admin, client, secrets, s.topic_prefix)
+    finally:
+        admin.close()
+        client.close()
+    console.print(f"{principals} principals, {acls} ACLs, Redis users saved")
+
+
 @app.command()
 def watch(
     from_beginning: Annotated[bool, typer.Option("--from-beginning")] = False,
@@ -433,7 +475,7 @@ def watch(
     names = {t.full_name(s.topic_prefix): t for t in ALL_TOPICS}
     consumer = KafkaConsumer(
         *names,
-        bootstrap_servers=s.bootstrap_list,
+        **s.kafka_client(),
         auto_offset_reset="earliest" if from_beginning else "latest",
         enable_auto_commit=False,
     )

@@ -26,7 +26,7 @@ class AccountView:
 
 
 def _stores(s: ClientSettings) -> tuple[aioredis.Redis, RedisEnforcementState, RedisEnforcementLog]:
-    client = aioredis.from_url(s.redis_url)
+    client = aioredis.from_url(s.redis_url, **s.redis_auth())
     prefix = f"uw:{s.topic_prefix}enf:"
     return client, RedisEnforcementState(client, prefix), RedisEnforcementLog(client, prefix)
 
@@ -62,7 +62,7 @@ async def reverse(s: ClientSettings, enforcement_id: str, reason_text: str) -> E
         undo = reversal(original, reason_text, max(original.strikes - 1, 0), datetime.now(UTC))
         if not removed and await log.enforcement(undo.enforcement_id) is not None:
             raise ValueError(f"{enforcement_id} was already reversed")
-        producer = KafkaProducer(bootstrap_servers=s.bootstrap_list, acks="all")
+        producer = KafkaProducer(**s.kafka_client(), acks="all")
         producer.send(
             ENFORCEMENT_ACTIONS.full_name(s.topic_prefix),
             key=encode_key(undo.account_id),

@@ -58,7 +58,10 @@ class Emitter:
         *,
         linger_ms: int = 5,
         client_id: str = "usewatch-sdk",
+        **client_options: Any,
     ) -> None:
+        """`client_options` go to KafkaProducer as they are, e.g. the SASL login a secured
+        broker needs (`ServiceSettings.kafka_auth()`)."""
         self._topic = GENERATIONS.full_name(topic_prefix)
         self._tracer = setup_tracing("sdk")
         self._producer = KafkaProducer(
@@ -67,6 +70,7 @@ class Emitter:
             acks="all",
             enable_idempotence=True,
             linger_ms=linger_ms,
+            **client_options,
         )
 
     @staticmethod
@@ -153,6 +157,7 @@ class Subscriber:
         group_id: str | None = None,
         from_beginning: bool = False,
         idle_timeout_s: float | None = None,
+        **client_options: Any,
     ) -> None:
         self._prefix = topic_prefix
         self._consumer = KafkaConsumer(
@@ -162,6 +167,7 @@ class Subscriber:
             auto_offset_reset="earliest" if from_beginning else "latest",
             enable_auto_commit=group_id is not None,
             consumer_timeout_ms=int(idle_timeout_s * 1000) if idle_timeout_s else float("inf"),
+            **client_options,
         )
 
     def __iter__(self) -> Iterator[Message]:

@@ -68,9 +68,9 @@ accepted_topic = raw_topic(app, GENERATIONS_ACCEPTED.full_name(prefix))
 verdicts_topic = raw_topic(app, VERDICTS.full_name(prefix))
 
 # Timeouts, so that a Redis that hangs (not only one that refuses) counts as away.
-redis = redis_client(settings.redis_url, socket_connect_timeout=2.0, socket_timeout=5.0)
+redis = redis_client(settings, socket_connect_timeout=2.0, socket_timeout=5.0)
 state = RedisEnforcementState(redis, f"uw:{prefix}enf:")
-registry = RegistryView(settings.bootstrap_list, REGISTRY.full_name(prefix))
+registry = RegistryView(settings.kafka_client(), REGISTRY.full_name(prefix))
 operator_log = RedisEnforcementLog(redis, f"uw:{prefix}enf:")
 policy_file = PolicyFile(settings.enforcement_policy_path)
 enforcer = Enforcer(state, lambda: policy_file.policy, registry.red_team_approved)
@@ -203,7 +203,7 @@ async def rebuild_state() -> None:
             rebuild,
             state,
             operator_log,
-            settings.bootstrap_list,
+            settings.kafka_client(),
             prefix,
             policy_file.policy,
             time.time(),

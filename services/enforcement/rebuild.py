@@ -12,10 +12,10 @@ anything. Writing is idempotent, so a rebuild that is interrupted is simply done
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
@@ -94,11 +94,11 @@ def _json(message: EnforcementEvent | ViolationReport) -> str:
     return message.model_dump_json(exclude_none=True)
 
 
-async def _read(bootstrap: list[str], topic: str, model: type[M]) -> list[M]:
+async def _read(kafka: Mapping[str, Any], topic: str, model: type[M]) -> list[M]:
     """A topic as retained, decoded; what does not decode is logged and skipped (the enforcer
     did not write it)."""
     out = []
-    for r in await read_to_end(bootstrap, topic):
+    for r in await read_to_end(kafka, topic):
         try:
             out.append(decode(model, r.value))
         except ValidationError as exc:
@@ -109,16 +109,16 @@ async def _read(bootstrap: list[str], topic: str, model: type[M]) -> list[M]:
 async def rebuild(
     state: EnforcementState,
     operator_log: RedisEnforcementLog,
-    bootstrap: list[str],
+    kafka: Mapping[str, Any],
     prefix: str,
     policy: Policy,
     now_s: float,
 ) -> Replayed:
     """Read the record, write what it proves, then mark the store whole."""
     replayed = replay(
-        await _read(bootstrap, ENFORCEMENT_ACTIONS.full_name(prefix), EnforcementEvent),
-        await _read(bootstrap, ENFORCEMENT_REVIEW.full_name(prefix), EnforcementEvent),
-        await _read(bootstrap, ENFORCEMENT_REPORTS.full_name(prefix), ViolationReport),
+        await _read(kafka, ENFORCEMENT_ACTIONS.full_name(prefix), EnforcementEvent),
+        await _read(kafka, ENFORCEMENT_REVIEW.full_name(prefix), EnforcementEvent),
+        await _read(kafka, ENFORCEMENT_REPORTS.full_name(prefix), ViolationReport),
         policy,
     )
     for hour, effects in sorted(replayed.effects_by_hour.items()):

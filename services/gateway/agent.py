@@ -52,7 +52,7 @@ accepted_topic = GENERATIONS_ACCEPTED.full_name(settings.topic_prefix)
 dlq_topic = GENERATIONS_DLQ.full_name(settings.topic_prefix)
 
 seen = RedisSeenEvents(
-    redis_client(settings.redis_url),
+    redis_client(settings),
     prefix=f"uw:{settings.topic_prefix}",
     ttl_s=settings.gateway_seen_ttl_s,
 )

@@ -77,4 +77,6 @@ def wait_for(condition: Callable[[], bool], timeout_s: float, what: str) -> None
 def approve(bootstrap: str, prefix: str, app_id: str, red_team: bool = False) -> None:
     """Approve an app on every channel, as `usewatch apps approve` does: on the registry topic."""
     change = {app_id: approval(app_id, "tests", list(Channel), red_team)}
-    asyncio.run(publish_approvals([bootstrap], REGISTRY.full_name(prefix), change))
+    asyncio.run(
+        publish_approvals({"bootstrap_servers": bootstrap}, REGISTRY.full_name(prefix), change)
+    )

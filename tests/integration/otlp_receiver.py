@@ -36,6 +36,10 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_POST(self) -> None:
         body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        if self.path != "/v1/traces":  # OTLP metrics and logs share the endpoint: not ours
+            self.send_response(200)
+            self.end_headers()
+            return
         request = ExportTraceServiceRequest.FromString(body)
         received = []
         for rs in request.resource_spans:
