@@ -4,6 +4,9 @@ Redis and service processes come from `usewatch.localstack`."""
 from __future__ import annotations
 
 import asyncio
+import os
+import subprocess
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -79,4 +82,19 @@ def approve(bootstrap: str, prefix: str, app_id: str, red_team: bool = False) ->
     change = {app_id: approval(app_id, "tests", list(Channel), red_team)}
     asyncio.run(
         publish_approvals({"bootstrap_servers": bootstrap}, REGISTRY.full_name(prefix), change)
+    )
+
+
+def usewatch_cli(bootstrap: str, prefix: str, *args: str) -> subprocess.CompletedProcess[str]:
+    """Run the `usewatch` command line against the test broker, as a user would."""
+    from usewatch.localstack import ROOT
+
+    env = {**os.environ, "KAFKA_BOOTSTRAP_SERVERS": bootstrap, "TOPIC_PREFIX": prefix}
+    return subprocess.run(
+        [sys.executable, "-m", "usewatch.cli", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )

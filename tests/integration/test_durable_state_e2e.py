@@ -5,9 +5,7 @@ the enforcement topics when the enforcer's Redis comes back empty."""
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 from collections.abc import Callable
 from datetime import UTC, datetime
 
@@ -25,21 +23,13 @@ from schemas.topics import (
 )
 from tests.factories import event
 from tests.integration.conftest import OWN_REDIS_URL
-from tests.integration.harness import approve, decode_all, read_all, wait_for
+from tests.integration.harness import approve, decode_all, read_all, usewatch_cli, wait_for
 from tests.integration.test_enforcement_e2e import publish_verdicts, settle, spam_verdict
-from usewatch.localstack import ROOT, ServiceProcess, Stack
+from usewatch.localstack import ServiceProcess, Stack
 
 
 def _usewatch(stack: Stack, prefix: str, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "KAFKA_BOOTSTRAP_SERVERS": stack.bootstrap, "TOPIC_PREFIX": prefix}
-    return subprocess.run(
-        [sys.executable, "-m", "usewatch.cli", *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    return usewatch_cli(stack.bootstrap, prefix, *args)
 
 
 def test_apps_approve_list_and_revoke_go_through_the_compacted_topic(

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from datetime import timedelta
 from pathlib import Path
 
@@ -22,8 +20,8 @@ from schemas.events import (
 )
 from schemas.topics import ENFORCEMENT_ACTIONS, ENFORCEMENT_REPORTS, GENERATIONS
 from tests.factories import T0, event_fields
-from tests.integration.harness import decode_all, read_all
-from usewatch.localstack import ROOT, Stack
+from tests.integration.harness import decode_all, read_all, usewatch_cli
+from usewatch.localstack import Stack
 from usewatch.sdk import Subscriber
 
 
@@ -78,15 +76,7 @@ def test_subscriber_yields_typed_enforcement_and_skips_what_does_not_decode(
 
 
 def _usewatch(stack: Stack, prefix: str, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "KAFKA_BOOTSTRAP_SERVERS": stack.bootstrap, "TOPIC_PREFIX": prefix}
-    return subprocess.run(
-        [sys.executable, "-m", "usewatch.cli", *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    return usewatch_cli(stack.bootstrap, prefix, *args)
 
 
 def test_cli_emits_a_jsonl_file_and_reports_invalid_lines(
