@@ -19,6 +19,7 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +35,7 @@ from schemas.topics import (
     ENFORCEMENT_REVIEW,
     GENERATIONS,
     GENERATIONS_ACCEPTED,
+    GENERATIONS_DLQ,
     REGISTRY,
     VERDICTS,
 )
@@ -56,7 +58,11 @@ def workload(n: int, run: str, seed: int = 11) -> Messages:
     generations of 200–2,000 characters. Deterministic for (n, seed); `run` makes ids fresh."""
     from schemas.codec import encode, encode_key
 
-    return [(encode_key(e.account_id), encode(e)) for e in demo.generate(n, seed=seed, run=run)]
+    # The demo spaces events ~50 ms apart in event time; start that far back so the last one is
+    # about now: the gateway dead-letters events more than a few minutes in its future.
+    start = datetime.now(UTC) - timedelta(milliseconds=50 * n)
+    events = demo.generate(n, seed=seed, start=start, run=run)
+    return [(encode_key(e.account_id), encode(e)) for e in events]
 
 
 def preload(bootstrap: str, topic: str, messages: Messages) -> None:
@@ -266,6 +272,9 @@ class Pipeline:
         and committed by every detector and the enforcer; the last one only counts once the
         enforcer has also caught up with the verdicts."""
         b, p = self.stack.bootstrap, self.prefix
+        dead = sum(end_offsets(b, GENERATIONS_DLQ.full_name(p)).values())
+        if dead:  # the workload is valid: a dead letter means the figures would be wrong
+            raise RuntimeError(f"{dead} workload event(s) dead-lettered; see generations.dlq")
         accepted = GENERATIONS_ACCEPTED.full_name(p)
         new = sum(end_offsets(b, accepted).values()) - accepted_at_start
         lag = max(group_lag(b, f"{p}usewatch-{s}", accepted) for s in (*DETECTORS, "enforcement"))
