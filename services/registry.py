@@ -1,6 +1,6 @@
 """The application registry, kept where nothing can forget it: the compacted `registry` topic.
 
-Operators write approvals (`usewatch apps`, `publish_approval`); every process that needs them
+Operators write approvals (`usewatch apps`, `publish_approvals`); every process that needs them
 holds a `RegistryView`, a copy in memory that reads the topic from the beginning and then
 follows it (a global table, in Kafka Streams' terms). The registry is small (one record per
 app), so the copy costs nothing; no Redis key holds it, so losing Redis loses no approval, and a
@@ -112,10 +112,6 @@ class RegistryView:
     def all(self) -> list[AppApproval]:
         return sorted(self._approvals.values(), key=lambda a: a.app_id)
 
-    @property
-    def ready(self) -> bool:
-        return self._ready.is_set()
-
     async def wait_ready(self) -> None:
         await self._ready.wait()
 
@@ -174,8 +170,8 @@ class RegistryView:
 async def read_registry(kafka: Mapping[str, Any], topic: str) -> list[AppApproval]:
     """Every current approval, read to the end of the topic (for the CLI)."""
     view = RegistryView(kafka, topic)
-    await view.start()
     try:
+        await view.start()
         await asyncio.wait_for(view.wait_ready(), timeout=30)
         return view.all()
     finally:

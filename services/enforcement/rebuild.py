@@ -2,7 +2,7 @@
 loss of any store). Everything the enforcer ever decided is on its topics: every violation has a
 report (its strike, unless red team), every action and suspect case its EnforcementEvent, every
 reversal an event that names what it undoes. So when the state store comes back empty (it has
-no `ledger` mark; `EnforcementState.load` says so on the round trip it makes anyway), the
+no `whole` mark; `EnforcementState.load` says so on the round trip it makes anyway), the
 enforcer reads the enforcement topics to their ends and writes back the strikes, the marks that
 make effects idempotent, this hour's quota counts and the operator's log, before it decides
 anything. Writing is idempotent, so a rebuild that is interrupted is simply done again.

@@ -21,6 +21,7 @@ from schemas.topics import REGISTRY
 from services.registry import approval, publish_approvals
 from usewatch.admin import group_lag as group_lag  # re-exported for the tests
 from usewatch.admin import read_records
+from usewatch.localstack import ROOT
 from usewatch.prometheus import scrape as scrape  # re-exported for the tests
 from usewatch.prometheus import total as total
 
@@ -87,8 +88,6 @@ def approve(bootstrap: str, prefix: str, app_id: str, red_team: bool = False) ->
 
 def usewatch_cli(bootstrap: str, prefix: str, *args: str) -> subprocess.CompletedProcess[str]:
     """Run the `usewatch` command line against the test broker, as a user would."""
-    from usewatch.localstack import ROOT
-
     env = {**os.environ, "KAFKA_BOOTSTRAP_SERVERS": bootstrap, "TOPIC_PREFIX": prefix}
     return subprocess.run(
         [sys.executable, "-m", "usewatch.cli", *args],
