@@ -172,7 +172,8 @@ def main() -> None:
         "channel_groups": {c.value: g for c, g in CHANNEL_GROUPS.items()},
         "features_fingerprint": features_fingerprint(),
         "features": "sublinear TF-IDF over hashed (2^20) word 1-2-grams of the skeleton, "
-        "URL/phone/amount kind tokens and cue tokens, each also tagged with the channel group, "
+        "URL/phone/amount kind tokens, cue tokens and five shape tokens, each also tagged with "
+        "the channel group, "
         "and in-word char 2-5-grams (services/spam/features.py: tokens)",
         "heads": card_heads,
         "pruned_below": PRUNE_BELOW,

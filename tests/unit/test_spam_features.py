@@ -72,7 +72,23 @@ def test_tokens_share_one_space_of_words_bigrams_shapes_cues_and_character_grams
 
 def test_a_text_that_is_only_a_number_has_no_kind_tokens() -> None:
     # "645" as a whole message once became a lone NUM token, which the model read as pure spam.
-    assert not [t for t in tokens_of("645") if t.startswith("s:")]
+    # It has a shape (every text has one: short, a few digits), but no kind of thing in it.
+    shape = set(extract("645").shape)
+    assert not [t for t in tokens_of("645") if t.startswith("s:") and t not in shape]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("hi", {"s:LEN1", "s:LINES0", "s:EXCL0", "s:DIG0", "s:CAPS0"}),
+        ("WIN!!! CALL 09061701461", {"s:LEN4", "s:EXCL3", "s:DIG3", "s:CAPS9"}),
+        ("line one\nline two\nline three", {"s:LINES1"}),
+        # Evasions do not move the shape: it is read off the matching form.
+        ("f r e e  c a s h", {"s:LEN3", "s:DIG0"}),
+    ],
+)
+def test_shape_tokens_are_log_sized_buckets(text: str, expected: set[str]) -> None:
+    assert expected <= set(extract(normalize_text(text)).shape)
 
 
 @pytest.mark.parametrize(
