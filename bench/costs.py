@@ -22,6 +22,7 @@ from services.multi_identity.pipeline import MultiIdentityPipeline
 from services.spam.model import ContentModel
 from services.spam.pipeline import SpamPipeline
 from services.state.enforcement import RedisEnforcementState
+from services.state.held_verdicts import RedisHeldVerdicts
 from services.state.links import RedisFingerprintLinks
 from services.state.near_duplicates import RedisNearDuplicateIndex
 from services.state.windows import RedisBehaviourWindows
@@ -44,6 +45,7 @@ DETECTORS: dict[str, Builder] = {
         RedisBehaviourWindows(c, p, 6 * HOUR),
         RedisNearDuplicateIndex(c, p, 6 * HOUR),
         RedisFingerprintLinks(c, p, 6 * HOUR),
+        RedisHeldVerdicts(c, p, 6 * HOUR),
     ),
 }
 

@@ -100,9 +100,13 @@ def detector_app(
                     app, verdicts_topic, encode_key(event.account_id), encode(verdict), headers
                 )
             )
+        # Revised verdicts on earlier events (their traces ended with their first verdict).
+        revisions = pipeline.take_revisions()
+        for r in revisions:
+            acks.append(await send(app, verdicts_topic, encode_key(r.account_id), encode(r)))
         await asyncio.gather(*acks)
         outputs.add(len(acks), {"stage": name, "topic": VERDICTS.name})
-        for v in verdicts:
+        for v in [*verdicts, *revisions]:
             if v is not None:
                 verdicts_counter.add(
                     1, {"detector": name, "category": v.category.value, "label": v.label.value}

@@ -72,7 +72,13 @@ class BatchJudge(Protocol):
     Its state lookups and writes go on `rt`, which it sends (the caller may have queued its own
     commands there first: one round trip for the whole batch); writes that depend on the
     verdicts go on `after`, which the caller sends once the verdicts are published. Without
-    them (tests, backtest) the pipeline makes and sends its own."""
+    them (tests, backtest) the pipeline makes and sends its own.
+
+    `take_revisions` hands over, once, the verdicts on earlier events that a batch's evidence
+    changed (a suspect proven a violation later); they are published with the batch's
+    verdicts."""
+
+    def take_revisions(self) -> list[Verdict]: ...
 
     async def judge_batch(
         self,

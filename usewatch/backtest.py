@@ -31,6 +31,7 @@ from services.multi_identity.pipeline import MultiIdentityPipeline
 from services.spam.model import ContentModel
 from services.spam.pipeline import SpamPipeline
 from services.state.enforcement import MemoryEnforcementState
+from services.state.held_verdicts import MemoryHeldVerdicts
 from services.state.links import MemoryFingerprintLinks
 from services.state.near_duplicates import MemoryNearDuplicateIndex
 from services.state.windows import MemoryBehaviourWindows
@@ -69,6 +70,7 @@ DETECTORS: tuple[OfflineDetector, ...] = (
             MemoryBehaviourWindows(IDENTITY_WINDOW_MS),
             MemoryNearDuplicateIndex(IDENTITY_WINDOW_MS),
             MemoryFingerprintLinks(IDENTITY_WINDOW_MS),
+            MemoryHeldVerdicts(IDENTITY_WINDOW_MS),
         ),
     ),
 )
@@ -97,6 +99,7 @@ async def backtest(
         for pipeline in pipelines:
             judged = await pipeline.judge_batch(batch, lambda e: e.occurred_at)
             verdicts.extend(v for v in judged if v is not None)
+            verdicts.extend(pipeline.take_revisions())
         out.extend((VERDICTS, v) for v in verdicts)
         if enforcer is None:
             continue

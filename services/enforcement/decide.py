@@ -94,6 +94,16 @@ def effect_id(kind: str, event_id: str, category: Category) -> str:
     return f"{kind}-{digest}"
 
 
+def mark_of(verdict: Verdict, policy: Policy) -> str:
+    """The id of the effect a verdict would have, which makes it idempotent: `enf-…` for a
+    violation, `sus-…` for a suspect case. Two kinds, so that a suspect case a detector later
+    revises into a violation on new evidence (a persona farm proven one operator after its first
+    posts were judged) is sanctioned and reported instead of being dropped as a replay."""
+    rule = policy.rule(verdict.category)
+    kind = "enf" if verdict.score >= rule.violation_at else "sus"
+    return effect_id(kind, verdict.event_id, verdict.category)
+
+
 def reason(verdict: Verdict, action: Action, strikes: int, held: bool) -> str:
     signals = verdict.evidence.get("signals") or []
     because = f" ({', '.join(map(str, signals[:3]))})" if signals else ""
@@ -120,7 +130,7 @@ def decide(
     rule = policy.rule(verdict.category)
     if verdict.score < rule.suspect_at:
         return NOTHING
-    enforcement_id = effect_id("enf", verdict.event_id, verdict.category)
+    enforcement_id = mark_of(verdict, policy)
     due = context.occurred_at + REPORT_DEADLINE
     scores = {verdict.category: verdict.score}
 

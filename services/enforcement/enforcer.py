@@ -21,8 +21,8 @@ from services.enforcement.decide import (
     EventContext,
     decide,
     decide_without_history,
-    effect_id,
     hour_bucket,
+    mark_of,
 )
 from services.enforcement.policy import Policy
 from services.state.enforcement import Effect, EnforcementState, LoadRequest
@@ -70,7 +70,7 @@ class Enforcer:
                 LoadRequest(
                     v.account_id,
                     v.category.value,
-                    effect_id("enf", v.event_id, v.category),
+                    mark_of(v, policy),
                     int(since.timestamp() * 1000),
                 )
             )
@@ -113,7 +113,7 @@ class Enforcer:
         out = Outcome()
         seen: set[str] = set()
         for v in _worth_deciding(verdicts, policy, out):
-            eid = effect_id("enf", v.event_id, v.category)
+            eid = mark_of(v, policy)
             if eid in seen:
                 out.replayed += 1
                 continue

@@ -56,7 +56,13 @@ def replay(
     out = Replayed()
 
     def effect_of(e: EnforcementEvent | ViolationReport, at: datetime) -> Effect:
-        eid = effect_id("enf", e.event_id, e.category)
+        # A report's effect is its violation's; an action or review names its own (`enf-…`,
+        # or `sus-…` for a suspect case: decide.mark_of).
+        eid = (
+            e.enforcement_id
+            if isinstance(e, EnforcementEvent)
+            else effect_id("enf", e.event_id, e.category)
+        )
         if eid not in effects:
             decay_s = policy.rule(e.category).strike_decay_hours * 3600
             effects[eid] = Effect(

@@ -44,6 +44,9 @@ class MisrepresentationPipeline:
     model: PromptModel
     windows: BehaviourWindows
 
+    def take_revisions(self) -> list[Verdict]:
+        return []  # each event is judged on what precedes it; nothing later revises a verdict
+
     async def judge_batch(
         self,
         events: Sequence[GenerationEvent],

@@ -8,6 +8,7 @@ import redis.asyncio as aioredis
 from services.detector_agent import detector_app
 from services.multi_identity.pipeline import MultiIdentityPipeline
 from services.multi_identity.settings import MultiIdentitySettings
+from services.state.held_verdicts import RedisHeldVerdicts
 from services.state.links import RedisFingerprintLinks
 from services.state.near_duplicates import RedisNearDuplicateIndex
 from services.state.windows import RedisBehaviourWindows
@@ -22,6 +23,7 @@ def build(client: aioredis.Redis) -> MultiIdentityPipeline:
         windows=RedisBehaviourWindows(client, prefix, window_ms),
         index=RedisNearDuplicateIndex(client, prefix, window_ms),
         links=RedisFingerprintLinks(client, prefix, window_ms),
+        held=RedisHeldVerdicts(client, prefix, window_ms),
     )
 
 

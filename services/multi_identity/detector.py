@@ -29,7 +29,7 @@ from datetime import datetime
 from typing import Any
 
 from schemas.events import Category, Channel, GenerationEvent, Verdict
-from services.event_view import SUSPECT_AT, verdict_for
+from services.event_view import SUSPECT_AT, label_for, verdict_for
 from services.state.links import Linked
 from services.state.near_duplicates import Matches
 from services.state.windows import WindowCounts
@@ -45,6 +45,10 @@ PROOF_SIGNALS = frozenset({CROSS_ACCOUNT_PROOF, BOTH_WAYS})
 """The signals that prove a cluster is one operator (and so flag it): the same text from two or
 more accounts tied to this one by a device or an API key, or from one such account while this
 account also publishes it under several identities."""
+
+
+FLAGGED_CLUSTER_SCORE = 0.85
+"""The score of any post of a cluster proven one operator, the new and the earlier alike."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,7 +124,7 @@ def across_accounts(s: Snapshot) -> tuple[float, list[str], set[str]]:
     if s.links.cluster_flagged:
         # Once a cluster is judged one operator, each of its accounts' posts is reported, even
         # one whose text is new: the identity it is published under is still a false face.
-        return 0.85, ["member_of_flagged_cluster"], set(s.links.strong)
+        return FLAGGED_CLUSTER_SCORE, ["member_of_flagged_cluster"], set(s.links.strong)
     similar = set(s.matches.linked_accounts)
     coordinated = similar & set(s.links.strong)
     if len(coordinated) >= 2:
@@ -168,3 +172,28 @@ def judge(s: Snapshot, decided_at: datetime) -> Verdict | None:
         "similar_event_ids": list(s.matches.similar_event_ids),
     }
     return verdict_for(e, DETECTOR, Category.MULTI_IDENTITY, score, evidence, VERSION, decided_at)
+
+
+REVISED = "revised_when_its_cluster_was_proven"
+
+
+def revise(held: Verdict, proof: Verdict, decided_at: datetime) -> Verdict:
+    """A suspect verdict on an earlier post of an account that a later event proved part of one
+    operator's cluster: now a violation, as the cluster's later posts are. The farm's first
+    posts deceived their audience as much as its last; judged alone they were only suspect.
+    The evidence keeps what was seen then and names the event that proved the cluster."""
+    score = round(max(held.score, FLAGGED_CLUSTER_SCORE), 4)
+    signals = [*held.evidence.get("signals", []), REVISED]
+    return held.model_copy(
+        update={
+            "score": score,
+            "label": label_for(score),
+            "evidence": {
+                **held.evidence,
+                "signals": signals,
+                "cluster_id": proof.evidence.get("cluster_id"),
+                "proven_by_event_id": proof.event_id,
+            },
+            "decided_at": decided_at,
+        }
+    )

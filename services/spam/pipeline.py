@@ -58,6 +58,9 @@ class SpamPipeline:
     rules: frozenset[str] = RULE_NAMES
     """The detector's rules in force (all of them; `make eval` switches each off in turn)."""
 
+    def take_revisions(self) -> list[Verdict]:
+        return []  # each event is judged on what precedes it; nothing later revises a verdict
+
     async def judge_batch(
         self,
         events: Sequence[GenerationEvent],

@@ -71,5 +71,13 @@ def test_sockpuppets_and_a_persona_farm_are_flagged_and_legitimate_accounts_are_
     assert all(v.label == Label.VIOLATION for v in final)
     assert {v.evidence["cluster_id"] for v in final} == {"cluster-farm-0"}
     assert all(v.evidence["accounts_in_cluster"] == 8 for v in final)
+    # Every farm post judged only suspect when it went out is revised into a violation once
+    # the cluster is proven, however the partitions were interleaved.
+    farm = [v for v in verdicts if v.account_id.startswith("farm-")]
+    suspects = {v.event_id for v in farm if v.label == Label.SUSPECT}
+    revised = {
+        v.event_id for v in farm if "revised_when_its_cluster_was_proven" in v.evidence["signals"]
+    }
+    assert suspects <= revised
     legit_accounts = {e.account_id for e in legit}
     assert [v for v in verdicts if v.account_id in legit_accounts] == []

@@ -1,4 +1,5 @@
-"""Behaviour windows and the near-duplicate index: the in-memory stores must answer like Redis."""
+"""Behaviour windows, the near-duplicate index, fingerprint links and held verdicts: the
+in-memory stores must answer like Redis."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ import redis
 import redis.asyncio as aioredis
 
 from services.stage_metrics import CountingConnection
+from services.state.held_verdicts import Held, MemoryHeldVerdicts, RedisHeldVerdicts
 from services.state.links import (
     Fingerprints,
     Linked,
@@ -300,3 +302,31 @@ def test_redis_comes_back_from_a_kill_9_with_what_must_last(tmp_path: Path) -> N
         assert client.hget("uw:enf:applied:{acct-1}:enf-1", "at") == b"1"
     finally:
         subprocess.run([ctl, "stop"], env=env, check=True)
+
+
+@pytest_asyncio.fixture(params=["memory", "redis"])
+async def held(request: pytest.FixtureRequest, stack: Stack) -> AsyncIterator[Any]:
+    if request.param == "memory":
+        yield MemoryHeldVerdicts(WINDOW_MS, cap=3)
+        return
+    client = aioredis.from_url(stack.redis_url)
+    yield RedisHeldVerdicts(client, f"uw:{uuid.uuid4().hex}:", WINDOW_MS, cap=3)
+    await client.aclose()
+
+
+@pytest.mark.asyncio
+async def test_held_verdicts_are_kept_per_account_for_the_window_and_capped(held: Any) -> None:
+    await once(held.hold, [Held("a", 1_000 * i, f"a{i}".encode()) for i in range(5)])
+    await once(held.hold, [Held("b", 2_500, b"b0")])
+    both = await once(held.read, ["a", "b", "nobody"], 4_000)
+    # The newest three of a's (cap 3), then b's, oldest first.
+    assert [(h.account_id, h.payload) for h in both] == [
+        ("a", b"a2"),
+        ("b", b"b0"),
+        ("a", b"a3"),
+        ("a", b"a4"),
+    ]
+    # Outside the window, forgotten; dropped, gone.
+    assert [h.payload for h in await once(held.read, ["a"], WINDOW_MS + 3_500)] == [b"a4"]
+    await once(held.drop, ["a"])
+    assert await once(held.read, ["a", "b"], 4_000) == [Held("b", 2_500, b"b0")]

@@ -68,6 +68,25 @@ def test_strikes_accumulate_within_a_batch_and_across_batches() -> None:
     ]
 
 
+def test_a_suspect_case_revised_into_a_violation_is_sanctioned_once() -> None:
+    """A detector that learns more later (a farm proven one operator after its first posts were
+    judged) sends a second verdict for the same event: the review stays, the violation is
+    enforced and reported, and replays of either change nothing."""
+    enforcer = enforcer_with()
+    suspect = verdict(0, score=0.6).model_copy(update={"label": Label.SUSPECT})
+    first = run(enforcer, [suspect])
+    revised = run(enforcer, [verdict(0)])
+    again = run(enforcer, [suspect, verdict(0)])
+    (_, review), (_, violation) = first.decisions + revised.decisions
+    assert review.review is not None
+    assert review.report is None
+    assert violation.action is not None
+    assert violation.report is not None
+    assert review.review.enforcement_id != violation.action.enforcement_id
+    assert again.decisions == []
+    assert again.replayed == 2
+
+
 def test_replayed_and_duplicated_verdicts_change_nothing() -> None:
     enforcer = enforcer_with()
     run(enforcer, [verdict(0), verdict(1)])

@@ -12,8 +12,9 @@ import pytest
 from schemas.events import Category, GenerationEvent, Label, Verdict
 from services.event_view import text_of
 from services.gateway.admission import with_normalized_text
-from services.multi_identity.detector import Snapshot, judge, shared_name
+from services.multi_identity.detector import REVISED, Snapshot, judge, shared_name
 from services.multi_identity.pipeline import MultiIdentityPipeline
+from services.state.held_verdicts import MemoryHeldVerdicts
 from services.state.links import Linked, MemoryFingerprintLinks
 from services.state.near_duplicates import NO_MATCHES, Matches, MemoryNearDuplicateIndex
 from services.state.windows import MemoryBehaviourWindows, WindowCounts
@@ -95,12 +96,14 @@ def run(events: list[GenerationEvent]) -> list[Verdict]:
         MemoryBehaviourWindows(window_ms),
         MemoryNearDuplicateIndex(window_ms),
         MemoryFingerprintLinks(window_ms),
+        MemoryHeldVerdicts(window_ms),
     )
     ordered = sorted((with_normalized_text(e) for e in events), key=lambda e: e.occurred_at)
     out: list[Verdict] = []
     for i in range(0, len(ordered), 16):
         judged = asyncio.run(pipeline.judge_batch(ordered[i : i + 16], lambda e: e.occurred_at))
         out.extend(v for v in judged if v is not None)
+        out.extend(pipeline.take_revisions())  # after the batch's verdicts, as published
     return out
 
 
@@ -282,3 +285,51 @@ def test_a_farm_posting_one_account_after_another_is_caught_from_its_second_acco
     assert third_post_of_second.label == Label.VIOLATION
     assert "several_identities_and_a_linked_account" in third_post_of_second.evidence["signals"]
     assert all(verdicts[e.event_id].label == Label.VIOLATION for e in farm[-3:])
+
+
+def test_a_proven_farm_is_reported_whole_its_first_accounts_posts_too() -> None:
+    """The first account's third post was only suspect when it went out (several handles, no
+    linked account yet). Once the second account proves the cluster one operator, it is revised
+    into a violation that names the proof. (Its first two posts, unique when they went out and
+    under one or two handles, had no verdict to revise.)"""
+    three_handles = ("farm-0", "farm-2", "farm-4")
+    farm = sorted(
+        (e for e in persona_farm(6) if e.account_id in three_handles),
+        key=lambda e: (e.account_id, e.event_id),
+    )
+    farm = [
+        e.model_copy(update={"occurred_at": T0 + timedelta(minutes=2 * i)})
+        for i, e in enumerate(farm)
+    ]
+    verdicts = run(farm)
+    last = {v.event_id: v for v in verdicts}
+    assert [e.event_id for e in farm if e.event_id not in last] == ["farm-0-f0", "farm-0-f1"]
+    assert all(v.label == Label.VIOLATION for v in last.values())
+    revised = [v for v in verdicts if REVISED in v.evidence["signals"]]
+    # The second account's first posts (one linked account: suspect) are revised with them.
+    assert {v.account_id for v in revised} == {"farm-0", "farm-2"}
+    first_verdicts = {v.event_id: v for v in reversed(verdicts)}
+    assert all(first_verdicts[v.event_id].label == Label.SUSPECT for v in revised)
+    assert all(v.evidence["proven_by_event_id"].startswith("farm-2") for v in revised)
+    assert len(revised) == len({v.event_id for v in revised})  # each revised once
+
+
+def test_suspects_of_accounts_never_proven_stay_suspects() -> None:
+    """A brand posting one announcement to its regional accounts (one name: suspect at most) is
+    held, but never revised: nothing proves it one hidden operator."""
+    post = "Our spring sale starts Friday: 20 % off everything in store and online."
+    events = [
+        event(
+            event_id=f"brand-{n}",
+            account_id="acct-acme",
+            channel="social_post",
+            identity=f"acme_{region}",
+            generation=post,
+            occurred_at=T0 + timedelta(minutes=n),
+        )
+        for n, region in enumerate(("uk", "us", "de", "fr", "es"))
+    ]
+    verdicts = run(events)
+    assert any(v.label == Label.SUSPECT for v in verdicts)
+    assert not any(REVISED in v.evidence["signals"] for v in verdicts)
+    assert not any(v.label == Label.VIOLATION for v in verdicts)
