@@ -25,11 +25,12 @@ async def assigned_partitions(
 
 
 async def read_to_end(
-    kafka: Mapping[str, Any], topic: str, timeout_s: float = 120.0
+    kafka: Mapping[str, Any], topic: str, timeout_s: float = 120.0, since_ms: int | None = None
 ) -> list[ConsumerRecord[bytes, bytes]]:
-    """Every record retained on `topic` up to its current end, each partition in log order.
-    `kafka`: client options (`ServiceSettings.kafka_client`). TimeoutError when the broker does
-    not deliver them within `timeout_s`."""
+    """Every record retained on `topic` up to its current end (with `since_ms`: from the first
+    record timestamped then or later), each partition in log order. `kafka`: client options
+    (`ServiceSettings.kafka_client`). TimeoutError when the broker does not deliver them within
+    `timeout_s`."""
     consumer = AIOKafkaConsumer(
         topic,
         **kafka,
@@ -42,6 +43,11 @@ async def read_to_end(
     try:
         partitions = await assigned_partitions(consumer, topic, timeout_s)
         ends = await consumer.end_offsets(partitions)
+        if since_ms is not None:
+            starts = await consumer.offsets_for_times({tp: since_ms for tp in partitions})
+            for tp in partitions:
+                found = starts.get(tp)
+                consumer.seek(tp, found.offset if found is not None else ends[tp])
         records: list[ConsumerRecord[bytes, bytes]] = []
         async with asyncio.timeout(timeout_s):
             while any([await consumer.position(tp) < end for tp, end in ends.items()]):

@@ -43,7 +43,7 @@ from services.enforcement.decide import Decision, hour_bucket
 from services.enforcement.enforcer import Enforcer, Outcome, StateLostError
 from services.enforcement.outage import ActionEntry, PendingWrites, ReportEntry
 from services.enforcement.policy import PolicyFile, StateOutage
-from services.enforcement.rebuild import rebuild
+from services.enforcement.rebuild import rebuild, reconcile
 from services.enforcement.settings import EnforcementSettings
 from services.faust_app import decode_batch, make_app, raw_topic, send
 from services.registry import RegistryView
@@ -145,6 +145,8 @@ async def process_verdicts(verdicts: list[Verdict], sources: dict[str, EventT[An
     (so before faust may commit the verdicts' offsets)."""
     if not verdicts:
         return
+    if reconcile_due.is_set():
+        await reconcile_marks()
     # Strikes decided during an outage count before anything new is decided.
     await flush_pending()
     now = datetime.now(UTC)
@@ -190,6 +192,48 @@ async def publish(outcome: Outcome, sources: dict[str, EventT[Any]]) -> None:
                 decision.shadow_action.enforcement_id,
             )
     await asyncio.gather(*acks)
+
+
+reconcile_due = asyncio.Event()
+reconcile_due.set()  # at start: a killed predecessor may have published without marking
+
+
+async def _assigned(sender: Any, *assigned: Any, **_: Any) -> None:
+    # Partitions taken over from another worker: it may have died between a publish and its
+    # marks. Reconciled before the next batch, not here: a rebalance must not wait on reads.
+    reconcile_due.set()
+
+
+app.on_partitions_assigned.connect(cast(Any, _assigned))  # mode's receiver type is too narrow
+
+
+async def reconcile_marks() -> None:
+    """Mark the effects published in the last `enforcement_reconcile_lookback_s` that the store
+    does not know (rebuild.reconcile), so the verdicts redelivered behind them are replays."""
+    started = time.monotonic()
+    written = await with_backoff(
+        partial(
+            reconcile,
+            state,
+            operator_log,
+            settings.kafka_client(),
+            prefix,
+            policy_file.policy,
+            time.time() - settings.enforcement_reconcile_lookback_s,
+            time.time(),
+        ),
+        "mark reconciliation",
+        log,
+        retryable=KAFKA_RETRYABLE,
+    )
+    reconcile_due.clear()
+    metrics.reconciled.add(written)
+    log.log(
+        logging.WARNING if written else logging.INFO,
+        "reconciled marks with the enforcement topics: %d published effects were unmarked (%.1fs)",
+        written,
+        time.monotonic() - started,
+    )
 
 
 async def rebuild_state() -> None:

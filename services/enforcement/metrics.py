@@ -38,6 +38,11 @@ rebuilds = _meter.create_counter(
     "usewatch.enforcement.state_rebuilds",
     description="Times the state store came back empty and was rebuilt from the topics.",
 )
+reconciled = _meter.create_counter(
+    "usewatch.enforcement.reconciled_effects",
+    description="Effects found on the enforcement topics without their marks (a worker killed "
+    "between publish and mark) and marked before deciding anything.",
+)
 decided_without_state = _meter.create_counter(
     "usewatch.enforcement.decided_without_state",
     description="Verdicts decided without Redis under a fail-open policy.",

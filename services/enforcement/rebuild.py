@@ -100,11 +100,13 @@ def _json(message: EnforcementEvent | ViolationReport) -> str:
     return message.model_dump_json(exclude_none=True)
 
 
-async def _read(kafka: Mapping[str, Any], topic: str, model: type[M]) -> list[M]:
-    """A topic as retained, decoded; what does not decode is logged and skipped (the enforcer
-    did not write it)."""
+async def _read(
+    kafka: Mapping[str, Any], topic: str, model: type[M], since_ms: int | None = None
+) -> list[M]:
+    """A topic as retained (or since `since_ms`), decoded; what does not decode is logged and
+    skipped (the enforcer did not write it)."""
     out = []
-    for r in await read_to_end(kafka, topic):
+    for r in await read_to_end(kafka, topic, since_ms=since_ms):
         try:
             out.append(decode(model, r.value))
         except ValidationError as exc:
@@ -132,3 +134,44 @@ async def rebuild(
     await operator_log.record(replayed.actions, replayed.reports, now_s)
     await state.mark_whole()
     return replayed
+
+
+async def reconcile(
+    state: EnforcementState,
+    operator_log: RedisEnforcementLog,
+    kafka: Mapping[str, Any],
+    prefix: str,
+    policy: Policy,
+    since_s: float,
+    now_s: float,
+) -> int:
+    """Mark what was published but never marked: a worker killed between a publish the broker
+    acknowledged and the commit of its marks left effects on the topics that the store does not
+    know, and the verdicts behind them, not yet committed, come back. Run when a worker starts
+    and whenever it is assigned partitions, before it decides anything, over the records
+    published since `since_s`. Returns how many effects it wrote."""
+    since_ms = int(since_s * 1000)
+    replayed = replay(
+        await _read(kafka, ENFORCEMENT_ACTIONS.full_name(prefix), EnforcementEvent, since_ms),
+        await _read(kafka, ENFORCEMENT_REVIEW.full_name(prefix), EnforcementEvent, since_ms),
+        await _read(kafka, ENFORCEMENT_REPORTS.full_name(prefix), ViolationReport, since_ms),
+        policy,
+    )
+    written = 0
+    missing_ids: set[str] = set()
+    for hour, effects in sorted(replayed.effects_by_hour.items()):
+        missing = await state.unapplied(effects)
+        await state.commit(missing, hour)
+        written += len(missing)
+        missing_ids.update(e.effect_id for e in missing)
+    await operator_log.record(
+        [a for a in replayed.actions if a[1] in missing_ids],
+        [r for r in replayed.reports if _effect_of_report(r[2]) in missing_ids],
+        now_s,
+    )
+    return written
+
+
+def _effect_of_report(body: str) -> str:
+    report = ViolationReport.model_validate_json(body)
+    return effect_id("enf", report.event_id, report.category)

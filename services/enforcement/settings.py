@@ -14,6 +14,13 @@ class EnforcementSettings(ServiceSettings):
     enforcement_policy_path: Path = Field(
         default=DEFAULT_POLICY, description="Policy YAML; re-read when it changes."
     )
+    enforcement_reconcile_lookback_s: float = Field(
+        default=6 * 3600,
+        gt=0,
+        description="How far back a starting worker, or one assigned partitions, reads the "
+        "enforcement topics for effects published but never marked (a predecessor killed "
+        "between the two). Longer than any worker stays down before it or another takes over.",
+    )
     enforcement_batch_size: int = Field(default=256, ge=1, le=10_000)
     enforcement_batch_within_s: float = Field(default=0.01, gt=0)
     enforcement_fail_open_after_s: float = Field(

@@ -64,6 +64,10 @@ class EnforcementState(Protocol):
 
     async def mark_whole(self) -> None: ...
 
+    async def unapplied(self, effects: Sequence[Effect]) -> list[Effect]:
+        """The effects whose applied mark is missing."""
+        ...
+
     async def commit(self, effects: Sequence[Effect], hour: int) -> None: ...
 
     async def reverse(self, account_id: str, category: str, effect_id: str) -> bool: ...
@@ -108,6 +112,15 @@ class RedisEnforcementState:
 
     async def mark_whole(self) -> None:
         await self._redis.set(self._whole, b"1", ex=WHOLE_TTL_S)
+
+    async def unapplied(self, effects: Sequence[Effect]) -> list[Effect]:
+        if not effects:
+            return []
+        pipe = self._redis.pipeline(transaction=False)
+        for e in effects:
+            pipe.exists(self._applied(e.account_id, e.effect_id))
+        found = await pipe.execute()
+        return [e for e, applied in zip(effects, found, strict=True) if not applied]
 
     async def commit(self, effects: Sequence[Effect], hour: int) -> None:
         if not effects:
@@ -158,6 +171,9 @@ class MemoryEnforcementState:
 
     async def mark_whole(self) -> None:
         self.whole = True
+
+    async def unapplied(self, effects: Sequence[Effect]) -> list[Effect]:
+        return [e for e in effects if (e.account_id, e.effect_id) not in self.applied]
 
     async def commit(self, effects: Sequence[Effect], hour: int) -> None:
         for e in effects:
