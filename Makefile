@@ -9,7 +9,7 @@ PYTEST := $(PY) -m pytest
 DEMO_RATE ?= 40
 
 .DEFAULT_GOAL := help
-.PHONY: help setup up down status run demo test test-unit test-integration lint typecheck \
+.PHONY: help setup up down status run demo test test-unit test-integration test-faults lint typecheck \
         schemas bench train eval clean compose-check
 
 help: ## List the targets
@@ -51,7 +51,10 @@ demo: ## Send 1,000 demo events to a running stack
 	infra/stack as app .venv/bin/usewatch emit --demo 1000
 
 test: setup lint typecheck ## Run the whole suite: lint, types, unit, integration (starts Kafka and Redis itself)
-	$(PYTEST) tests
+	$(PYTEST) tests -m "not faults"
+
+test-faults: setup ## Stream 20,000 events through kill -9 of every service, a broker, the controller and Redis, and a rebalance, on 3 brokers; prints the fault table
+	$(PYTEST) tests -m faults -s
 
 test-unit: setup ## Unit tests only (no broker, no Redis)
 	$(PYTEST) tests -m unit

@@ -20,10 +20,16 @@ class Stack:
     kafka_port: int
     redis_port: int
     state_dir: Path
+    brokers: int = 1
+    """Nodes of the KRaft cluster (combined broker and controller); node i listens for clients
+    on kafka_port + 2(i - 1)."""
 
     @property
     def bootstrap(self) -> str:
-        return f"127.0.0.1:{self.kafka_port}"
+        return ",".join(f"127.0.0.1:{self.kafka_port + 2 * i}" for i in range(self.brokers))
+
+    def node_pid(self, node: int) -> int:
+        return int((self.state_dir / "kafka" / f"node-{node}.pid").read_text())
 
     @property
     def redis_url(self) -> str:
@@ -39,7 +45,8 @@ class Stack:
         }
 
     def start(self) -> None:
-        for cmd in (["infra/redis/redisctl", "start"], ["infra/kafka/kafkactl", "start"]):
+        kafka = ["infra/kafka/kafkactl", "start", "--brokers", str(self.brokers)]
+        for cmd in (["infra/redis/redisctl", "start"], kafka):
             subprocess.run(cmd, cwd=ROOT, env=self.script_env(), check=True)
 
     def stop(self) -> None:
