@@ -98,16 +98,16 @@ class MultiIdentityPipeline:
         # publishing the same text): later posts of their accounts are reported too. A single
         # account's sockpuppetry does not flag the accounts that merely share its device.
         # Written with the batch's marks, after its verdicts are published.
-        proofs = [
+        proofs = {
             i
             for i, v in enumerate(verdicts)
             if v is not None
             and v.label == Label.VIOLATION
             and linked[i].cluster_root
             and PROOF_SIGNALS & set(v.evidence["signals"])
-        ]
+        }
         follow_up = after or RoundTrip()
-        self.links.flag([linked[i].cluster_root or "" for i in proofs], follow_up)
+        self.links.flag([linked[i].cluster_root or "" for i in sorted(proofs)], follow_up)
         await self._revise_and_hold(events, verdicts, linked, proofs, decided_at, follow_up)
         if after is None:
             await follow_up.execute()
@@ -118,7 +118,7 @@ class MultiIdentityPipeline:
         events: Sequence[GenerationEvent],
         verdicts: list[Verdict | None],
         linked: Sequence[Linked | None],
-        proofs: list[int],
+        proofs: set[int],
         decided_at: Callable[[GenerationEvent], datetime],
         follow_up: RoundTrip,
     ) -> None:
