@@ -16,7 +16,7 @@ help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | \
 	  awk 'BEGIN {FS = ":.*## "}; {printf "  \033[36m%-17s\033[0m %s\n", $$1, $$2}'
 
-setup: $(VENV_STAMP) $(KAFKA_JARS) /usr/bin/redis-server ## Install Python deps, Kafka jars, Redis
+setup: $(VENV_STAMP) $(KAFKA_JARS) /usr/bin/redis-server /usr/bin/promtool ## Install Python deps, Kafka jars, Redis, promtool
 
 $(VENV_STAMP): requirements.lock pyproject.toml
 	test -d .venv || python3 -m venv .venv
@@ -30,6 +30,11 @@ $(KAFKA_JARS): infra/kafka/pom.xml
 /usr/bin/redis-server:
 	@command -v apt-get >/dev/null || { echo "install redis-server (7.x) by hand"; exit 1; }
 	(apt-get install -y -qq redis-server || (apt-get update -qq && apt-get install -y -qq redis-server))
+
+# promtool (Debian's prometheus package) unit-tests the alerting rules in make test.
+/usr/bin/promtool:
+	@command -v apt-get >/dev/null || { echo "install prometheus (promtool 2.x) by hand"; exit 1; }
+	(apt-get install -y -qq prometheus || (apt-get update -qq && apt-get install -y -qq prometheus))
 
 up: setup ## Start Redis, Kafka and every service in the background (SECURITY=on: logins, ACLs)
 	infra/stack up
