@@ -46,7 +46,27 @@ event_age = _meter.create_histogram(
     "usewatch.stage.event_age",
     unit="s",
     description="Kafka timestamp of the event's message → the stage is done with it.",
-    explicit_bucket_boundaries_advisory=[0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10, 60, 600],
+    # Up to two days: a backlog can age events past the 24-hour reporting duty, and the
+    # quantiles must be able to say so.
+    explicit_bucket_boundaries_advisory=[
+        0.01,
+        0.025,
+        0.05,
+        0.1,
+        0.25,
+        0.5,
+        1,
+        2.5,
+        10,
+        60,
+        600,
+        3600,
+        4 * 3600,
+        12 * 3600,
+        20 * 3600,
+        86400,
+        2 * 86400,
+    ],
 )
 redis_round_trips = _meter.create_counter(
     "usewatch.redis.round_trips", description="Requests written to Redis (pipelines count once)."

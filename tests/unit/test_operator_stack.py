@@ -57,9 +57,11 @@ def declared_metrics() -> set[str]:
     return names
 
 
-def test_every_metric_the_dashboard_queries_is_declared() -> None:
+def test_every_metric_the_dashboard_and_the_alerts_query_is_declared() -> None:
     dashboard = json.loads((INFRA / "grafana" / "dashboards" / "usewatch.json").read_text())
     exprs = [t["expr"] for p in dashboard["panels"] for t in p["targets"]]
+    rules = yaml.safe_load((INFRA / "prometheus" / "rules" / "usewatch.yml").read_text())
+    exprs += [r["expr"] for g in rules["groups"] for r in g["rules"] if "alert" in r]
     used = {m for e in exprs for m in re.findall(r"usewatch_[a-z_]+", e)}
     declared = declared_metrics()
     assert len(declared) >= 15
@@ -74,3 +76,17 @@ def test_the_collector_forwards_traces_to_jaeger() -> None:
     assert traces["receivers"] == ["otlp"]
     assert collector["exporters"][traces["exporters"][0]]["endpoint"] == "jaeger:4317"
     assert Path(INFRA / "grafana" / "provisioning" / "datasources" / "datasources.yaml").exists()
+
+
+def test_every_panel_says_what_it_shows_and_reads_the_chosen_datasource() -> None:
+    dashboard = json.loads((INFRA / "grafana" / "dashboards" / "usewatch.json").read_text())
+    (variable,) = dashboard["templating"]["list"]
+    assert (variable["type"], variable["query"]) == ("datasource", "prometheus")
+    for panel in dashboard["panels"]:
+        assert panel.get("description"), panel["title"]
+        for source in [panel["datasource"], *(t["datasource"] for t in panel["targets"])]:
+            assert source == {"type": "prometheus", "uid": "${datasource}"}, panel["title"]
+    # The headroom is read from the oldest open report, not from a histogram that tops out
+    # below the deadline.
+    headroom = next(p for p in dashboard["panels"] if p["title"] == "Report deadline headroom")
+    assert "usewatch_report_oldest_open_age_seconds" in headroom["targets"][0]["expr"]
