@@ -12,6 +12,7 @@ from opentelemetry.metrics import Observation
 
 from services.enforcement.enforcer import Outcome
 from services.enforcement.report_clock import ReportClock
+from services.stage_metrics import UP_TO_TWO_DAYS_S
 
 _meter = metrics.get_meter("usewatch.enforcement")
 report_clock = ReportClock()
@@ -26,26 +27,7 @@ report_latency = _meter.create_histogram(
     "usewatch.report.latency",
     unit="s",
     description="Generation occurred → violation report published (the 24-hour duty).",
-    # Past 24 hours: a late report must show as late, not as "over an hour".
-    explicit_bucket_boundaries_advisory=[
-        0.05,
-        0.1,
-        0.25,
-        0.5,
-        1,
-        2.5,
-        5,
-        10,
-        30,
-        60,
-        300,
-        3600,
-        4 * 3600,
-        12 * 3600,
-        20 * 3600,
-        86400,
-        2 * 86400,
-    ],
+    explicit_bucket_boundaries_advisory=UP_TO_TWO_DAYS_S,
 )
 _meter.create_observable_gauge(
     "usewatch.report.oldest_open_age",

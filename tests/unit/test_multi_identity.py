@@ -267,19 +267,25 @@ def test_one_service_phrase_does_not_excuse_a_campaign() -> None:
     assert sum(v.label == Label.VIOLATION for v in verdicts) >= 3
 
 
-def test_a_farm_posting_one_account_after_another_is_caught_from_its_second_account() -> None:
-    """Each account puts the talking points out under its handles, then the next account does.
-    The second account is tied to the first by the device and shares its text, and posts under
-    several handles itself: two signs of one operator, enough together."""
+def farm_one_account_after_another() -> list[GenerationEvent]:
+    """Three of a farm's device-sharing accounts, each posting its talking points under three
+    handles, two minutes apart, one account after the other."""
     three_handles = ("farm-0", "farm-2", "farm-4")
     farm = sorted(
         (e for e in persona_farm(6) if e.account_id in three_handles),
         key=lambda e: (e.account_id, e.event_id),
     )
-    farm = [
+    return [
         e.model_copy(update={"occurred_at": T0 + timedelta(minutes=2 * i)})
         for i, e in enumerate(farm)
     ]
+
+
+def test_a_farm_posting_one_account_after_another_is_caught_from_its_second_account() -> None:
+    """Each account puts the talking points out under its handles, then the next account does.
+    The second account is tied to the first by the device and shares its text, and posts under
+    several handles itself: two signs of one operator, enough together."""
+    farm = farm_one_account_after_another()
     verdicts = {v.event_id: v for v in run(farm)}
     third_post_of_second = verdicts["farm-2-f2"]
     assert third_post_of_second.label == Label.VIOLATION
@@ -292,15 +298,7 @@ def test_a_proven_farm_is_reported_whole_its_first_accounts_posts_too() -> None:
     linked account yet). Once the second account proves the cluster one operator, it is revised
     into a violation that names the proof. (Its first two posts, unique when they went out and
     under one or two handles, had no verdict to revise.)"""
-    three_handles = ("farm-0", "farm-2", "farm-4")
-    farm = sorted(
-        (e for e in persona_farm(6) if e.account_id in three_handles),
-        key=lambda e: (e.account_id, e.event_id),
-    )
-    farm = [
-        e.model_copy(update={"occurred_at": T0 + timedelta(minutes=2 * i)})
-        for i, e in enumerate(farm)
-    ]
+    farm = farm_one_account_after_another()
     verdicts = run(farm)
     last = {v.event_id: v for v in verdicts}
     assert [e.event_id for e in farm if e.event_id not in last] == ["farm-0-f0", "farm-0-f1"]
