@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Sequence
+from collections.abc import Awaitable, Mapping, Sequence
 from typing import Any, TypeVar
 
 import faust
+from faust.transport import drivers
+from faust.transport.drivers import aiokafka as faust_aiokafka
 from faust.types import EventT
 from pydantic import BaseModel, ValidationError
 
@@ -17,6 +19,25 @@ from services.stage_metrics import observe_consumer_lag
 PRODUCER_MAX_REQUEST_BYTES = 1_000_000
 """The producer's request limit (faust's and the broker's default); every stage keeps what it
 publishes under it by construction (see `schemas.events.MAX_DEAD_LETTER_ORIGINAL_BYTES`)."""
+
+
+class IdempotentProducer(faust_aiokafka.Producer):
+    """faust's aiokafka producer with idempotence on (faust turns it on only for exactly-once).
+    A broker that dies after writing a batch but before answering makes the producer send it
+    again: without idempotence the batch is on the topic twice, so a report or an action
+    appears twice (measured: 2 repeated reports in one `make test-faults` run, at the broker
+    kill). With it, the new leader drops the retried batch by its producer id and sequence."""
+
+    def _settings_extra(self) -> Mapping[str, Any]:
+        return {**super()._settings_extra(), "enable_idempotence": True}
+
+
+class IdempotentTransport(faust_aiokafka.Transport):
+    Producer = IdempotentProducer
+
+
+# kafka:// URLs (ServiceSettings.faust_broker) get the transport above.
+drivers.TRANSPORTS.aliases["kafka"] = f"{__name__}:IdempotentTransport"
 
 
 def make_app(service: str, settings: ServiceSettings) -> faust.App:

@@ -232,6 +232,7 @@ def approve_demo_apps(bootstrap: str) -> None:
     )
 
 
+@pytest.mark.timeout(1800)  # about five minutes alone; the default 600 s is for one test
 def test_no_fault_loses_an_event_or_repeats_an_effect(stack: Stack) -> None:
     ensure_topics(stack.bootstrap.split(","), PREFIX)
     approve_demo_apps(stack.bootstrap)
