@@ -28,7 +28,7 @@ import faust
 from faust.types import EventT
 
 from schemas.codec import encode, encode_key
-from schemas.events import GenerationEvent, Verdict
+from schemas.events import EnforcementEvent, GenerationEvent, Verdict, ViolationReport
 from schemas.topics import (
     ENFORCEMENT_ACTIONS,
     ENFORCEMENT_REPORTS,
@@ -36,6 +36,7 @@ from schemas.topics import (
     GENERATIONS_ACCEPTED,
     REGISTRY,
     VERDICTS,
+    Topic,
 )
 from services.enforcement import metrics
 from services.enforcement.approval import unapproved_use
@@ -171,19 +172,25 @@ async def decide_batch(verdicts: list[Verdict], now: datetime) -> tuple[Outcome,
 
 
 async def publish(outcome: Outcome, sources: dict[str, EventT[Any]]) -> None:
-    """Every action, review request and report of the outcome, acknowledged by the broker."""
-    acks: list[Awaitable[Any]] = []
+    """Every action, review request and report of the outcome, acknowledged by the broker.
+    Reports go out only once the batch's actions and review requests are acknowledged, so a
+    report on the topic proves its violation's whole effect was published: that is what
+    `reconcile` relies on to mark it after a kill (an action without its report is decided and
+    published again; its report is never skipped)."""
+    for topics in ((ENFORCEMENT_ACTIONS, ENFORCEMENT_REVIEW), (ENFORCEMENT_REPORTS,)):
+        acks: list[Awaitable[Any]] = []
+        for verdict, decision in outcome.decisions:
+            headers = _headers(sources.get(verdict.event_id), verdict, decision)
+            key = encode_key(verdict.account_id)
+            for topic in topics:
+                message = _output(decision, topic)
+                if message is not None:
+                    acks.append(
+                        await send(app, topic.full_name(prefix), key, encode(message), headers)
+                    )
+                    outputs.add(1, {"stage": "enforcement", "topic": topic.name})
+        await asyncio.gather(*acks)
     for verdict, decision in outcome.decisions:
-        headers = _headers(sources.get(verdict.event_id), verdict, decision)
-        key = encode_key(verdict.account_id)
-        for topic, message in (
-            (ENFORCEMENT_ACTIONS, decision.action),
-            (ENFORCEMENT_REVIEW, decision.review),
-            (ENFORCEMENT_REPORTS, decision.report),
-        ):
-            if message is not None:
-                acks.append(await send(app, topic.full_name(prefix), key, encode(message), headers))
-                outputs.add(1, {"stage": "enforcement", "topic": topic.name})
         if decision.shadow_action is not None:
             log.info(
                 "shadow: would %s %s (%s)",
@@ -191,7 +198,14 @@ async def publish(outcome: Outcome, sources: dict[str, EventT[Any]]) -> None:
                 verdict.account_id,
                 decision.shadow_action.enforcement_id,
             )
-    await asyncio.gather(*acks)
+
+
+def _output(decision: Decision, topic: Topic) -> EnforcementEvent | ViolationReport | None:
+    if topic is ENFORCEMENT_ACTIONS:
+        return decision.action
+    if topic is ENFORCEMENT_REVIEW:
+        return decision.review
+    return decision.report
 
 
 reconcile_due = asyncio.Event()
