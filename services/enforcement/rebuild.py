@@ -79,12 +79,20 @@ def replay(
             effects[a.enforcement_id] = replace(effect_of(a, a.decided_at), action=a.action)
     for r in reviews:
         effect_of(r, r.decided_at)
+    reported = set()
     for rep in reports:
         effect = effect_of(rep, rep.reported_at)
+        reported.add(effect.effect_id)
         if rep.enforcement_id is not None:  # sanctioned: a strike
             effects[effect.effect_id] = replace(effect, strike=True)
         out.reports.append((rep.account_id, rep.report_due_at.timestamp(), _json(rep)))
     for effect in sorted(effects.values(), key=lambda e: e.at_ms):
+        # A violation's effect was published whole only if its report is there (the enforcer
+        # publishes reports after the batch's actions and reviews are acknowledged); a suspect
+        # case is its review alone. A violation whose action is there but not its report is
+        # left unmarked, so its verdict, never committed, is decided again and reported.
+        if not (effect.effect_id in reported or effect.effect_id.startswith("sus-")):
+            continue
         if effect.effect_id in reversed_ids:
             effect = replace(effect, strike=False)
         hour = hour_bucket(datetime.fromtimestamp(effect.at_ms / 1000, UTC))
@@ -151,24 +159,15 @@ async def reconcile(
     and whenever it is assigned partitions, before it decides anything, over the records
     published since `since_s`. Returns how many effects it wrote."""
     since_ms = int(since_s * 1000)
-    reports = await _read(kafka, ENFORCEMENT_REPORTS.full_name(prefix), ViolationReport, since_ms)
     replayed = replay(
         await _read(kafka, ENFORCEMENT_ACTIONS.full_name(prefix), EnforcementEvent, since_ms),
         await _read(kafka, ENFORCEMENT_REVIEW.full_name(prefix), EnforcementEvent, since_ms),
-        reports,
+        await _read(kafka, ENFORCEMENT_REPORTS.full_name(prefix), ViolationReport, since_ms),
         policy,
     )
-    # A violation's effect was published whole only if its report is there (the enforcer
-    # publishes reports after the batch's actions and reviews are acknowledged); a suspect case
-    # is its review alone. A violation whose action is there but not its report stays unmarked,
-    # so its verdict is decided again and the report goes out.
-    reported = {effect_id("enf", r.event_id, r.category) for r in reports}
     written = 0
     missing_ids: set[str] = set()
-    for hour, all_effects in sorted(replayed.effects_by_hour.items()):
-        effects = [
-            e for e in all_effects if e.effect_id in reported or e.effect_id.startswith("sus-")
-        ]
+    for hour, effects in sorted(replayed.effects_by_hour.items()):
         missing = await state.unapplied(effects)
         await state.commit(missing, hour)
         written += len(missing)

@@ -69,3 +69,16 @@ def test_an_empty_record_rebuilds_an_empty_store() -> None:
     replayed = replay([], [], [], POLICY)
     assert replayed.effects == 0
     assert replayed.effects_by_hour == {}
+
+
+def test_an_action_without_its_report_proves_nothing() -> None:
+    """An enforcer killed after a batch's actions were acknowledged but before its reports:
+    the violation is left unmarked, so its verdict (never committed) is decided again and
+    reported, instead of being skipped as applied."""
+    enforcer = Enforcer(MemoryEnforcementState(), lambda: POLICY, lambda _: False)
+    out = asyncio.run(enforcer.enforce([verdict(1, "acct-1", Category.SPAM, 0.95, False)], T0))
+    ((_, decision),) = out.decisions
+    assert decision.action is not None
+    assert decision.report is not None
+    assert replay([decision.action], [], [], POLICY).effects == 0
+    assert replay([decision.action], [], [decision.report], POLICY).effects == 1
