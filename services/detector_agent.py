@@ -14,7 +14,6 @@ from functools import partial
 from typing import Any, cast
 
 import faust
-import redis.asyncio as aioredis
 from faust.types import EventT
 
 from schemas.codec import encode, encode_key
@@ -26,7 +25,7 @@ from services.retry import with_backoff
 from services.settings import ServiceSettings
 from services.stage_metrics import outputs, redis_client, stage_batch
 from services.stage_metrics import verdicts as verdicts_counter
-from services.state.round_trip import RoundTrip
+from services.state.round_trip import RedisClient, RoundTrip
 from services.state.seen import EventKey, RedisSeenEvents
 from services.telemetry import inject_headers, process_span, setup_metrics, setup_tracing
 
@@ -34,7 +33,7 @@ from services.telemetry import inject_headers, process_span, setup_metrics, setu
 def detector_app(
     name: str,
     settings: ServiceSettings,
-    build: Callable[[aioredis.Redis], BatchJudge],
+    build: Callable[[RedisClient], BatchJudge],
     *,
     batch_size: int,
     within_s: float,

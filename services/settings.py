@@ -23,6 +23,9 @@ class ServiceSettings(BaseSettings):
     )
     kafka_password: SecretStr | None = None
     redis_url: str = "redis://127.0.0.1:6379/0"
+    redis_cluster: bool = Field(
+        default=False, description="REDIS_URL names one node of a Redis Cluster (SPEC §2)."
+    )
     redis_username: str | None = Field(default=None, description="Redis ACL user; unset: none.")
     redis_password: SecretStr | None = None
     topic_prefix: str = Field(default="", description="Prepended to every topic and group name.")

@@ -28,8 +28,10 @@ import redis.asyncio as aioredis
 from faust.types import EventT
 from opentelemetry import metrics
 from opentelemetry.metrics import CallbackOptions, Observation
+from redis.asyncio.cluster import RedisCluster
 
 from services.settings import ServiceSettings
+from services.state.round_trip import RedisClient
 
 _meter = metrics.get_meter("usewatch")
 
@@ -99,9 +101,12 @@ class CountingConnection(aioredis.Connection):
         await super().send_packed_command(command, check_health)
 
 
-def redis_client(settings: ServiceSettings, **options: Any) -> aioredis.Redis:
-    """The services' Redis client (login from the settings): counted round trips, options as
-    redis-py's `from_url`."""
+def redis_client(settings: ServiceSettings, **options: Any) -> RedisClient:
+    """The services' Redis client (login from the settings), options as redis-py's `from_url`:
+    one Redis with counted round trips, or a Redis Cluster when REDIS_CLUSTER is on (redis-py
+    builds a cluster's connections itself, so its round trips are not counted)."""
+    if settings.redis_cluster:
+        return RedisCluster.from_url(settings.redis_url, **settings.redis_auth(), **options)
     return aioredis.from_url(
         settings.redis_url,
         connection_class=CountingConnection,

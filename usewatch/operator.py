@@ -8,14 +8,15 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-import redis.asyncio as aioredis
 from kafka import KafkaProducer
 
 from schemas.codec import decode, encode, encode_key
 from schemas.events import EnforcementEvent, ViolationReport
 from schemas.topics import ENFORCEMENT_ACTIONS
 from services.enforcement.decide import reversal
+from services.stage_metrics import redis_client
 from services.state.enforcement import RedisEnforcementLog, RedisEnforcementState
+from services.state.round_trip import RedisClient
 from usewatch.settings import ClientSettings
 
 
@@ -25,8 +26,8 @@ class AccountView:
     recent: list[EnforcementEvent | ViolationReport]
 
 
-def _stores(s: ClientSettings) -> tuple[aioredis.Redis, RedisEnforcementState, RedisEnforcementLog]:
-    client = aioredis.from_url(s.redis_url, **s.redis_auth())
+def _stores(s: ClientSettings) -> tuple[RedisClient, RedisEnforcementState, RedisEnforcementLog]:
+    client = redis_client(s)
     prefix = f"uw:{s.topic_prefix}enf:"
     return client, RedisEnforcementState(client, prefix), RedisEnforcementLog(client, prefix)
 

@@ -3,18 +3,17 @@
 
 from __future__ import annotations
 
-import redis.asyncio as aioredis
-
 from services.detector_agent import detector_app
 from services.misrepresentation.model import PromptModel
 from services.misrepresentation.pipeline import MisrepresentationPipeline
 from services.misrepresentation.settings import MisrepresentationSettings
+from services.state.round_trip import RedisClient
 from services.state.windows import RedisBehaviourWindows
 
 settings = MisrepresentationSettings()
 
 
-def build(client: aioredis.Redis) -> MisrepresentationPipeline:
+def build(client: RedisClient) -> MisrepresentationPipeline:
     return MisrepresentationPipeline(
         PromptModel.load(),
         RedisBehaviourWindows(

@@ -3,20 +3,19 @@
 
 from __future__ import annotations
 
-import redis.asyncio as aioredis
-
 from services.detector_agent import detector_app
 from services.multi_identity.pipeline import MultiIdentityPipeline
 from services.multi_identity.settings import MultiIdentitySettings
 from services.state.held_verdicts import RedisHeldVerdicts
 from services.state.links import RedisFingerprintLinks
 from services.state.near_duplicates import RedisNearDuplicateIndex
+from services.state.round_trip import RedisClient
 from services.state.windows import RedisBehaviourWindows
 
 settings = MultiIdentitySettings()
 
 
-def build(client: aioredis.Redis) -> MultiIdentityPipeline:
+def build(client: RedisClient) -> MultiIdentityPipeline:
     prefix = f"uw:{settings.topic_prefix}mi:"
     window_ms = settings.multi_identity_window_s * 1000
     return MultiIdentityPipeline(

@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-import redis.asyncio as aioredis
-
 from services.detector_agent import detector_app
 from services.spam.model import ARTIFACT_DIR, ContentModel
 from services.spam.pipeline import SpamPipeline
 from services.spam.settings import SpamSettings
 from services.state.near_duplicates import RedisNearDuplicateIndex
+from services.state.round_trip import RedisClient
 from services.state.windows import RedisBehaviourWindows
 
 settings = SpamSettings()
 
 
-def build(client: aioredis.Redis) -> SpamPipeline:
+def build(client: RedisClient) -> SpamPipeline:
     prefix = f"uw:{settings.topic_prefix}spam:"
     window_ms = settings.spam_window_s * 1000
     return SpamPipeline(

@@ -10,8 +10,10 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 import redis.asyncio as aioredis
+from redis.asyncio.cluster import ClusterPipeline
 
 from schemas.events import Action
+from services.state.round_trip import RedisClient
 
 APPLIED_TTL_S = 30 * 24 * 3600
 QUOTA_TTL_S = 2 * 3600
@@ -74,7 +76,7 @@ class EnforcementState(Protocol):
 
 
 class RedisEnforcementState:
-    def __init__(self, client: aioredis.Redis, prefix: str) -> None:
+    def __init__(self, client: RedisClient, prefix: str) -> None:
         self._redis = client
         self._p = prefix
         self.round_trips = 0
@@ -203,7 +205,7 @@ class RedisEnforcementLog:
       deadlines; TTL 48 h, refreshed on write. "Open" means not yet past its deadline.
     """
 
-    def __init__(self, client: aioredis.Redis, prefix: str) -> None:
+    def __init__(self, client: RedisClient, prefix: str) -> None:
         self._redis = client
         self._p = prefix
 
@@ -228,7 +230,9 @@ class RedisEnforcementLog:
             pipe.expire(f"{self._p}log:reports", 2 * 86400)
         await pipe.execute()
 
-    def _push_recent(self, pipe: aioredis.client.Pipeline, account: str, body: str) -> None:
+    def _push_recent(
+        self, pipe: aioredis.client.Pipeline | ClusterPipeline, account: str, body: str
+    ) -> None:
         key = f"{self._p}log:recent:{{{account}}}"
         pipe.lpush(key, body)
         pipe.ltrim(key, 0, RECENT_PER_ACCOUNT - 1)

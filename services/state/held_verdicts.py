@@ -13,9 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-import redis.asyncio as aioredis
-
-from services.state.round_trip import Pending, RoundTrip
+from services.state.round_trip import Pending, RedisClient, RoundTrip
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,7 +40,7 @@ class RedisHeldVerdicts:
     window + 1 h, refreshed on each hold. Only suspects are held, so memory is a few kB per
     suspect account for one window."""
 
-    def __init__(self, client: aioredis.Redis, prefix: str, window_ms: int, cap: int = 32) -> None:
+    def __init__(self, client: RedisClient, prefix: str, window_ms: int, cap: int = 32) -> None:
         self._redis = client
         self._p = prefix
         self._window_ms = window_ms
@@ -86,7 +84,8 @@ class RedisHeldVerdicts:
         keys = [self._key(a) for a in dict.fromkeys(accounts)]
         if not keys:
             return Pending.resolved(None)
-        return rt.add(self._redis, [("DEL", *keys)], lambda _: None)
+        # One DEL per account: one account's key per command, so it stays in one cluster slot.
+        return rt.add(self._redis, [("DEL", k) for k in keys], lambda _: None)
 
 
 @dataclass

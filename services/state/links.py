@@ -9,9 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-import redis.asyncio as aioredis
-
-from services.state.round_trip import Pending, RoundTrip
+from services.state.round_trip import Pending, RedisClient, RoundTrip
 
 STRONG = ("device", "api_key")
 """A shared device or API key ties accounts to one operator; a shared network address (office
@@ -136,7 +134,7 @@ class RedisFingerprintLinks:
     same. All keys carry the hash tag `{fp}` so a batch is one script call (on a Redis Cluster
     the links live on one node)."""
 
-    def __init__(self, client: aioredis.Redis, prefix: str, window_ms: int, cap: int = 64) -> None:
+    def __init__(self, client: RedisClient, prefix: str, window_ms: int, cap: int = 64) -> None:
         self._p = prefix
         self._window_ms = window_ms
         self._cap = cap

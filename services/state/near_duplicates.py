@@ -8,9 +8,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-import redis.asyncio as aioredis
-
-from services.state.round_trip import Pending, RoundTrip
+from services.state.round_trip import Pending, RedisClient, RoundTrip
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,7 +136,7 @@ class RedisNearDuplicateIndex:
     so memory is bounded by the distinct texts of one window times BANDS × cap × ~60 bytes."""
 
     def __init__(
-        self, client: aioredis.Redis, prefix: str, window_ms: int, cap: int = 200, sample: int = 16
+        self, client: RedisClient, prefix: str, window_ms: int, cap: int = 200, sample: int = 16
     ) -> None:
         self._redis = client
         self._p = prefix

@@ -16,11 +16,15 @@ from collections.abc import Callable, Sequence
 from typing import Any, Generic, TypeVar
 
 import redis.asyncio as aioredis
+from redis.asyncio.cluster import RedisCluster
 from redis.exceptions import NoScriptError
 
 T = TypeVar("T")
 U = TypeVar("U")
 Command = tuple[Any, ...]
+RedisClient = aioredis.Redis | RedisCluster
+"""One Redis or a Redis Cluster (REDIS_CLUSTER=on): every store takes either, since every
+multi-key command touches keys of one hash tag (SPEC §2)."""
 
 
 class Pending(Generic[T]):
@@ -69,7 +73,7 @@ class RoundTrip:
     """Commands from several stores, sent together."""
 
     def __init__(self) -> None:
-        self._client: aioredis.Redis | None = None
+        self._client: RedisClient | None = None
         self._commands: list[Command] = []
         self._parts: list[tuple[int, int, Pending[Any]]] = []
         self._scripts: dict[str, str] = {}
@@ -78,7 +82,7 @@ class RoundTrip:
 
     def add(
         self,
-        client: aioredis.Redis,
+        client: RedisClient,
         commands: Sequence[Command],
         decode: Callable[[list[Any]], T],
         scripts: dict[str, str] | None = None,
@@ -108,7 +112,7 @@ class RoundTrip:
             assert pending._decode is not None
             pending._resolve(pending._decode(replies[start : start + count]))
 
-    async def _send(self, client: aioredis.Redis) -> list[Any]:
+    async def _send(self, client: RedisClient) -> list[Any]:
         pipe = client.pipeline(transaction=False)
         for command in self._commands:
             pipe.execute_command(*command)

@@ -7,9 +7,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-import redis.asyncio as aioredis
-
-from services.state.round_trip import Pending, RoundTrip
+from services.state.round_trip import Pending, RedisClient, RoundTrip
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,7 +44,7 @@ class RedisSeenEvents:
     value "1", TTL `ttl_s`. Size: about 90 bytes per event id remembered, so 10 M events a day
     with a 72 h TTL hold ~2.7 GB; lower the TTL (≥ 48 h) or shard Redis before that."""
 
-    def __init__(self, client: aioredis.Redis, prefix: str, ttl_s: int) -> None:
+    def __init__(self, client: RedisClient, prefix: str, ttl_s: int) -> None:
         self._redis = client
         self._prefix = prefix
         self._ttl_s = ttl_s

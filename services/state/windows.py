@@ -13,9 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-import redis.asyncio as aioredis
-
-from services.state.round_trip import Pending, RoundTrip
+from services.state.round_trip import Pending, RedisClient, RoundTrip
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,7 +113,7 @@ class RedisBehaviourWindows:
 
     def __init__(
         self,
-        client: aioredis.Redis,
+        client: RedisClient,
         prefix: str,
         window_ms: int,
         cap: int = 5_000,

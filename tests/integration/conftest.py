@@ -12,7 +12,10 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+import redis.asyncio as aioredis
+from redis.asyncio.cluster import RedisCluster
 
+from services.state.round_trip import RedisClient
 from usewatch.admin import ensure_topics
 from usewatch.localstack import ROOT, ServiceProcess, Stack
 
@@ -91,3 +94,37 @@ def own_redis(tmp_path: Path) -> Iterator[Callable[[str], None]]:
         yield ctl
     finally:
         ctl("stop")
+
+
+REDIS_CLUSTER_PORT = 16701  # and the two after it
+
+
+@pytest.fixture(scope="session")
+def redis_cluster() -> Iterator[str]:
+    """A three-master Redis Cluster on loopback (`redisctl cluster-start`), started the first
+    time a test asks for it; yields the URL of one of its nodes."""
+    env = {
+        **os.environ,
+        "REDIS_PORT": str(REDIS_CLUSTER_PORT),
+        "REDIS_STATE_DIR": str(TEST_STATE / "redis-cluster"),
+    }
+    ctl = ROOT / "infra/redis/redisctl"
+    subprocess.run([ctl, "cluster-stop"], env=env, check=True)  # left over from an interrupted run
+    shutil.rmtree(TEST_STATE / "redis-cluster", ignore_errors=True)
+    subprocess.run([ctl, "cluster-start"], env=env, check=True)
+    try:
+        yield f"redis://127.0.0.1:{REDIS_CLUSTER_PORT}/0"
+    finally:
+        subprocess.run([ctl, "cluster-stop"], env=env, check=True)
+
+
+REDIS_KINDS = ["redis", "cluster"]
+"""Every Redis store's contract runs on one Redis and on the three-master cluster."""
+
+
+def redis_of(kind: str, request: pytest.FixtureRequest) -> RedisClient:
+    """A client of the session's Redis ("redis") or of the Redis Cluster ("cluster")."""
+    if kind == "cluster":
+        return RedisCluster.from_url(request.getfixturevalue("redis_cluster"))
+    stack: Stack = request.getfixturevalue("stack")
+    return aioredis.from_url(stack.redis_url)

@@ -81,3 +81,23 @@ def test_sockpuppets_and_a_persona_farm_are_flagged_and_legitimate_accounts_are_
     assert suspects <= revised
     legit_accounts = {e.account_id for e in legit}
     assert [v for v in verdicts if v.account_id in legit_accounts] == []
+
+
+def test_the_detector_runs_unchanged_on_a_redis_cluster(
+    stack: Stack, prefix: str, service: Callable[..., ServiceProcess], redis_cluster: str
+) -> None:
+    """The same service on a three-master Redis Cluster (REDIS_CLUSTER=on): its windows, links,
+    held verdicts and judged-once marks spread over the nodes, and a farm is still one
+    operator."""
+    events = sockpuppets("acct-puppets", 30) + persona_farm(8) + crm_agents("acct-crm", 40)
+    service("gateway")
+    service("multi_identity", REDIS_URL=redis_cluster, REDIS_CLUSTER="on")
+    with Emitter(stack.bootstrap, prefix) as emitter:
+        emitter.emit_many(sorted(events, key=lambda e: e.occurred_at))
+    settled(stack, prefix, len(events))
+
+    verdicts = decode_all(Verdict, read_all(stack.bootstrap, VERDICTS.full_name(prefix)))
+    flagged = {v.account_id for v in verdicts if v.label == Label.VIOLATION}
+    assert "acct-puppets" in flagged
+    assert sum(a.startswith("farm-") for a in flagged) >= 4
+    assert "acct-crm" not in {v.account_id for v in verdicts}

@@ -7,11 +7,10 @@ from collections.abc import AsyncIterator
 
 import pytest
 import pytest_asyncio
-import redis.asyncio as aioredis
 
 from services.state.round_trip import once
 from services.state.seen import EventKey, MemorySeenEvents, RedisSeenEvents, SeenEvents
-from usewatch.localstack import Stack
+from tests.integration.conftest import REDIS_KINDS, redis_of
 
 TTL_S = 48 * 3600
 
@@ -24,12 +23,12 @@ class FakeClock:
         return self.now
 
 
-@pytest_asyncio.fixture(params=["memory", "redis"])
-async def store(request: pytest.FixtureRequest, stack: Stack) -> AsyncIterator[SeenEvents]:
+@pytest_asyncio.fixture(params=["memory", *REDIS_KINDS])
+async def store(request: pytest.FixtureRequest) -> AsyncIterator[SeenEvents]:
     if request.param == "memory":
         yield MemorySeenEvents(TTL_S)
         return
-    client = aioredis.from_url(stack.redis_url)
+    client = redis_of(request.param, request)
     yield RedisSeenEvents(client, prefix=f"uw:{uuid.uuid4().hex}:", ttl_s=TTL_S)
     await client.aclose()
 
@@ -68,8 +67,11 @@ async def test_memory_store_forgets_after_the_ttl() -> None:
 
 
 @pytest.mark.asyncio
-async def test_redis_keys_carry_a_ttl_and_the_account_hash_tag(stack: Stack) -> None:
-    client = aioredis.from_url(stack.redis_url)
+@pytest.mark.parametrize("kind", REDIS_KINDS)
+async def test_redis_keys_carry_a_ttl_and_the_account_hash_tag(
+    kind: str, request: pytest.FixtureRequest
+) -> None:
+    client = redis_of(kind, request)
     prefix = f"uw:{uuid.uuid4().hex}:"
     store = RedisSeenEvents(client, prefix=prefix, ttl_s=TTL_S)
     await once(store.mark, _keys("e1", account="acct-9"))

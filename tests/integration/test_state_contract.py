@@ -32,17 +32,18 @@ from services.state.near_duplicates import (
 from services.state.round_trip import RoundTrip, once
 from services.state.seen import EventKey, RedisSeenEvents
 from services.state.windows import MemoryBehaviourWindows, Observation, RedisBehaviourWindows
+from tests.integration.conftest import REDIS_KINDS, redis_of
 from usewatch.localstack import Stack
 
 WINDOW_MS = 60_000
 
 
-@pytest_asyncio.fixture(params=["memory", "redis"])
-async def stores(request: pytest.FixtureRequest, stack: Stack) -> AsyncIterator[Any]:
+@pytest_asyncio.fixture(params=["memory", *REDIS_KINDS])
+async def stores(request: pytest.FixtureRequest) -> AsyncIterator[Any]:
     if request.param == "memory":
         yield MemoryBehaviourWindows(WINDOW_MS, cap=50), MemoryNearDuplicateIndex(WINDOW_MS, cap=5)
         return
-    client = aioredis.from_url(stack.redis_url)
+    client = redis_of(request.param, request)
     prefix = f"uw:{uuid.uuid4().hex}:"
     yield (
         RedisBehaviourWindows(client, prefix, WINDOW_MS, cap=50),
@@ -136,8 +137,9 @@ async def test_index_buckets_are_capped(stores: Any) -> None:
 
 
 @pytest.mark.asyncio
-async def test_every_redis_key_has_a_ttl(stack: Stack) -> None:
-    client = aioredis.from_url(stack.redis_url)
+@pytest.mark.parametrize("kind", REDIS_KINDS)
+async def test_every_redis_key_has_a_ttl(kind: str, request: pytest.FixtureRequest) -> None:
+    client = redis_of(kind, request)
     prefix = f"uw:{uuid.uuid4().hex}:"
     windows = RedisBehaviourWindows(client, prefix, WINDOW_MS)
     index = RedisNearDuplicateIndex(client, prefix, WINDOW_MS)
@@ -147,6 +149,7 @@ async def test_every_redis_key_has_a_ttl(stack: Stack) -> None:
     assert len(keys) == 6
     ttls = [await client.ttl(k) for k in keys]
     assert all(t > 0 for t in ttls)
+    await client.aclose()
 
 
 class _WritesCounted(CountingConnection):
@@ -191,12 +194,12 @@ async def test_every_store_of_a_batch_shares_one_round_trip(stack: Stack) -> Non
     await client.aclose()
 
 
-@pytest_asyncio.fixture(params=["memory", "redis"])
-async def links(request: pytest.FixtureRequest, stack: Stack) -> AsyncIterator[Any]:
+@pytest_asyncio.fixture(params=["memory", *REDIS_KINDS])
+async def links(request: pytest.FixtureRequest) -> AsyncIterator[Any]:
     if request.param == "memory":
         yield MemoryFingerprintLinks(WINDOW_MS, cap=3)
         return
-    client = aioredis.from_url(stack.redis_url)
+    client = redis_of(request.param, request)
     yield RedisFingerprintLinks(client, f"uw:{uuid.uuid4().hex}:", WINDOW_MS, cap=3)
     await client.aclose()
 
@@ -259,9 +262,12 @@ async def test_a_flagged_cluster_stays_flagged_for_its_accounts(links: Any) -> N
 
 
 @pytest.mark.asyncio
-async def test_windows_without_identities_count_the_rest_the_same(stack: Stack) -> None:
+@pytest.mark.parametrize("kind", REDIS_KINDS)
+async def test_windows_without_identities_count_the_rest_the_same(
+    kind: str, request: pytest.FixtureRequest
+) -> None:
     """The spam detector's windows leave out the identity buckets (fewer keys per event)."""
-    client = aioredis.from_url(stack.redis_url)
+    client = redis_of(kind, request)
     prefix = f"uw:{uuid.uuid4().hex}:"
     full = RedisBehaviourWindows(client, prefix + "a:", WINDOW_MS)
     lean = RedisBehaviourWindows(client, prefix + "b:", WINDOW_MS, identities=False)
@@ -304,12 +310,12 @@ def test_redis_comes_back_from_a_kill_9_with_what_must_last(tmp_path: Path) -> N
         subprocess.run([ctl, "stop"], env=env, check=True)
 
 
-@pytest_asyncio.fixture(params=["memory", "redis"])
-async def held(request: pytest.FixtureRequest, stack: Stack) -> AsyncIterator[Any]:
+@pytest_asyncio.fixture(params=["memory", *REDIS_KINDS])
+async def held(request: pytest.FixtureRequest) -> AsyncIterator[Any]:
     if request.param == "memory":
         yield MemoryHeldVerdicts(WINDOW_MS, cap=3)
         return
-    client = aioredis.from_url(stack.redis_url)
+    client = redis_of(request.param, request)
     yield RedisHeldVerdicts(client, f"uw:{uuid.uuid4().hex}:", WINDOW_MS, cap=3)
     await client.aclose()
 
@@ -330,3 +336,6 @@ async def test_held_verdicts_are_kept_per_account_for_the_window_and_capped(held
     assert [h.payload for h in await once(held.read, ["a"], WINDOW_MS + 3_500)] == [b"a4"]
     await once(held.drop, ["a"])
     assert await once(held.read, ["a", "b"], 4_000) == [Held("b", 2_500, b"b0")]
+    await once(held.hold, [Held("c", 3_000, b"c0")])
+    await once(held.drop, ["b", "c"])  # several accounts at once (several cluster slots)
+    assert await once(held.read, ["a", "b", "c"], 4_000) == []

@@ -1,0 +1,104 @@
+"""The enforcer's store and the operators' log: in memory, on one Redis and on a Redis Cluster,
+the same answers (strikes, effect marks, hourly quotas, reversals)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+import pytest_asyncio
+
+from schemas.events import Action
+from services.state.enforcement import (
+    Effect,
+    EnforcementState,
+    LoadRequest,
+    MemoryEnforcementState,
+    RedisEnforcementLog,
+    RedisEnforcementState,
+)
+from tests.integration.conftest import REDIS_KINDS, redis_of
+
+HOUR = 493_000
+DAY_S = 86_400
+
+
+@pytest_asyncio.fixture(params=["memory", *REDIS_KINDS])
+async def state(request: pytest.FixtureRequest) -> AsyncIterator[EnforcementState]:
+    if request.param == "memory":
+        yield MemoryEnforcementState()
+        return
+    client = redis_of(request.param, request)
+    store = RedisEnforcementState(client, f"uw:{uuid.uuid4().hex}:enf:")
+    await store.mark_whole()
+    yield store
+    await client.aclose()
+
+
+def effect(account: str, n: int, at_ms: int, action: Action | None = None) -> Effect:
+    return Effect(account, "spam", f"enf-{account}-{n}", at_ms, True, 30 * DAY_S, action)
+
+
+def ask(account: str, n: int, since_ms: int = 0) -> LoadRequest:
+    return LoadRequest(account, "spam", f"enf-{account}-{n}", since_ms)
+
+
+@pytest.mark.asyncio
+async def test_committed_effects_are_marked_counted_and_reversible(state: Any) -> None:
+    before, quotas, whole = await state.load([ask("a", 1), ask("b", 1)], HOUR)
+    assert [(x.already_applied, x.strikes) for x in before] == [(False, 0), (False, 0)]
+    assert quotas[Action.SUSPEND_ACCOUNT] == 0
+    assert whole
+
+    await state.commit(
+        [
+            effect("a", 1, 1_000),
+            effect("a", 2, 2_000, Action.SUSPEND_ACCOUNT),
+            effect("b", 1, 3_000, Action.SUSPEND_ACCOUNT),
+        ],
+        HOUR,
+    )
+    after, quotas, _ = await state.load([ask("a", 1), ask("a", 3, since_ms=1_500)], HOUR)
+    assert [(x.already_applied, x.strikes) for x in after] == [(True, 2), (False, 1)]
+    assert quotas[Action.SUSPEND_ACCOUNT] == 2  # all accounts, this hour
+    _, next_hour, _ = await state.load([], HOUR + 1)
+    assert next_hour[Action.SUSPEND_ACCOUNT] == 0
+
+    pending = [effect("a", 1, 1_000), effect("a", 9, 9_000), effect("c", 1, 1_000)]
+    assert [e.effect_id for e in await state.unapplied(pending)] == ["enf-a-9", "enf-c-1"]
+
+    assert await state.reverse("a", "spam", "enf-a-1")
+    assert not await state.reverse("a", "spam", "enf-a-1")  # a reversal is applied once
+    (again,), _, _ = await state.load([ask("a", 1)], HOUR)
+    assert (again.already_applied, again.strikes) == (True, 1)
+
+
+@pytest.mark.asyncio
+async def test_a_commit_twice_counts_once(state: Any) -> None:
+    await state.commit([effect("a", 1, 1_000)], HOUR)
+    await state.commit([effect("a", 1, 1_000)], HOUR)
+    (loaded,), _, _ = await state.load([ask("a", 2)], HOUR)
+    assert loaded.strikes == 1
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("kind", REDIS_KINDS)
+async def test_the_operators_log_keeps_actions_reports_and_strikes(
+    kind: str, request: pytest.FixtureRequest
+) -> None:
+    client = redis_of(kind, request)
+    prefix = f"uw:{uuid.uuid4().hex}:enf:"
+    state, log = RedisEnforcementState(client, prefix), RedisEnforcementLog(client, prefix)
+    await state.commit([effect("a", 1, 1_000), effect("a", 2, 2_000)], HOUR)
+    await log.record(
+        [("a", "enf-a-1", '{"enforcement_id": "enf-a-1"}')],
+        [("a", 2_000.0, '{"report_id": "r-1"}'), ("b", 500.0, '{"report_id": "r-2"}')],
+        now_s=1_000.0,
+    )
+    assert await log.enforcement("enf-a-1") == '{"enforcement_id": "enf-a-1"}'
+    assert await log.recent("a") == ['{"report_id": "r-1"}', '{"enforcement_id": "enf-a-1"}']
+    assert await log.reports_due_after(1_000.0) == ['{"report_id": "r-1"}']
+    assert await log.strikes(prefix, "a") == {"spam": 2}
+    await client.aclose()
