@@ -27,6 +27,7 @@ from services.state.links import RedisFingerprintLinks
 from services.state.near_duplicates import RedisNearDuplicateIndex
 from services.state.windows import RedisBehaviourWindows
 from usewatch import demo
+from usewatch.extremes import EXTREMES, at_the_bound
 
 HOUR = 3_600_000
 
@@ -52,6 +53,12 @@ DETECTORS: dict[str, Builder] = {
 
 def sample_events(n: int, seed: int = 12) -> list[GenerationEvent]:
     return [with_normalized_text(e) for e in demo.generate(n, seed=seed, run="cost")]
+
+
+def extreme_events(n_each: int, seed: int = 13) -> list[GenerationEvent]:
+    """Demo events rewritten to every extreme the schema allows (usewatch/extremes.py)."""
+    base = list(demo.generate(n_each, seed=seed, run="extreme"))
+    return [with_normalized_text(e) for name in EXTREMES for e in at_the_bound(base, name)]
 
 
 async def detector_cost(
