@@ -41,7 +41,7 @@ from schemas.topics import (
 from services.enforcement import metrics
 from services.enforcement.approval import unapproved_use
 from services.enforcement.decide import Decision, hour_bucket
-from services.enforcement.enforcer import Enforcer, Outcome, StateLostError
+from services.enforcement.enforcer import Enforcer, Outcome, StateLostError, StateRestartedError
 from services.enforcement.outage import ActionEntry, PendingWrites, ReportEntry
 from services.enforcement.policy import PolicyFile, StateOutage
 from services.enforcement.rebuild import rebuild, reconcile
@@ -164,6 +164,9 @@ async def decide_batch(verdicts: list[Verdict], now: datetime) -> tuple[Outcome,
             return await with_state(partial(enforcer.enforce, verdicts, now), "enforce"), False
         except StateLostError:
             await rebuild_state()
+            return await with_state(partial(enforcer.enforce, verdicts, now), "enforce"), False
+        except StateRestartedError:
+            await reconcile_marks()
             return await with_state(partial(enforcer.enforce, verdicts, now), "enforce"), False
     except StateUnavailableError:
         outcome = enforcer.decide_without_state(verdicts, now)

@@ -25,12 +25,17 @@ from services.enforcement.decide import (
     mark_of,
 )
 from services.enforcement.policy import Policy
-from services.state.enforcement import Effect, EnforcementState, LoadRequest
+from services.state.enforcement import Effect, EnforcementState, LoadRequest, StoreCondition
 
 
 class StateLostError(Exception):
     """The state store came back empty: rebuild it from the enforcement topics
     (services/enforcement/rebuild.py), then decide again."""
+
+
+class StateRestartedError(Exception):
+    """The state store restarted since the last batch and may have lost its last second of
+    writes: reconcile the effect marks with the enforcement topics, then decide again."""
 
 
 @dataclass
@@ -74,9 +79,11 @@ class Enforcer:
                     int(since.timestamp() * 1000),
                 )
             )
-        loaded, quota_used, whole = await self.state.load(requests, hour)
-        if not whole:
+        loaded, quota_used, condition = await self.state.load(requests, hour)
+        if condition is StoreCondition.LOST:
             raise StateLostError("the enforcement state store holds no `whole` mark")
+        if condition is StoreCondition.RESTARTED:
+            raise StateRestartedError("Redis restarted since the last batch")
         added: dict[tuple[str, str], int] = {}  # strikes decided earlier in this batch
         seen: set[str] = set()
         for v, req, state in zip(verdicts, requests, loaded, strict=True):

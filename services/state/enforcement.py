@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from enum import Enum
+from typing import Any, Protocol
 
 import redis.asyncio as aioredis
 from redis.asyncio.cluster import ClusterPipeline
@@ -18,6 +19,17 @@ from services.state.round_trip import RedisClient
 APPLIED_TTL_S = 30 * 24 * 3600
 QUOTA_TTL_S = 2 * 3600
 WHOLE_TTL_S = 30 * 24 * 3600
+
+
+class StoreCondition(Enum):
+    """What a load found the store to be, besides its answers."""
+
+    WHOLE = "whole"
+    LOST = "lost"
+    """No `whole` mark: the store came back empty (or was never filled); rebuild it."""
+    RESTARTED = "restarted"
+    """Whole, but Redis restarted since the last load: a crash may have lost the writes of its
+    last second (the append-only file is fsynced once a second), so reconcile the marks."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,8 +72,8 @@ class EnforcementState(Protocol):
 
     async def load(
         self, batch: Sequence[LoadRequest], hour: int
-    ) -> tuple[list[Loaded], dict[Action, int], bool]:
-        """Per request: applied, strikes; this hour's quota use; and whether the store is whole."""
+    ) -> tuple[list[Loaded], dict[Action, int], StoreCondition]:
+        """Per request: applied, strikes; this hour's quota use; and the store's condition."""
         ...
 
     async def mark_whole(self) -> None: ...
@@ -76,9 +88,14 @@ class EnforcementState(Protocol):
 
 
 class RedisEnforcementState:
+    """The server's `run_id` rides on every load (one Redis; a cluster's nodes are not
+    watched: run them with replicas), so a restart is noticed on the first batch after it."""
+
     def __init__(self, client: RedisClient, prefix: str) -> None:
         self._redis = client
         self._p = prefix
+        self._run_id: str | None = None
+        self._watch_restarts = isinstance(client, aioredis.Redis)
         self.round_trips = 0
 
     def _applied(self, account: str, effect_id: str) -> str:
@@ -96,7 +113,7 @@ class RedisEnforcementState:
 
     async def load(
         self, batch: Sequence[LoadRequest], hour: int
-    ) -> tuple[list[Loaded], dict[Action, int], bool]:
+    ) -> tuple[list[Loaded], dict[Action, int], StoreCondition]:
         pipe = self._redis.pipeline(transaction=False)
         for r in batch:
             pipe.exists(self._applied(r.account_id, r.effect_id))
@@ -105,12 +122,23 @@ class RedisEnforcementState:
         for a in actions:
             pipe.get(self._quota(a, hour))
         pipe.getex(self._whole, ex=WHOLE_TTL_S)
-        *replies, whole = await pipe.execute()
+        if self._watch_restarts:
+            pipe.execute_command("INFO", "server")
+        replies = list(await pipe.execute())
+        restarted = self._restarted(replies.pop()) if self._watch_restarts else False
+        whole = replies.pop()
         self.round_trips += 1
         loaded = [Loaded(bool(replies[2 * i]), int(replies[2 * i + 1])) for i in range(len(batch))]
         quota_replies = replies[2 * len(batch) :]
         quotas = {a: int(v or 0) for a, v in zip(actions, quota_replies, strict=True)}
-        return loaded, quotas, whole is not None
+        if whole is None:
+            return loaded, quotas, StoreCondition.LOST
+        return loaded, quotas, StoreCondition.RESTARTED if restarted else StoreCondition.WHOLE
+
+    def _restarted(self, info: dict[str, Any]) -> bool:
+        run_id = str(info.get("run_id", ""))
+        before, self._run_id = self._run_id, run_id
+        return before is not None and before != run_id
 
     async def mark_whole(self) -> None:
         await self._redis.set(self._whole, b"1", ex=WHOLE_TTL_S)
@@ -157,7 +185,7 @@ class MemoryEnforcementState:
 
     async def load(
         self, batch: Sequence[LoadRequest], hour: int
-    ) -> tuple[list[Loaded], dict[Action, int], bool]:
+    ) -> tuple[list[Loaded], dict[Action, int], StoreCondition]:
         loaded = [
             Loaded(
                 (r.account_id, r.effect_id) in self.applied,
@@ -169,7 +197,8 @@ class MemoryEnforcementState:
             )
             for r in batch
         ]
-        return loaded, {a: self.quotas.get((a, hour), 0) for a in Action}, self.whole
+        condition = StoreCondition.WHOLE if self.whole else StoreCondition.LOST
+        return loaded, {a: self.quotas.get((a, hour), 0) for a in Action}, condition
 
     async def mark_whole(self) -> None:
         self.whole = True

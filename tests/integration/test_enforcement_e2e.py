@@ -431,3 +431,50 @@ def test_effects_published_but_never_marked_are_not_repeated(
     assert sorted(r.event_id for r in reports) == [f"acct-window-{n}" for n in range(4)]
     assert [a.strikes for a in actions] == [1, 2, 3, 4]  # the fourth is the fourth strike
     assert b"3 published effects were unmarked" in enforcer.log_path.read_bytes()
+
+
+def test_a_redis_crash_that_lost_its_last_second_is_reconciled(
+    stack: Stack,
+    prefix: str,
+    service: Callable[..., ServiceProcess],
+    own_redis: Callable[[str], None],
+) -> None:
+    """Redis fsyncs its append-only file once a second, so a kill -9 may lose the marks of the
+    last batch while its outputs are on the topics and its verdicts come again. Made certain:
+    the marks of three enforced verdicts are deleted (and fsynced), Redis is killed and
+    restarted, and the three verdicts are redelivered. The enforcer notices the restart on its
+    next load (the server's run id) and reconciles before deciding: no second effect."""
+    verdicts = [spam_verdict("acct-crash", n) for n in range(3)]
+    service("enforcement", REDIS_URL=OWN_REDIS_URL)
+    publish_verdicts(stack, prefix, verdicts)
+    wait_for(
+        lambda: len(read_all(stack.bootstrap, ENFORCEMENT_REPORTS.full_name(prefix))) == 3,
+        60,
+        "three verdicts enforced",
+    )
+    settle(stack, prefix)
+    client = redis.Redis.from_url(OWN_REDIS_URL)
+    marks = [
+        *client.scan_iter(f"uw:{prefix}enf:applied:*"),
+        *client.scan_iter(f"uw:{prefix}enf:strikes:*"),
+    ]
+    assert len(marks) == 4  # three effects, one strike set
+    client.delete(*marks)
+    time.sleep(1.5)  # one fsync: the deletes are in the file, as if the marks never were
+    own_redis("kill")
+    own_redis("start")
+    publish_verdicts(stack, prefix, [*verdicts, spam_verdict("acct-crash", 3)])
+    wait_for(
+        lambda: len(read_all(stack.bootstrap, ENFORCEMENT_REPORTS.full_name(prefix))) >= 4,
+        60,
+        "the fourth verdict enforced",
+    )
+    settle(stack, prefix)
+    reports = decode_all(
+        ViolationReport, read_all(stack.bootstrap, ENFORCEMENT_REPORTS.full_name(prefix))
+    )
+    actions = decode_all(
+        EnforcementEvent, read_all(stack.bootstrap, ENFORCEMENT_ACTIONS.full_name(prefix))
+    )
+    assert sorted(r.event_id for r in reports) == [f"acct-crash-{n}" for n in range(4)]
+    assert [a.strikes for a in actions] == [1, 2, 3, 4]

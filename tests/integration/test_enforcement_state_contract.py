@@ -3,14 +3,18 @@ the same answers (strikes, effect marks, hourly quotas, reversals)."""
 
 from __future__ import annotations
 
+import logging
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from functools import partial
 from typing import Any
 
 import pytest
 import pytest_asyncio
+import redis.asyncio as aioredis
 
 from schemas.events import Action
+from services.retry import with_backoff
 from services.state.enforcement import (
     Effect,
     EnforcementState,
@@ -18,9 +22,11 @@ from services.state.enforcement import (
     MemoryEnforcementState,
     RedisEnforcementLog,
     RedisEnforcementState,
+    StoreCondition,
 )
-from tests.integration.conftest import REDIS_KINDS, redis_of
+from tests.integration.conftest import OWN_REDIS_URL, REDIS_KINDS, redis_of
 
+log = logging.getLogger(__name__)
 HOUR = 493_000
 DAY_S = 86_400
 
@@ -47,10 +53,10 @@ def ask(account: str, n: int, since_ms: int = 0) -> LoadRequest:
 
 @pytest.mark.asyncio
 async def test_committed_effects_are_marked_counted_and_reversible(state: Any) -> None:
-    before, quotas, whole = await state.load([ask("a", 1), ask("b", 1)], HOUR)
+    before, quotas, condition = await state.load([ask("a", 1), ask("b", 1)], HOUR)
     assert [(x.already_applied, x.strikes) for x in before] == [(False, 0), (False, 0)]
     assert quotas[Action.SUSPEND_ACCOUNT] == 0
-    assert whole
+    assert condition is StoreCondition.WHOLE
 
     await state.commit(
         [
@@ -101,4 +107,24 @@ async def test_the_operators_log_keeps_actions_reports_and_strikes(
     assert await log.recent("a") == ['{"report_id": "r-1"}', '{"enforcement_id": "enf-a-1"}']
     assert await log.reports_due_after(1_000.0) == ['{"report_id": "r-1"}']
     assert await log.strikes(prefix, "a") == {"spam": 2}
+    await client.aclose()
+
+
+@pytest.mark.asyncio
+async def test_a_store_without_its_mark_is_lost_and_a_restart_is_noticed(
+    own_redis: Callable[[str], None],
+) -> None:
+    """A store that lost its `whole` mark says LOST (rebuild); one whose Redis restarted since
+    the last load says RESTARTED once (reconcile: a crash may have lost its last second)."""
+    client = aioredis.from_url(OWN_REDIS_URL)
+    state = RedisEnforcementState(client, "uw:t:enf:")
+    assert (await state.load([], HOUR))[2] is StoreCondition.LOST
+    await state.mark_whole()
+    assert (await state.load([], HOUR))[2] is StoreCondition.WHOLE
+    own_redis("kill")
+    own_redis("start")
+    assert (await with_backoff(partial(state.load, [], HOUR), "load", log))[2] is (
+        StoreCondition.RESTARTED
+    )
+    assert (await state.load([], HOUR))[2] is StoreCondition.WHOLE
     await client.aclose()
