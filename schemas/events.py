@@ -235,7 +235,9 @@ class Verdict(_Message):
 class EnforcementEvent(_Message):
     """What the enforcer decided. `enforcement_id` is derived from (event_id, category), so a
     replayed verdict yields the same id and subscribers can de-duplicate on it. A reversal is an
-    EnforcementEvent whose `reverses` names the enforcement it undoes."""
+    EnforcementEvent whose `reverses` names the enforcement it undoes. `case_id` names the case
+    the violation belongs to: one account's violations of one category within the policy's
+    case cooldown are one case, which counts as one strike."""
 
     schema_version: Literal["1"] = SCHEMA_VERSION
     enforcement_id: Id
@@ -254,6 +256,9 @@ class EnforcementEvent(_Message):
     decided_at: UtcDatetime
     report_due_at: UtcDatetime | None = None
     reverses: Id | None = None
+    case_id: Id | None = None
+    api_key_id: Id | None = None
+    """The key the generation was made with: the one `suspend_api_key` suspends."""
 
 
 class ViolationReport(_Message):
@@ -272,6 +277,8 @@ class ViolationReport(_Message):
     reported_at: UtcDatetime
     report_due_at: UtcDatetime
     red_team: bool = False
+    case_id: Id | None = None
+    """The case of the enforcement (absent with it, for red-team traffic)."""
 
     @model_validator(mode="after")
     def _deadline_is_24h_after_occurrence(self) -> ViolationReport:

@@ -13,7 +13,7 @@ from kafka import KafkaProducer
 from schemas.codec import decode, encode, encode_key
 from schemas.events import EnforcementEvent, ViolationReport
 from schemas.topics import ENFORCEMENT_ACTIONS
-from services.enforcement.decide import reversal
+from services.enforcement.decide import in_force_of, reversal
 from services.stage_metrics import redis_client
 from services.state.enforcement import RedisEnforcementLog, RedisEnforcementState
 from services.state.round_trip import RedisClient
@@ -49,8 +49,8 @@ async def account_view(s: ClientSettings, account_id: str) -> AccountView:
 
 
 async def reverse(s: ClientSettings, enforcement_id: str, reason_text: str) -> EnforcementEvent:
-    """Publish a reversal on enforcement.actions and remove the strike. Raises LookupError for
-    an unknown id and ValueError when it was already reversed."""
+    """Publish a reversal on enforcement.actions and remove the strike of its case. Raises
+    LookupError for an unknown id and ValueError when it was already reversed."""
     client, state, log = _stores(s)
     try:
         body = await log.enforcement(enforcement_id)
@@ -59,7 +59,14 @@ async def reverse(s: ClientSettings, enforcement_id: str, reason_text: str) -> E
         original = decode(EnforcementEvent, body)
         if original.reverses is not None:
             raise ValueError(f"{enforcement_id} is itself a reversal")
-        removed = await state.reverse(original.account_id, original.category.value, enforcement_id)
+        # The strike is its case's (older records: its own id), and its action stops being in
+        # force on its subject.
+        removed = await state.reverse(
+            original.account_id,
+            original.category.value,
+            original.case_id or enforcement_id,
+            in_force_of(original),
+        )
         undo = reversal(original, reason_text, max(original.strikes - 1, 0), datetime.now(UTC))
         if not removed and await log.enforcement(undo.enforcement_id) is not None:
             raise ValueError(f"{enforcement_id} was already reversed")

@@ -7,9 +7,15 @@ Rules (SPEC §1, §3):
 - violation: a report due 24 h after the generation, always, red team included;
   - red-team traffic from an app approved for it: reported, marked red_team, never sanctioned,
     never a strike;
-  - otherwise a strike, and the ladder's rung for the account's strike count in the decay
-    window; past the hourly quota for that action, a review request instead (the strike and
-    report stand);
+  - otherwise it belongs to a case (`case_of`: one account, one category, one span of the
+    category's cooldown of event time). The case's first violation is a strike; the case's
+    rung is the ladder's rung for the account's strikes (cases) in the decay window. Every
+    violation of the case gets the rung's action unless that action is already in force on
+    its subject (`in_force_key`: the account, the API key, the case, or for block_generation
+    the generation itself), so a campaign of 200 messages is one strike, one sanction per
+    subject and 200 reports;
+  - past the hourly quota for the action, a review request instead (the strike and report
+    stand; the held action counts as in force, so a person gets it once);
   - in shadow mode the action is decided and logged but not published.
 
 Without the account's strike history (state store away, policy `fail_open`), a violation is still
@@ -20,7 +26,7 @@ being applied: `decide_without_history`.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from schemas.events import (
@@ -74,6 +80,9 @@ class Decision:
     strike: bool = False
     shadow_action: EnforcementEvent | None = None
     """What would have been published had shadow mode been off (logged only)."""
+    case_id: str | None = None
+    in_force: str | None = None
+    """The action and subject this decision puts in force (`in_force_key`), if any."""
 
     @property
     def outcome(self) -> str:
@@ -104,6 +113,46 @@ def mark_of(verdict: Verdict, policy: Policy) -> str:
     return effect_id(kind, verdict.event_id, verdict.category)
 
 
+def case_span(occurred_at: datetime, category: Category, policy: Policy) -> tuple[int, int]:
+    """The span of the category's case cooldown a generation occurred in: (its index, its
+    start in epoch ms). The start is the case's strike time, so cases are ordered by when their
+    generations occurred, and a rebuild scores them exactly as the enforcer did."""
+    span_s = policy.rule(category).case_cooldown_minutes * 60
+    index = int(occurred_at.timestamp() // span_s)
+    return index, index * span_s * 1000
+
+
+def case_of(verdict: Verdict, policy: Policy) -> str:
+    """The case a violation belongs to: its account and category, and the span of the
+    category's case cooldown its generation occurred in. Event time, so a replay, a rebuild and
+    a second worker all find the same case; a campaign that straddles two spans is two cases."""
+    minutes = policy.rule(verdict.category).case_cooldown_minutes
+    span, _ = case_span(verdict.subject.occurred_at, verdict.category, policy)
+    key = f"{verdict.account_id}\x00{verdict.category.value}\x00{minutes}\x00{span}"
+    return "case-" + hashlib.sha256(key.encode()).hexdigest()[:32]
+
+
+def in_force_key(action: Action, event_id: str, case_id: str, api_key_id: str | None) -> str:
+    """An action and what it acts on (the generation, the case, the API key or the account),
+    as the store keeps it: an action in force on its subject is not applied again."""
+    if action is Action.BLOCK_GENERATION:
+        subject = f"event:{event_id}"
+    elif action is Action.FLAG_FOR_REVIEW:
+        subject = f"case:{case_id}"
+    elif action is Action.SUSPEND_API_KEY:
+        subject = f"api_key:{api_key_id or '-'}"
+    else:
+        subject = "account"
+    return f"{action.value}@{subject}"
+
+
+def in_force_of(e: EnforcementEvent) -> str | None:
+    """What a published action (or one held for a person) put in force."""
+    if e.case_id is None:
+        return None
+    return in_force_key(e.action, e.event_id, e.case_id, e.api_key_id)
+
+
 def reason(verdict: Verdict, action: Action, strikes: int, held: bool) -> str:
     signals = verdict.evidence.get("signals") or []
     because = f" ({', '.join(map(str, signals[:3]))})" if signals else ""
@@ -126,13 +175,20 @@ def decide(
     actions_this_hour: int,
     policy: Policy,
     now: datetime,
+    case_open: bool = False,
+    in_force: frozenset[str] = frozenset(),
 ) -> Decision:
+    """`strikes_before`: the account's strikes (cases) of the category in the decay window
+    before this one, or, when `case_open` (the case already has its strike), the strikes up to
+    and including its case; `in_force`: the account's actions in force, as `in_force_key`s."""
     rule = policy.rule(verdict.category)
     if verdict.score < rule.suspect_at:
         return NOTHING
     enforcement_id = mark_of(verdict, policy)
     due = context.occurred_at + REPORT_DEADLINE
     scores = {verdict.category: verdict.score}
+
+    case_id: str | None = None  # set below for a sanctioned violation
 
     def enforcement(action: Action, strikes: int, held: bool = False) -> EnforcementEvent:
         return EnforcementEvent(
@@ -155,6 +211,8 @@ def decide(
             red_team=context.red_team,
             decided_at=now,
             report_due_at=due if verdict.score >= rule.violation_at else None,
+            case_id=case_id,
+            api_key_id=verdict.subject.api_key_id,
         )
 
     if verdict.score < rule.violation_at:
@@ -168,6 +226,7 @@ def decide(
         return Decision(review=suspect.model_copy(update={"reason": note}))
 
     sanctioned = not (context.red_team and context.red_team_approved)
+    case_id = case_of(verdict, policy) if sanctioned else None
     report = ViolationReport(
         report_id=effect_id("rep", verdict.event_id, verdict.category),
         event_id=verdict.event_id,
@@ -180,18 +239,25 @@ def decide(
         reported_at=now,
         report_due_at=due,
         red_team=context.red_team,
+        case_id=case_id,
     )
-    if not sanctioned:
+    if case_id is None:
         return Decision(report=report)
 
-    strikes = strikes_before + 1
+    strike = not case_open
+    strikes = strikes_before + int(strike)
     action = rule.action_for(strikes)
+    applies = in_force_key(action, verdict.event_id, case_id, verdict.subject.api_key_id)
+    base = Decision(report=report, strike=strike, case_id=case_id)
+    if applies in in_force:
+        return base
     quota = policy.quotas_per_hour.get(action)
     if quota is not None and actions_this_hour >= quota:
-        return Decision(review=enforcement(action, strikes, held=True), report=report, strike=True)
+        held = enforcement(action, strikes, held=True)
+        return replace(base, review=held, in_force=applies)
     if policy.shadow_mode:
-        return Decision(report=report, strike=True, shadow_action=enforcement(action, strikes))
-    return Decision(action=enforcement(action, strikes), report=report, strike=True)
+        return replace(base, shadow_action=enforcement(action, strikes))
+    return replace(base, action=enforcement(action, strikes), in_force=applies)
 
 
 def decide_without_history(

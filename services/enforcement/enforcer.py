@@ -19,6 +19,8 @@ from schemas.events import Verdict
 from services.enforcement.decide import (
     Decision,
     EventContext,
+    case_of,
+    case_span,
     decide,
     decide_without_history,
     hour_bucket,
@@ -77,6 +79,7 @@ class Enforcer:
                     v.category.value,
                     mark_of(v, policy),
                     int(since.timestamp() * 1000),
+                    case_of(v, policy),
                 )
             )
         loaded, quota_used, condition = await self.state.load(requests, hour)
@@ -84,7 +87,11 @@ class Enforcer:
             raise StateLostError("the enforcement state store holds no `whole` mark")
         if condition is StoreCondition.RESTARTED:
             raise StateRestartedError("Redis restarted since the last batch")
-        added: dict[tuple[str, str], int] = {}  # strikes decided earlier in this batch
+        # What earlier verdicts of this batch decided: strikes (cases opened), cases, and
+        # actions put in force.
+        added: dict[tuple[str, str], int] = {}
+        opened: dict[str, int] = {}  # case → its strikes up to and including it
+        in_force: dict[str, set[str]] = {}
         seen: set[str] = set()
         for v, req, state in zip(verdicts, requests, loaded, strict=True):
             if state.already_applied or req.effect_id in seen:
@@ -92,10 +99,17 @@ class Enforcer:
                 continue
             seen.add(req.effect_id)
             key = (v.account_id, v.category.value)
-            strikes_before = state.strikes + added.get(key, 0)
+            # A violation that joins an open case is on the case's rung, however many cases
+            # came after it; one that opens a case is the next strike.
+            if state.case_open:
+                case_open, strikes_before = True, state.case_strikes
+            elif req.case_id in opened:
+                case_open, strikes_before = True, opened[req.case_id]
+            else:
+                case_open, strikes_before = False, state.strikes + added.get(key, 0)
             # The quota that matters is the one of the rung this verdict would reach; earlier
             # verdicts of this batch already count against it.
-            rung = policy.rule(v.category).action_for(strikes_before + 1)
+            rung = policy.rule(v.category).action_for(strikes_before + (not case_open))
             decision = decide(
                 v,
                 self.context(v),
@@ -103,11 +117,17 @@ class Enforcer:
                 actions_this_hour=quota_used.get(rung, 0),
                 policy=policy,
                 now=now,
+                case_open=case_open,
+                in_force=state.in_force | in_force.get(v.account_id, set()),
             )
             if decision.action is not None:
                 quota_used[decision.action.action] = quota_used.get(decision.action.action, 0) + 1
             if decision.strike:
                 added[key] = added.get(key, 0) + 1
+            if decision.strike and decision.case_id is not None:
+                opened[decision.case_id] = strikes_before + 1
+            if decision.in_force is not None:
+                in_force.setdefault(v.account_id, set()).add(decision.in_force)
             out.decisions.append((v, decision))
             if decision.action or decision.review or decision.report or decision.shadow_action:
                 out.effects.append(_effect(v, req.effect_id, decision, policy, now))
@@ -154,4 +174,7 @@ def _effect(v: Verdict, eid: str, decision: Decision, policy: Policy, now: datet
         strike=decision.strike,
         decay_s=policy.rule(v.category).strike_decay_hours * 3600,
         action=decision.action.action if decision.action else None,
+        case_id=decision.case_id,
+        in_force=decision.in_force,
+        strike_at_ms=case_span(v.subject.occurred_at, v.category, policy)[1],
     )

@@ -1,8 +1,8 @@
 """The enforcement policy: a versioned YAML file, validated at load, re-read when it changes.
 
-Thresholds, strike ladders and decay are per category (falling back to `defaults`); quotas are
-per action and hour; `shadow_mode` decides without acting; `when_state_unavailable` says what
-the enforcer does while Redis is away (SPEC §4, §5).
+Thresholds, strike ladders, decay and case cooldown are per category (falling back to
+`defaults`); quotas are per action and hour; `shadow_mode` decides without acting;
+`when_state_unavailable` says what the enforcer does while Redis is away (SPEC §4, §5).
 """
 
 from __future__ import annotations
@@ -40,10 +40,14 @@ class _Strict(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
+Cooldown = Annotated[int, Field(gt=0, le=7 * 24 * 60)]
+
+
 class CategoryRule(_Strict):
     suspect_at: Threshold | None = None
     violation_at: Threshold | None = None
     strike_decay_hours: Annotated[int, Field(gt=0)] | None = None
+    case_cooldown_minutes: Cooldown | None = None
     ladder: Annotated[tuple[Action, ...], Field(min_length=1)] | None = None
 
 
@@ -51,6 +55,7 @@ class Defaults(_Strict):
     suspect_at: Threshold
     violation_at: Threshold
     strike_decay_hours: Annotated[int, Field(gt=0)]
+    case_cooldown_minutes: Cooldown = 60
     ladder: Annotated[tuple[Action, ...], Field(min_length=1)]
 
 
@@ -62,6 +67,9 @@ class Rule:
     violation_at: float
     strike_decay_hours: int
     ladder: tuple[Action, ...]
+    case_cooldown_minutes: int = 60
+    """One account's violations of the category in one span of this many minutes of event
+    time are one case (decide.case_of): one strike, one rung, each sanction once."""
 
     def action_for(self, strikes: int) -> Action:
         """The n-th strike's rung; past the top, the top rung repeats."""
@@ -98,6 +106,7 @@ class Policy(_Strict):
             violation_at=own.violation_at if own.violation_at is not None else d.violation_at,
             strike_decay_hours=own.strike_decay_hours or d.strike_decay_hours,
             ladder=own.ladder or d.ladder,
+            case_cooldown_minutes=own.case_cooldown_minutes or d.case_cooldown_minutes,
         )
 
 

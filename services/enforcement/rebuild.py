@@ -22,7 +22,7 @@ from pydantic import BaseModel, ValidationError
 from schemas.codec import decode
 from schemas.events import EnforcementEvent, ViolationReport
 from schemas.topics import ENFORCEMENT_ACTIONS, ENFORCEMENT_REPORTS, ENFORCEMENT_REVIEW
-from services.enforcement.decide import effect_id, hour_bucket
+from services.enforcement.decide import case_span, effect_id, hour_bucket, in_force_of
 from services.enforcement.outage import ActionEntry, ReportEntry
 from services.enforcement.policy import Policy
 from services.state.enforcement import Effect, EnforcementState, RedisEnforcementLog
@@ -70,21 +70,34 @@ def replay(
             )
         return effects[eid]
 
-    reversed_ids = set()
+    reversed_ids: set[str] = set()
+    reversed_cases: set[str] = set()
     for a in actions:
         out.actions.append((a.account_id, a.enforcement_id, _json(a)))
         if a.reverses is not None:
             reversed_ids.add(a.reverses)
+            if a.case_id is not None:
+                reversed_cases.add(a.case_id)
         else:
-            effects[a.enforcement_id] = replace(effect_of(a, a.decided_at), action=a.action)
+            effects[a.enforcement_id] = replace(
+                effect_of(a, a.decided_at), action=a.action, in_force=in_force_of(a)
+            )
     for r in reviews:
-        effect_of(r, r.decided_at)
+        effect = effect_of(r, r.decided_at)
+        if r.report_due_at is not None:  # a violation's action held for a person: in force
+            effects[effect.effect_id] = replace(effect, in_force=in_force_of(r))
     reported = set()
     for rep in reports:
         effect = effect_of(rep, rep.reported_at)
         reported.add(effect.effect_id)
-        if rep.enforcement_id is not None:  # sanctioned: a strike
-            effects[effect.effect_id] = replace(effect, strike=True)
+        if rep.enforcement_id is not None:  # sanctioned: its case is a strike
+            _, started_ms = case_span(rep.occurred_at, rep.category, policy)
+            effects[effect.effect_id] = replace(
+                effect,
+                strike=True,
+                case_id=rep.case_id,
+                strike_at_ms=started_ms if rep.case_id else None,
+            )
         out.reports.append((rep.account_id, rep.report_due_at.timestamp(), _json(rep)))
     for effect in sorted(effects.values(), key=lambda e: e.at_ms):
         # A violation's effect was published whole only if its report is there (the enforcer
@@ -94,6 +107,8 @@ def replay(
         if not (effect.effect_id in reported or effect.effect_id.startswith("sus-")):
             continue
         if effect.effect_id in reversed_ids:
+            effect = replace(effect, strike=False, in_force=None)
+        if effect.strike_id in reversed_cases:
             effect = replace(effect, strike=False)
         hour = hour_bucket(datetime.fromtimestamp(effect.at_ms / 1000, UTC))
         out.effects_by_hour.setdefault(hour, []).append(effect)

@@ -18,6 +18,7 @@ from services.state.round_trip import RedisClient
 
 APPLIED_TTL_S = 30 * 24 * 3600
 QUOTA_TTL_S = 2 * 3600
+IN_FORCE_TTL_S = 30 * 24 * 3600
 WHOLE_TTL_S = 30 * 24 * 3600
 
 
@@ -38,12 +39,26 @@ class LoadRequest:
     category: str
     effect_id: str
     strikes_since_ms: int
+    case_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class Loaded:
     already_applied: bool
     strikes: int
+    """Strikes (cases) of the category in the window, the request's own case included."""
+    case_open: bool = False
+    """The request's case already has its strike."""
+    case_strikes: int = 0
+    """When the case is open: the strikes up to and including it (its rung on the ladder)."""
+    in_force: frozenset[str] = frozenset()
+    """The account's actions in force, as decide.in_force_key strings."""
+
+
+def _loaded(applied: bool, strikes: list[str], case: str, in_force: frozenset[str]) -> Loaded:
+    """`strikes`: the category's strike ids in the window, oldest first."""
+    rank = strikes.index(case) + 1 if case in strikes else 0
+    return Loaded(applied, len(strikes), rank > 0, rank, in_force)
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +70,20 @@ class Effect:
     strike: bool
     decay_s: int
     action: Action | None
+    case_id: str | None = None
+    """The strike's member: one strike per case, however many of its violations commit."""
+    in_force: str | None = None
+    """The action and subject this effect puts in force (decide.in_force_key)."""
+    strike_at_ms: int | None = None
+    """The strike's score: when its case's span began (decide.case_span); else `at_ms`."""
+
+    @property
+    def strike_id(self) -> str:
+        return self.case_id or self.effect_id
+
+    @property
+    def strike_score(self) -> int:
+        return self.at_ms if self.strike_at_ms is None else self.strike_at_ms
 
 
 class EnforcementState(Protocol):
@@ -62,8 +91,12 @@ class EnforcementState(Protocol):
 
     - `<p>applied:{acct}:<effect id>`: "1" once an effect was published; TTL 30 days, beyond
       any replay we accept.
-    - `<p>strikes:{acct}:<category>`: sorted set of effect ids scored by event time, trimmed to
-      the decay window; TTL = decay window, refreshed on write. Removing a member reverses it.
+    - `<p>strikes:{acct}:<category>`: sorted set of case ids (one strike per case) scored by
+      when the case's span began (event time), trimmed to the decay window; TTL = decay window,
+      refreshed on write. Removing a member reverses it.
+    - `<p>inforce:{acct}`: hash of the actions in force on the account's subjects (field
+      `<action>@<subject>`, value the effect id), so a sanction in force is not applied again;
+      TTL 30 days, refreshed on write. A reversal deletes its field.
     - `<p>quota:<action>:<hour>`: actions applied in that hour, all accounts; TTL 2 h.
     - `<p>whole`: "1" once the store holds everything the enforcement topics prove (set by a
       rebuild, services/enforcement/rebuild.py); TTL 30 days, refreshed by every load. A store
@@ -73,7 +106,8 @@ class EnforcementState(Protocol):
     async def load(
         self, batch: Sequence[LoadRequest], hour: int
     ) -> tuple[list[Loaded], dict[Action, int], StoreCondition]:
-        """Per request: applied, strikes; this hour's quota use; and the store's condition."""
+        """Per request: applied, strikes, its case, what is in force; this hour's quota use;
+        and the store's condition."""
         ...
 
     async def mark_whole(self) -> None: ...
@@ -84,7 +118,12 @@ class EnforcementState(Protocol):
 
     async def commit(self, effects: Sequence[Effect], hour: int) -> None: ...
 
-    async def reverse(self, account_id: str, category: str, effect_id: str) -> bool: ...
+    async def reverse(
+        self, account_id: str, category: str, strike_id: str, in_force: str | None = None
+    ) -> bool:
+        """Remove one strike (a case) and the action it put in force; True if the strike was
+        there."""
+        ...
 
 
 class RedisEnforcementState:
@@ -104,6 +143,9 @@ class RedisEnforcementState:
     def _strikes(self, account: str, category: str) -> str:
         return f"{self._p}strikes:{{{account}}}:{category}"
 
+    def _in_force(self, account: str) -> str:
+        return f"{self._p}inforce:{{{account}}}"
+
     def _quota(self, action: Action, hour: int) -> str:
         return f"{self._p}quota:{action.value}:{hour}"
 
@@ -116,8 +158,12 @@ class RedisEnforcementState:
     ) -> tuple[list[Loaded], dict[Action, int], StoreCondition]:
         pipe = self._redis.pipeline(transaction=False)
         for r in batch:
+            strikes = self._strikes(r.account_id, r.category)
             pipe.exists(self._applied(r.account_id, r.effect_id))
-            pipe.zcount(self._strikes(r.account_id, r.category), r.strikes_since_ms, "+inf")
+            pipe.zrangebyscore(strikes, r.strikes_since_ms, "+inf")
+        accounts = list(dict.fromkeys(r.account_id for r in batch))
+        for account in accounts:
+            pipe.hkeys(self._in_force(account))
         actions = list(Action)
         for a in actions:
             pipe.get(self._quota(a, hour))
@@ -128,8 +174,21 @@ class RedisEnforcementState:
         restarted = self._restarted(replies.pop()) if self._watch_restarts else False
         whole = replies.pop()
         self.round_trips += 1
-        loaded = [Loaded(bool(replies[2 * i]), int(replies[2 * i + 1])) for i in range(len(batch))]
-        quota_replies = replies[2 * len(batch) :]
+        n = 2 * len(batch)
+        in_force = {
+            account: frozenset(_text(f) for f in fields)
+            for account, fields in zip(accounts, replies[n : n + len(accounts)], strict=True)
+        }
+        loaded = [
+            _loaded(
+                bool(replies[2 * i]),
+                [_text(m) for m in replies[2 * i + 1]],
+                r.case_id or r.effect_id,
+                in_force[r.account_id],
+            )
+            for i, r in enumerate(batch)
+        ]
+        quota_replies = replies[n + len(accounts) :]
         quotas = {a: int(v or 0) for a, v in zip(actions, quota_replies, strict=True)}
         if whole is None:
             return loaded, quotas, StoreCondition.LOST
@@ -160,17 +219,27 @@ class RedisEnforcementState:
             pipe.set(self._applied(e.account_id, e.effect_id), b"1", ex=APPLIED_TTL_S, nx=True)
             if e.strike:
                 key = self._strikes(e.account_id, e.category)
-                pipe.zadd(key, {e.effect_id: e.at_ms})
+                pipe.zadd(key, {e.strike_id: e.strike_score})
                 pipe.zremrangebyscore(key, "-inf", f"({e.at_ms - e.decay_s * 1000}")
                 pipe.expire(key, e.decay_s)
+            if e.in_force is not None:
+                pipe.hset(self._in_force(e.account_id), e.in_force, e.effect_id)
+                pipe.expire(self._in_force(e.account_id), IN_FORCE_TTL_S)
             if e.action is not None:
                 pipe.incr(self._quota(e.action, hour))
                 pipe.expire(self._quota(e.action, hour), QUOTA_TTL_S)
         await pipe.execute()
         self.round_trips += 1
 
-    async def reverse(self, account_id: str, category: str, effect_id: str) -> bool:
-        return bool(await self._redis.zrem(self._strikes(account_id, category), effect_id))
+    async def reverse(
+        self, account_id: str, category: str, strike_id: str, in_force: str | None = None
+    ) -> bool:
+        pipe = self._redis.pipeline(transaction=False)
+        pipe.zrem(self._strikes(account_id, category), strike_id)
+        if in_force is not None:
+            pipe.hdel(self._in_force(account_id), in_force)
+        removed, *_ = await pipe.execute()
+        return bool(removed)
 
 
 @dataclass
@@ -180,23 +249,25 @@ class MemoryEnforcementState:
 
     applied: set[tuple[str, str]] = field(default_factory=set)
     strikes: dict[tuple[str, str], dict[str, int]] = field(default_factory=dict)
+    in_force: dict[str, dict[str, str]] = field(default_factory=dict)
     quotas: dict[tuple[Action, int], int] = field(default_factory=dict)
     whole: bool = True
 
     async def load(
         self, batch: Sequence[LoadRequest], hour: int
     ) -> tuple[list[Loaded], dict[Action, int], StoreCondition]:
-        loaded = [
-            Loaded(
-                (r.account_id, r.effect_id) in self.applied,
-                sum(
-                    1
-                    for t in self.strikes.get((r.account_id, r.category), {}).values()
-                    if t >= r.strikes_since_ms
-                ),
+        loaded = []
+        for r in batch:
+            strikes = self.strikes.get((r.account_id, r.category), {})
+            in_window = sorted((t, m) for m, t in strikes.items() if t >= r.strikes_since_ms)
+            loaded.append(
+                _loaded(
+                    (r.account_id, r.effect_id) in self.applied,
+                    [m for _, m in in_window],
+                    r.case_id or r.effect_id,
+                    frozenset(self.in_force.get(r.account_id, {})),
+                )
             )
-            for r in batch
-        ]
         condition = StoreCondition.WHOLE if self.whole else StoreCondition.LOST
         return loaded, {a: self.quotas.get((a, hour), 0) for a in Action}, condition
 
@@ -210,12 +281,19 @@ class MemoryEnforcementState:
         for e in effects:
             self.applied.add((e.account_id, e.effect_id))
             if e.strike:
-                self.strikes.setdefault((e.account_id, e.category), {})[e.effect_id] = e.at_ms
+                strikes = self.strikes.setdefault((e.account_id, e.category), {})
+                strikes[e.strike_id] = e.strike_score
+            if e.in_force is not None:
+                self.in_force.setdefault(e.account_id, {})[e.in_force] = e.effect_id
             if e.action is not None:
                 self.quotas[(e.action, hour)] = self.quotas.get((e.action, hour), 0) + 1
 
-    async def reverse(self, account_id: str, category: str, effect_id: str) -> bool:
-        return self.strikes.get((account_id, category), {}).pop(effect_id, None) is not None
+    async def reverse(
+        self, account_id: str, category: str, strike_id: str, in_force: str | None = None
+    ) -> bool:
+        if in_force is not None:
+            self.in_force.get(account_id, {}).pop(in_force, None)
+        return self.strikes.get((account_id, category), {}).pop(strike_id, None) is not None
 
 
 # ----------------------------------------------------------------------------------------------

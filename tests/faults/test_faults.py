@@ -6,7 +6,8 @@ rebalance (a second worker of every stage joins, then the first stops).
 
 After the stream, over everything published: every emitted event accepted once, no dead
 letter, no report id twice, every violation verdict reported exactly once, and each account's
-strikes equal to its distinct sanctioned violations; actions re-sent with their id are counted.
+strikes in the store exactly the cases of its sanctioned reports; actions re-sent with their id
+are counted.
 Prints a table: fault, events emitted during it, lost, duplicated effects, re-sent, recovery
 seconds (from the fault until the affected consumer groups have committed everything published
 before it)."""
@@ -27,6 +28,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TypeVar
 
 import pytest
+import redis
 from kafka import KafkaAdminClient, KafkaProducer
 from kafka.errors import KafkaError
 from pydantic import BaseModel
@@ -298,14 +300,19 @@ def test_no_fault_loses_an_event_or_repeats_an_effect(stack: Stack) -> None:
     # subscribers drop by id (SPEC §3): counted, not an effect.
     repeated = {k for k, n in report_counts.items() if n > 1}
     resent = {k for k, n in effect_counts.items() if n > 1}
-    sanctioned = Counter((r.account_id, r.category) for r in reports if r.enforcement_id)
-    strikes: dict[tuple[str, str], int] = {}
-    for e in effects:
-        key = (e.account_id, e.category)
-        strikes[key] = max(strikes.get(key, 0), e.strikes)
-    wrong_strikes = {
-        k: (strikes.get(k, 0), n) for k, n in sanctioned.items() if strikes.get(k, 0) != n
-    }
+    # Strikes count cases: each account's strikes in the store are exactly the cases of its
+    # sanctioned reports, however often a kill made a verdict be decided again.
+    cases: dict[tuple[str, str], set[str | None]] = {}
+    for r in reports:
+        if r.enforcement_id:
+            cases.setdefault((r.account_id, r.category.value), set()).add(r.case_id)
+    store = redis.Redis.from_url(stack.redis_url, decode_responses=True)
+    wrong_strikes = {}
+    for (account, category), expected in cases.items():
+        key = f"uw:{PREFIX}enf:strikes:{{{account}}}:{category}"
+        held: set[str | None] = {str(m) for m in store.zrange(key, 0, -1)}
+        if held != expected:
+            wrong_strikes[(account, category)] = (len(held), len(expected))
 
     # The table: each fault's share of the stream is the events sent from it to the next.
     starts = [t for _, t, _ in faults] + [float("inf")]

@@ -13,7 +13,7 @@ from kafka import KafkaProducer
 from kafka.admin import ConfigResource, ConfigResourceType, KafkaAdminClient
 
 from schemas.codec import encode, encode_key
-from schemas.events import Category, EnforcementEvent, Verdict
+from schemas.events import Category, EnforcementEvent, Verdict, ViolationReport
 from schemas.topics import (
     ENFORCEMENT_ACTIONS,
     ENFORCEMENT_REPORTS,
@@ -108,7 +108,7 @@ def test_strikes_and_effect_marks_are_rebuilt_when_redis_is_lost(
     own_redis: Callable[[str], None],
 ) -> None:
     approve(stack.bootstrap, prefix, "app-1")
-    first = [spam_verdict("acct-d", n) for n in range(3)]
+    first = [spam_verdict("acct-d", n, case=3 - n) for n in range(3)]  # three cases
     enforcer = service("enforcement", REDIS_URL=OWN_REDIS_URL)
     publish_verdicts(stack, prefix, first)
     wait_for(lambda: len(_actions(stack, prefix)) == 3, 60, "three actions")
@@ -118,18 +118,24 @@ def test_strikes_and_effect_marks_are_rebuilt_when_redis_is_lost(
     own_redis("lose")  # strikes, effect marks, the operator's log: all gone
     own_redis("start")
     service("enforcement", REDIS_URL=OWN_REDIS_URL)
-    # The same verdicts again (a replay), then a fourth violation.
-    publish_verdicts(stack, prefix, [*first, spam_verdict("acct-d", 3)])
+    # The same verdicts again (a replay), a violation that joins the second case (its throttle
+    # is in force: no new action), then a fourth case.
+    joins = spam_verdict("acct-d", 3, case=2)
+    publish_verdicts(stack, prefix, [*first, joins, spam_verdict("acct-d", 4, case=0)])
     wait_for(lambda: len(_actions(stack, prefix)) >= 4, 60, "the fourth action")
     settle(stack, prefix)
 
     actions = _actions(stack, prefix)
     assert len(actions) == 4, "the replayed verdicts were enforced again"
     fourth = max(actions, key=lambda a: a.decided_at)
-    assert fourth.event_id == "acct-d-3"
-    assert fourth.strikes == 4  # the three strikes from before the loss still count
-    reports = read_all(stack.bootstrap, ENFORCEMENT_REPORTS.full_name(prefix))
-    assert len(reports) == 4
+    assert fourth.event_id == "acct-d-4"
+    assert fourth.strikes == 4  # the three cases from before the loss still count
+    reports = decode_all(
+        ViolationReport, read_all(stack.bootstrap, ENFORCEMENT_REPORTS.full_name(prefix))
+    )
+    assert len(reports) == 5
+    (joined,) = [r for r in reports if r.event_id == "acct-d-3"]
+    assert joined.case_id == next(r.case_id for r in reports if r.event_id == "acct-d-1")
 
 
 def _actions(stack: Stack, prefix: str) -> list[EnforcementEvent]:

@@ -7,7 +7,7 @@ import asyncio
 import os
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import partial
 from pathlib import Path
 
@@ -59,12 +59,21 @@ def publish_verdicts(stack: Stack, prefix: str, verdicts: list[Verdict]) -> None
 
 
 def spam_verdict(
-    account: str, n: int, score: float = 0.95, app_id: str = "app-1", red_team: bool = False
+    account: str,
+    n: int,
+    score: float = 0.95,
+    app_id: str = "app-1",
+    red_team: bool = False,
+    case: int = 0,
 ) -> Verdict:
+    """A spam violation of `account`'s n-th event. Its generation occurred now, or `case`
+    times 61 minutes ago: verdicts with different `case`s are in different cases (the policy's
+    cooldown is an hour), so each is a strike of its own."""
+    occurred_at = datetime.now(UTC) - timedelta(minutes=61 * case)
     return Verdict(
         event_id=f"{account}-{n}",
         account_id=account,
-        subject=subject(app_id=app_id, red_team=red_team, occurred_at=datetime.now(UTC)),
+        subject=subject(app_id=app_id, red_team=red_team, occurred_at=occurred_at),
         detector="spam",
         category=Category.SPAM,
         score=score,
@@ -114,8 +123,10 @@ def test_ladder_replay_red_team_and_unapproved_use(
     service("enforcement", METRICS_PORT=str(METRICS_PORT))
     with Emitter(stack.bootstrap, prefix) as emitter:
         emitter.emit_many([*normal, *red, rogue])
-    verdicts = [spam_verdict("acct-n", n, app_id="app-normal") for n in range(5)]
+    # Five cases (an hour apart), so five strikes: the ladder.
+    verdicts = [spam_verdict("acct-n", n, app_id="app-normal", case=4 - n) for n in range(5)]
     verdicts += [spam_verdict("acct-r", n, app_id="app-redteam", red_team=True) for n in range(3)]
+    published_at = datetime.now(UTC)
     publish_verdicts(stack, prefix, verdicts)
 
     wait_for(
@@ -157,11 +168,12 @@ def test_ladder_replay_red_team_and_unapproved_use(
     assert all(r.red_team and r.enforcement_id is None for r in red_reports)
     for r in reports:
         assert (r.report_due_at - r.occurred_at).total_seconds() == 24 * 3600
-        assert (r.reported_at - r.occurred_at).total_seconds() < 120  # reported in seconds
+        assert (r.reported_at - published_at).total_seconds() < 120  # reported in seconds
 
     metrics = scrape(METRICS_PORT)
     assert total(metrics, "usewatch_report_latency_seconds_count") == 9
-    assert 0 < total(metrics, "usewatch_report_oldest_open_age_seconds") < 120
+    oldest = 4 * 61 * 60  # the first case's generation
+    assert oldest < total(metrics, "usewatch_report_oldest_open_age_seconds") < oldest + 120
     assert total(metrics, "usewatch_enforcement_actions_total") == 6
     assert total(metrics, "usewatch_enforcement_actions_total", 'action="suspend_account"') == 1
 
@@ -223,7 +235,9 @@ def test_operator_reverses_an_action_and_sees_the_account_and_open_reports(
     service("enforcement")
     with Emitter(stack.bootstrap, prefix) as emitter:
         emitter.emit_many(events)
-    publish_verdicts(stack, prefix, [spam_verdict("acct-o", n, app_id="app-op") for n in range(3)])
+    publish_verdicts(
+        stack, prefix, [spam_verdict("acct-o", n, app_id="app-op", case=n) for n in range(3)]
+    )
     wait_for(
         lambda: len(read_all(stack.bootstrap, ENFORCEMENT_ACTIONS.full_name(prefix))) == 3,
         60,
@@ -255,7 +269,7 @@ def test_operator_reverses_an_action_and_sees_the_account_and_open_reports(
 
     reports, figures = asyncio.run(recent_reports(client))
     assert len(reports) == 3
-    assert figures["report_latency_p99_s"] < 120
+    assert figures["report_latency_p99_s"] < 2 * 61 * 60 + 120  # the oldest case: 2 h ago
     assert 0 <= figures["oldest_open_age_s"] < 24 * 3600
 
 
@@ -287,7 +301,7 @@ def test_fail_open_reports_at_once_sanctions_nothing_and_catches_up(
     )
     with Emitter(stack.bootstrap, prefix) as emitter:
         emitter.emit_many(events[:1])
-    publish_verdicts(stack, prefix, [spam_verdict("acct-f", 0, app_id="app-f")])
+    publish_verdicts(stack, prefix, [spam_verdict("acct-f", 0, app_id="app-f", case=0)])
     wait_for(lambda: len(topic(ENFORCEMENT_ACTIONS.full_name(prefix))) == 1, 60, "a first action")
 
     time.sleep(1.5)  # the append-only file is fsynced every second
@@ -295,7 +309,7 @@ def test_fail_open_reports_at_once_sanctions_nothing_and_catches_up(
     with Emitter(stack.bootstrap, prefix) as emitter:
         emitter.emit_many(events[1:4])
     publish_verdicts(
-        stack, prefix, [spam_verdict("acct-f", n, app_id="app-f") for n in range(1, 4)]
+        stack, prefix, [spam_verdict("acct-f", n, app_id="app-f", case=n) for n in range(1, 4)]
     )
     wait_for(
         lambda: len(topic(ENFORCEMENT_REPORTS.full_name(prefix))) == 4,
@@ -311,7 +325,7 @@ def test_fail_open_reports_at_once_sanctions_nothing_and_catches_up(
     time.sleep(2)  # the enforcer writes what it decided meanwhile within a second
     with Emitter(stack.bootstrap, prefix) as emitter:
         emitter.emit_many(events[4:])
-    publish_verdicts(stack, prefix, [spam_verdict("acct-f", 4, app_id="app-f")])
+    publish_verdicts(stack, prefix, [spam_verdict("acct-f", 4, app_id="app-f", case=4)])
     wait_for(lambda: len(topic(ENFORCEMENT_ACTIONS.full_name(prefix))) == 2, 60, "a new action")
     latest = max(
         decode_all(EnforcementEvent, topic(ENFORCEMENT_ACTIONS.full_name(prefix))),
@@ -349,11 +363,13 @@ def test_kill_9_at_random_points_repeats_no_effect_and_loses_no_report(
     """SPEC §4: a worker killed at any moment and restarted loses no event and double-counts
     none. 12,000 violations of 1,200 accounts; the enforcer is killed with SIGKILL three times
     mid-stream (between any publish and its mark, wherever the kill lands) and restarted. After:
-    every verdict has exactly one report and one sanction, no report id appears twice, and each
-    account's last strike is its tenth."""
+    every verdict has exactly one report, no report id appears twice, each sanction is applied
+    once, and each account holds its ten strikes."""
     accounts, per_account = 1_200, 10
     verdicts = [
-        spam_verdict(f"acct-k{a:04d}", n) for n in range(per_account) for a in range(accounts)
+        spam_verdict(f"acct-k{a:04d}", n, case=n)
+        for n in range(per_account)
+        for a in range(accounts)
     ]
     reports_topic = ENFORCEMENT_REPORTS.full_name(prefix)
     enforcer = service("enforcement")
@@ -382,14 +398,23 @@ def test_kill_9_at_random_points_repeats_no_effect_and_loses_no_report(
     assert all(k < len(verdicts) for k in kills), "a kill landed after the stream ended"
     assert sorted(r.event_id for r in reports) == sorted(v.event_id for v in verdicts)
     assert len({r.report_id for r in reports}) == len(reports)
-    # One sanction per violation. A kill between a batch's actions and its reports re-sends
-    # those actions with the same id and the same strike (subscribers drop repeats by id).
-    assert len({a.enforcement_id for a in actions}) == len(verdicts)
-    assert len({(a.enforcement_id, a.strikes) for a in actions}) == len(verdicts)
+    # Each violation is a case of its own (an hour apart): one sanction per rung of spam's
+    # five-rung ladder, then the account is suspended and stays so (not suspended again). A
+    # kill between a batch's actions and its reports re-sends those actions with the same id
+    # and the same strike (subscribers drop repeats by id).
+    rungs = len(POLICY.rule(Category.SPAM).ladder)
+    assert len({a.enforcement_id for a in actions}) == accounts * rungs
+    assert len({(a.enforcement_id, a.strikes) for a in actions}) == accounts * rungs
     last: dict[str, int] = {}
     for a in actions:
         last[a.account_id] = max(last.get(a.account_id, 0), a.strikes)
-    assert set(last.values()) == {per_account}
+    assert set(last.values()) == {rungs}
+    # Every case is a strike: each account has its ten.
+    client = redis.Redis.from_url(stack.redis_url)
+    pipe = client.pipeline(transaction=False)
+    for i in range(accounts):
+        pipe.zcard(f"uw:{prefix}enf:strikes:{{acct-k{i:04d}}}:spam")
+    assert set(pipe.execute()) == {per_account}
 
 
 def test_effects_published_but_never_marked_are_not_repeated(
@@ -399,7 +424,7 @@ def test_effects_published_but_never_marked_are_not_repeated(
     actions and reports of three verdicts, then died before marking them and before its input
     offsets were committed. Its successor reconciles the marks with the topics before deciding,
     so the redelivered verdicts are replays: no second action, strike or report."""
-    verdicts = [spam_verdict("acct-window", n) for n in range(3)]
+    verdicts = [spam_verdict("acct-window", n, case=3 - n) for n in range(3)]
     decided = asyncio.run(
         Enforcer(MemoryEnforcementState(), lambda: POLICY, lambda _: True).enforce(
             verdicts, datetime.now(UTC)
@@ -415,7 +440,7 @@ def test_effects_published_but_never_marked_are_not_repeated(
     # The store is whole (no rebuild): only its marks of these three are missing.
     redis.Redis.from_url(stack.redis_url).set(f"uw:{prefix}enf:whole", b"1")
     enforcer = service("enforcement")
-    publish_verdicts(stack, prefix, [*verdicts, spam_verdict("acct-window", 3)])
+    publish_verdicts(stack, prefix, [*verdicts, spam_verdict("acct-window", 3, case=0)])
     settle(stack, prefix)
     wait_for(
         lambda: len(read_all(stack.bootstrap, ENFORCEMENT_REPORTS.full_name(prefix))) >= 4,
@@ -444,7 +469,7 @@ def test_a_redis_crash_that_lost_its_last_second_is_reconciled(
     the marks of three enforced verdicts are deleted (and fsynced), Redis is killed and
     restarted, and the three verdicts are redelivered. The enforcer notices the restart on its
     next load (the server's run id) and reconciles before deciding: no second effect."""
-    verdicts = [spam_verdict("acct-crash", n) for n in range(3)]
+    verdicts = [spam_verdict("acct-crash", n, case=3 - n) for n in range(3)]
     service("enforcement", REDIS_URL=OWN_REDIS_URL)
     publish_verdicts(stack, prefix, verdicts)
     wait_for(
@@ -457,13 +482,14 @@ def test_a_redis_crash_that_lost_its_last_second_is_reconciled(
     marks = [
         *client.scan_iter(f"uw:{prefix}enf:applied:*"),
         *client.scan_iter(f"uw:{prefix}enf:strikes:*"),
+        *client.scan_iter(f"uw:{prefix}enf:inforce:*"),
     ]
-    assert len(marks) == 4  # three effects, one strike set
+    assert len(marks) == 5  # three effects, one strike set, one set of actions in force
     client.delete(*marks)
     time.sleep(1.5)  # one fsync: the deletes are in the file, as if the marks never were
     own_redis("kill")
     own_redis("start")
-    publish_verdicts(stack, prefix, [*verdicts, spam_verdict("acct-crash", 3)])
+    publish_verdicts(stack, prefix, [*verdicts, spam_verdict("acct-crash", 3, case=0)])
     wait_for(
         lambda: len(read_all(stack.bootstrap, ENFORCEMENT_REPORTS.full_name(prefix))) >= 4,
         60,
@@ -478,3 +504,37 @@ def test_a_redis_crash_that_lost_its_last_second_is_reconciled(
     )
     assert sorted(r.event_id for r in reports) == [f"acct-crash-{n}" for n in range(4)]
     assert [a.strikes for a in actions] == [1, 2, 3, 4]
+
+
+def test_a_campaign_is_cases_not_a_strike_storm(
+    stack: Stack, prefix: str, service: Callable[..., ServiceProcess]
+) -> None:
+    """200 spam messages from one account, over two spans of the hour-long case cooldown: two
+    cases, so two strikes and one sanction per rung reached (flag for review, then throttle),
+    and 200 reports, each naming its case. The hour's quota counted two sanctions."""
+    verdicts = [spam_verdict("acct-camp", n, case=1 if n < 100 else 0) for n in range(200)]
+    service("enforcement", METRICS_PORT=str(METRICS_PORT + 1))
+    publish_verdicts(stack, prefix, verdicts)
+    wait_for(
+        lambda: len(read_all(stack.bootstrap, ENFORCEMENT_REPORTS.full_name(prefix))) == 200,
+        60,
+        "200 reports",
+    )
+    settle(stack, prefix)
+    actions = decode_all(
+        EnforcementEvent, read_all(stack.bootstrap, ENFORCEMENT_ACTIONS.full_name(prefix))
+    )
+    reports = decode_all(
+        ViolationReport, read_all(stack.bootstrap, ENFORCEMENT_REPORTS.full_name(prefix))
+    )
+    assert [(a.action, a.strikes) for a in actions] == [
+        (Action.FLAG_FOR_REVIEW, 1),
+        (Action.THROTTLE, 2),
+    ]
+    assert read_all(stack.bootstrap, ENFORCEMENT_REVIEW.full_name(prefix)) == []
+    cases = {a.case_id for a in actions}
+    assert len(cases) == 2
+    assert {r.case_id for r in reports} == cases
+    assert sorted(r.event_id for r in reports) == sorted(v.event_id for v in verdicts)
+    metrics = scrape(METRICS_PORT + 1)
+    assert total(metrics, "usewatch_enforcement_actions_total") == 2

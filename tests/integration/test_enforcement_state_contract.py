@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import AsyncIterator, Callable
+from dataclasses import replace
 from functools import partial
 from typing import Any
 
@@ -79,6 +80,30 @@ async def test_committed_effects_are_marked_counted_and_reversible(state: Any) -
     assert not await state.reverse("a", "spam", "enf-a-1")  # a reversal is applied once
     (again,), _, _ = await state.load([ask("a", 1)], HOUR)
     assert (again.already_applied, again.strikes) == (True, 1)
+
+
+@pytest.mark.asyncio
+async def test_a_case_is_one_strike_and_keeps_what_it_put_in_force(state: Any) -> None:
+    await state.commit(
+        [
+            effect("a", 1, 1_000),  # an older case of its own (no case id: its effect id)
+            replace(effect("a", 2, 2_000), case_id="case-1", in_force="throttle@account"),
+            replace(effect("a", 3, 3_000), case_id="case-1"),
+        ],
+        HOUR,
+    )
+    asks = [
+        LoadRequest("a", "spam", "enf-a-4", 0, "case-1"),
+        LoadRequest("a", "spam", "enf-a-5", 0, "case-2"),
+    ]
+    (joins, opens), _, _ = await state.load(asks, HOUR)
+    assert (joins.strikes, joins.case_open, joins.case_strikes) == (2, True, 2)
+    assert (opens.strikes, opens.case_open, opens.case_strikes) == (2, False, 0)
+    assert joins.in_force == opens.in_force == frozenset({"throttle@account"})
+
+    assert await state.reverse("a", "spam", "case-1", "throttle@account")
+    (after,), _, _ = await state.load(asks[:1], HOUR)
+    assert (after.strikes, after.case_open, after.in_force) == (1, False, frozenset())
 
 
 @pytest.mark.asyncio

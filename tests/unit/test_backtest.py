@@ -32,11 +32,9 @@ def test_with_a_policy_it_shows_what_the_enforcer_would_publish() -> None:
     violations = [v for v in verdicts if v.label == Label.VIOLATION]  # type: ignore[attr-defined]
     assert violations
     assert len(reports) == len(violations)
-    assert [a.action for a in actions][:3] == [  # type: ignore[attr-defined]
-        Action.FLAG_FOR_REVIEW,
-        Action.THROTTLE,
-        Action.BLOCK_GENERATION,
-    ]
+    # A campaign of 30 within the hour is one case: one sanction, every violation reported.
+    assert [a.action for a in actions] == [Action.FLAG_FOR_REVIEW]  # type: ignore[attr-defined]
+    assert len({r.case_id for r in reports}) == 1  # type: ignore[attr-defined]
     assert all(r.category == Category.SPAM for r in reports)  # type: ignore[attr-defined]
 
 

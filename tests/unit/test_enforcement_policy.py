@@ -12,7 +12,13 @@ import pytest
 import yaml
 
 from schemas.events import Action, Category, Label, Severity, Verdict
-from services.enforcement.decide import EventContext, decide, decide_without_history, effect_id
+from services.enforcement.decide import (
+    EventContext,
+    case_of,
+    decide,
+    decide_without_history,
+    effect_id,
+)
 from services.enforcement.policy import (
     DEFAULT_POLICY,
     Policy,
@@ -185,10 +191,48 @@ def test_ids_are_deterministic_per_event_and_category() -> None:
     assert a.action.severity == Severity.LOW
 
 
+def test_a_case_is_one_account_one_category_one_span_of_the_cooldown() -> None:
+    def case(category: Category = Category.SPAM, minutes: int = 0, **kw: Any) -> str:
+        at = subject(occurred_at=T0.replace(minute=0) + timedelta(minutes=minutes))
+        return case_of(verdict(category, subject=at, **kw), POLICY)
+
+    assert case() == case(minutes=59, event_id="evt-2")  # one span of 60 minutes
+    assert case() != case(minutes=60)
+    assert case() != case(Category.FRAUD_PHISHING)
+    longer = POLICY.model_copy(
+        update={"defaults": POLICY.defaults.model_copy(update={"case_cooldown_minutes": 120})}
+    )
+    assert T0.hour == 12  # spans of 120 minutes start at even hours: 12:00 and 13:00 share one
+    noon, one = (verdict(subject=subject(occurred_at=T0 + timedelta(hours=h))) for h in (0, 1))
+    assert case_of(noon, longer) == case_of(one, longer)
+    assert case_of(noon, POLICY) != case_of(one, POLICY)
+
+
+def test_a_violation_of_an_open_case_is_no_strike_and_no_repeat_of_what_is_in_force() -> None:
+    first = decide(verdict(), NORMAL, 0, 0, POLICY, NOW)
+    assert first.strike
+    assert first.action is not None
+    assert first.in_force is not None
+    again = decide(
+        verdict(event_id="evt-2"),
+        NORMAL,
+        1,
+        0,
+        POLICY,
+        NOW,
+        case_open=True,
+        in_force=frozenset({first.in_force}),
+    )
+    assert (again.strike, again.action, again.case_id) == (False, None, first.case_id)
+    assert again.report is not None
+    assert again.report.case_id == first.case_id
+
+
 @pytest.mark.parametrize(
     ("change", "message"),
     [
         ({"version": ""}, "version"),
+        ({"categories": {"spam": {"case_cooldown_minutes": 0}}}, "case_cooldown_minutes"),
         ({"shadow_mode": "sometimes"}, "shadow_mode"),
         ({"when_state_unavailable": "shrug"}, "when_state_unavailable"),
         ({"surprise": 1}, "surprise"),

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Mapping
 from datetime import timedelta
+from typing import Any
 
 from schemas.events import Category, EnforcementEvent, Label, Verdict, ViolationReport
-from services.enforcement.decide import hour_bucket, reversal
+from services.enforcement.decide import hour_bucket, in_force_of, reversal
 from services.enforcement.enforcer import Enforcer
 from services.enforcement.policy import DEFAULT_POLICY, load_policy
 from services.enforcement.rebuild import replay
@@ -20,7 +22,12 @@ def verdict(n: int, account: str, category: Category, score: float, red_team: bo
     return Verdict(
         event_id=f"evt-{n}",
         account_id=account,
-        subject=subject(app_id="app-red" if red_team else "app-1", red_team=red_team),
+        # 2 minutes apart: several cases per account and category, several verdicts per case.
+        subject=subject(
+            app_id="app-red" if red_team else "app-1",
+            red_team=red_team,
+            occurred_at=T0 + timedelta(minutes=2 * n),
+        ),
         detector="t",
         category=category,
         score=score,
@@ -48,7 +55,10 @@ def test_the_rebuilt_state_equals_the_state_the_enforcer_kept() -> None:
             reviews += [d.review] if d.review else []
             reports += [d.report] if d.report else []
     undone = actions[3]
-    asyncio.run(kept.reverse(undone.account_id, undone.category.value, undone.enforcement_id))
+    assert undone.case_id is not None
+    asyncio.run(
+        kept.reverse(undone.account_id, undone.category.value, undone.case_id, in_force_of(undone))
+    )
     actions.append(reversal(undone, "false positive", undone.strikes - 1, T0 + timedelta(days=1)))
 
     # At-least-once delivery: the topics may hold some records twice.
@@ -58,11 +68,20 @@ def test_the_rebuilt_state_equals_the_state_the_enforcer_kept() -> None:
         asyncio.run(rebuilt.commit(effects, hour))
 
     assert rebuilt.applied == kept.applied
-    assert rebuilt.strikes == kept.strikes
+    assert _held(rebuilt.strikes) == _held(kept.strikes)
+    assert _held(rebuilt.in_force) == _held(kept.in_force)
     assert rebuilt.quotas == kept.quotas
     assert len(replayed.reports) == len(reports) + 5  # the operator's log: every record
     assert any(r.red_team and r.enforcement_id is None for r in reports)  # red team covered
     assert reviews  # suspects covered
+    cases = {r.case_id for r in reports if r.case_id}
+    assert len(cases) < len([r for r in reports if r.case_id])  # cases joined, too
+    assert sum(len(s) for s in _held(kept.strikes).values()) == len(cases) - 1  # one reversed
+
+
+def _held(by_key: Mapping[Any, Mapping[str, Any]]) -> dict[Any, Mapping[str, Any]]:
+    """Without the empty entries a reversal leaves in the in-memory store."""
+    return {k: v for k, v in by_key.items() if v}
 
 
 def test_an_empty_record_rebuilds_an_empty_store() -> None:

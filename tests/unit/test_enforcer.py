@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import timedelta
+from functools import partial
 
 from schemas.events import Action, Category, Channel, Label, Verdict
 from services import registry
@@ -19,12 +20,23 @@ NOW = T0 + timedelta(seconds=5)
 
 
 def verdict(
-    n: int, category: Category = Category.SPAM, score: float = 0.95, red_team: bool = False
+    n: int,
+    category: Category = Category.SPAM,
+    score: float = 0.95,
+    red_team: bool = False,
+    case: int = 0,
+    api_key: str = "key-1",
 ) -> Verdict:
+    """The n-th verdict on acct-1; `case` moves its generation into another span of the case
+    cooldown (an hour later each)."""
     return Verdict(
         event_id=f"evt-{n}",
         account_id="acct-1",
-        subject=subject(red_team=red_team),
+        subject=subject(
+            red_team=red_team,
+            occurred_at=T0 + timedelta(minutes=61 * case),
+            api_key_id=api_key,
+        ),
         detector="spam",
         category=category,
         score=score,
@@ -55,10 +67,10 @@ def actions(out: Outcome) -> list[Action | None]:
     return [d.action.action if d.action else None for _, d in out.decisions]
 
 
-def test_strikes_accumulate_within_a_batch_and_across_batches() -> None:
+def test_strikes_count_cases_within_a_batch_and_across_batches() -> None:
     enforcer = enforcer_with()
-    first = run(enforcer, [verdict(0), verdict(1), verdict(2)])
-    second = run(enforcer, [verdict(3), verdict(4)])
+    first = run(enforcer, [verdict(n, case=n) for n in range(3)])
+    second = run(enforcer, [verdict(n, case=n) for n in range(3, 5)])
     assert actions(first) + actions(second) == [
         Action.FLAG_FOR_REVIEW,
         Action.THROTTLE,
@@ -66,6 +78,68 @@ def test_strikes_accumulate_within_a_batch_and_across_batches() -> None:
         Action.SUSPEND_API_KEY,
         Action.SUSPEND_ACCOUNT,
     ]
+    assert len({d.case_id for _, d in first.decisions + second.decisions}) == 5
+
+
+def test_a_campaign_in_one_cooldown_is_one_case_one_strike_one_sanction() -> None:
+    """200 spam messages in one hour: one case, one strike, one flag for review, 200 reports
+    that all name the case, and a quota that counted one sanction."""
+    state = MemoryEnforcementState()
+    enforcer = enforcer_with(state)
+    outs = [run(enforcer, [verdict(n) for n in range(i, i + 50)]) for i in range(0, 200, 50)]
+    decisions = [d for out in outs for _, d in out.decisions]
+    assert [a for out in outs for a in actions(out) if a] == [Action.FLAG_FOR_REVIEW]
+    assert sum(d.report is not None for d in decisions) == 200
+    assert {d.report.case_id for d in decisions if d.report} == {decisions[0].case_id}
+    assert sum(d.strike for d in decisions) == 1
+    assert sum(len(s) for s in state.strikes.values()) == 1
+    assert sum(state.quotas.values()) == 1
+    # The next hour is the next case: the second rung.
+    later = run(enforcer, [verdict(300, case=1), verdict(301, case=1)])
+    assert actions(later) == [Action.THROTTLE, None]
+
+
+def test_an_action_in_force_on_its_subject_is_not_applied_again() -> None:
+    """Phishing's ladder is block_generation, suspend_api_key, suspend_account. A block acts on
+    one generation, so each lure of a case is blocked; a key is suspended once, and a second
+    key of the same case is suspended too; an account already suspended is not again."""
+    phish = partial(verdict, category=Category.FRAUD_PHISHING)
+    enforcer = enforcer_with()
+    first = run(enforcer, [phish(0), phish(1), phish(2)])
+    assert actions(first) == [Action.BLOCK_GENERATION] * 3
+    second = run(enforcer, [phish(3, case=1), phish(4, case=1), phish(5, case=1, api_key="k2")])
+    assert actions(second) == [Action.SUSPEND_API_KEY, None, Action.SUSPEND_API_KEY]
+    third = run(enforcer, [phish(6, case=2), phish(7, case=2)])
+    fourth = run(enforcer, [phish(8, case=3)])
+    assert actions(third) == [Action.SUSPEND_ACCOUNT, None]
+    assert actions(fourth) == [None]  # the account is still suspended: strike and report only
+    ((_, d),) = fourth.decisions
+    assert d.strike
+    assert d.report is not None
+
+
+def test_a_late_violation_joins_its_own_case_on_that_cases_rung() -> None:
+    """Partitions and redeliveries reorder verdicts: a violation of an earlier case read after a
+    later case opened gets the earlier case's rung, not the latest."""
+    phish = partial(verdict, category=Category.FRAUD_PHISHING)
+    enforcer = enforcer_with()
+    run(enforcer, [phish(0, case=0), phish(1, case=1), phish(2, case=2)])
+    late = run(enforcer, [phish(3, case=0)])
+    assert actions(late) == [Action.BLOCK_GENERATION]  # case 0's rung: its own generation
+    ((_, d),) = late.decisions
+    assert not d.strike
+    assert d.action is not None
+    assert d.action.strikes == 1
+
+
+def test_an_action_held_for_a_person_is_held_once_per_subject() -> None:
+    """Past the hourly quota the action goes to a person, once: the rest of the case waits on
+    that decision instead of filling the queue with it."""
+    policy = POLICY.model_copy(update={"quotas_per_hour": {Action.FLAG_FOR_REVIEW: 0}})
+    enforcer = Enforcer(MemoryEnforcementState(), lambda: policy, lambda _: False)
+    out = run(enforcer, [verdict(n) for n in range(5)])
+    assert [d.review is not None for _, d in out.decisions] == [True] + [False] * 4
+    assert all(d.report is not None for _, d in out.decisions)
 
 
 def test_a_suspect_case_revised_into_a_violation_is_sanctioned_once() -> None:
