@@ -47,9 +47,12 @@ from usewatch.localstack import ROOT, ServiceProcess, Stack
 Messages = list[tuple[bytes, bytes]]
 
 DETECTORS = tuple(costs.DETECTORS)
-STAGES = ("enforcement", *DETECTORS, "gateway")
-"""Started downstream first, so that the clock (the gateway's first output) starts when every
-stage is ready."""
+TOPOLOGIES: dict[str, tuple[str, ...]] = {
+    "separate": ("enforcement", *DETECTORS, "gateway"),
+    "shared": ("enforcement", "detectors", "gateway"),
+}
+"""The stages of each topology `make up` can run (STACK_TOPOLOGY), started downstream first, so
+that the clock (the gateway's first output) starts when every stage is ready."""
 FINISH_TOPICS = (VERDICTS, ENFORCEMENT_ACTIONS, ENFORCEMENT_REPORTS, ENFORCEMENT_REVIEW)
 
 
@@ -240,15 +243,38 @@ def copy_latency(stack: Stack, prefix: str, messages: Messages, rate: float) -> 
 class Pipeline:
     stack: Stack
     prefix: str
+    topology: str = "separate"
     metrics_base: int = 29464
     workers: dict[str, ServiceProcess] = field(default_factory=dict)
 
+    @property
+    def stages(self) -> tuple[str, ...]:
+        return TOPOLOGIES[self.topology]
+
+    @property
+    def detector_groups(self) -> tuple[str, ...]:
+        return tuple(s for s in self.stages if s not in ("gateway", "enforcement"))
+
     def metrics_port(self, stage: str) -> int:
-        return self.metrics_base + STAGES.index(stage)
+        return self.metrics_base + self.stages.index(stage)
+
+    def reads_per_event(self, since: dict[str, dict[int, int]]) -> float:
+        """Records consumed per generation since `since`, from what each stage subscribes to:
+        the gateway reads `generations`, every detector worker and the enforcer's approval check
+        `generations.accepted`, the enforcer `verdicts`."""
+        now = self.topic_offsets()
+
+        def grown(topic: str) -> int:
+            return sum(now[topic].values()) - sum(since[topic].values())
+
+        events = grown("generations")
+        accepted_readers = len(self.detector_groups) + 1
+        reads = events + accepted_readers * grown("generations.accepted") + grown("verdicts")
+        return reads / events if events else 0.0
 
     def start(self) -> None:
         asyncio.run(_approve_demo_apps(self.stack.bootstrap, self.prefix))
-        for stage in STAGES:
+        for stage in self.stages:
             worker = ServiceProcess(
                 f"services.{stage}",
                 env={
@@ -277,7 +303,8 @@ class Pipeline:
             raise RuntimeError(f"{dead} workload event(s) dead-lettered; see generations.dlq")
         accepted = GENERATIONS_ACCEPTED.full_name(p)
         new = sum(end_offsets(b, accepted).values()) - accepted_at_start
-        lag = max(group_lag(b, f"{p}usewatch-{s}", accepted) for s in (*DETECTORS, "enforcement"))
+        groups = (*self.detector_groups, "enforcement")
+        lag = max(group_lag(b, f"{p}usewatch-{s}", accepted) for s in groups)
         done = new - lag
         if done >= expected and group_lag(b, f"{p}usewatch-enforcement", VERDICTS.full_name(p)):
             return expected - 1

@@ -3,8 +3,10 @@ measured in the same run on a broker and Redis of its own (127.0.0.1:28092, :263
 
 1. P0: a bare aiokafka passthrough (bench/passthrough.py); P0-F: a faust agent that only
    forwards (bench/forward.py). The limits to compare against.
-2. The pipeline (gateway, three detectors, enforcer, each its own process, as `make up` runs
-   them) on the same pre-loaded workload until the enforcer has caught up: events/s.
+2. The pipeline (gateway, three detectors, enforcer, as `make up` runs them) in each topology
+   asked for (`--topology`: each detector its own process, or all in one `detectors` worker)
+   on the same pre-loaded workload until the enforcer has caught up: events/s, and the records
+   consumed per event.
 3. Latency at 25/50/75 % of that maximum: produce → the enforcer's first output (action, report
    or review: violative and suspect events), produce → last verdict (all events); P0's produce
    → copy at the same rates.
@@ -34,7 +36,7 @@ from rich.table import Table
 from bench import costs
 from bench.pipeline import (
     BASELINES,
-    STAGES,
+    TOPOLOGIES,
     Pipeline,
     copies_through,
     copy_latency,
@@ -59,6 +61,12 @@ def main() -> None:
     parser.add_argument(
         "--latency-seconds", type=float, default=20.0, help="length of each fixed-load phase"
     )
+    parser.add_argument(
+        "--topology",
+        choices=(*TOPOLOGIES, "both"),
+        default="both",
+        help="how the detectors are hosted (STACK_TOPOLOGY): separate, shared, or both in turn",
+    )
     args = parser.parse_args()
     n = args.events
     state_dir = ROOT / ".run" / "bench-stack"
@@ -74,14 +82,22 @@ def main() -> None:
             messages = workload(n, run)
             results["mean_event_bytes"] = sum(len(v) for _, v in messages) / n
             baselines(stack, run, messages, results, progress)
-            stages = saturate_pipeline(stack, run, messages, results, progress)
-            latencies(stack, run, stages, results, args.latency_seconds, progress)
-            stages.stop()
+            topologies = list(TOPOLOGIES) if args.topology == "both" else [args.topology]
+            results["pipelines"] = {}
+            for topology in topologies:
+                measured: dict[str, Any] = {}
+                stages = saturate_pipeline(stack, run, topology, messages, measured, progress)
+                latencies(
+                    stack, f"{run}-{topology}", stages, measured, args.latency_seconds, progress
+                )
+                stages.stop()
+                measured["ratio"] = measured["pipeline_eps"] / results["p0_eps"]
+                results["pipelines"][topology] = measured
+            copies_latency(stack, run, results, args.latency_seconds, progress)
         console.print("in-process costs: detectors, enforcer, Redis memory")
         in_process_costs(stack, results)
     finally:
         stack.stop()
-    results["ratio"] = results["pipeline_eps"] / results["p0_eps"]
     results["machine"] = {
         "cores": os.cpu_count(),
         "cpu": _cpu_model(),
@@ -111,17 +127,24 @@ def baselines(
 
 
 def saturate_pipeline(
-    stack: Stack, run: str, messages: Any, results: dict[str, Any], progress: Progress
+    stack: Stack,
+    run: str,
+    topology: str,
+    messages: Any,
+    results: dict[str, Any],
+    progress: Progress,
 ) -> Pipeline:
     n = len(messages)
-    prefix = f"{run}-pipe-"
+    prefix = f"{run}-{topology}-"
     ensure_topics([stack.bootstrap], prefix)
-    console.print("pipeline: " + " → ".join(reversed(STAGES)))
-    stages = Pipeline(stack, prefix)
+    stages = Pipeline(stack, prefix, topology)
+    console.print(f"pipeline, {topology}: " + " → ".join(reversed(stages.stages)))
     stages.start()
     pids = stages.pids()
     cpu = {s: cpu_seconds(pid) for s, pid in pids.items()}
+    since = stages.topic_offsets()
     results["pipeline_eps"] = stages.saturate(messages, progress)
+    results["reads_per_event"] = stages.reads_per_event(since)
     per_stage: dict[str, dict[str, float]] = {}
     for stage, pid in pids.items():
         metrics = scrape(stages.metrics_port(stage))
@@ -138,6 +161,14 @@ def saturate_pipeline(
     return stages
 
 
+def _phases(pipeline_eps: float, seconds: float) -> list[tuple[str, float, int]]:
+    """(key, offered rate, workload size) at each load, as shares of `pipeline_eps`."""
+    return [
+        (f"{load:.2f}", load * pipeline_eps, max(int(load * pipeline_eps * seconds), 50))
+        for load in LOADS
+    ]
+
+
 def latencies(
     stack: Stack,
     run: str,
@@ -147,29 +178,34 @@ def latencies(
     progress: Progress,
 ) -> None:
     pipeline: dict[str, Any] = {}
-    # The same offered rates and workload sizes for the pipeline and for P0.
-    phases = [(f"{load:.2f}", load * results["pipeline_eps"]) for load in LOADS]
-    size = {key: max(int(rate * seconds), 50) for key, rate in phases}
-    for i, (key, rate) in enumerate(phases):
+    for i, (key, rate, size) in enumerate(_phases(results["pipeline_eps"], seconds)):
         console.print(
             f"latency at {float(key):.0%} of the pipeline's maximum: {rate:,.0f} events/s"
         )
-        pipeline[key] = stages.latency(workload(size[key], f"{run}-l{i}"), rate, progress)
-    # P0-F is one faust hop with the services' batching and no work: the pipeline makes three in
-    # a row (gateway, detector, enforcer), so three of these are its floor.
+        pipeline[key] = stages.latency(workload(size, f"{run}-l{i}"), rate, progress)
+    results["latency"] = pipeline
+    half = pipeline["0.50"]
+    results["latency_ms"] = {"offered_eps": half["offered_eps"], **half["to_enforcement"]}
+
+
+def copies_latency(
+    stack: Stack, run: str, results: dict[str, Any], seconds: float, progress: Progress
+) -> None:
+    """P0 and P0-F at the rates of the first topology's phases. P0-F is one faust hop with the
+    services' batching and no work: the pipeline makes three in a row (gateway, detector,
+    enforcer), so three of these are its floor."""
+    first = next(iter(results["pipelines"].values()))
     copies: dict[str, dict[str, Any]] = {}
     for kind in BASELINES:
         prefix = f"{run}-{kind}-"
         _, stop = start_baseline(stack, kind, prefix)
         copies[kind] = {}
-        for i, (key, rate) in enumerate(phases):
+        for i, (key, rate, size) in enumerate(_phases(first["pipeline_eps"], seconds)):
             console.print(f"{BASELINES[kind].split(':')[0]} latency at {rate:,.0f} events/s")
-            batch = workload(size[key], f"{run}-{kind}{i}")
+            batch = workload(size, f"{run}-{kind}{i}")
             copies[kind][key] = copy_latency(stack, prefix, batch, rate)
         stop()
-    results["latency"] = {"pipeline": pipeline, **copies}
-    half = pipeline["0.50"]
-    results["latency_ms"] = {"offered_eps": half["offered_eps"], **half["to_enforcement"]}
+    results["copy_latency"] = copies
 
 
 def in_process_costs(stack: Stack, results: dict[str, Any]) -> None:
@@ -193,57 +229,65 @@ def in_process_costs(stack: Stack, results: dict[str, Any]) -> None:
 
 def report(r: dict[str, Any]) -> None:
     table = Table(title=f"throughput, {r['events']:,} events of ~{r['mean_event_bytes']:.0f} B")
-    for col in ("", "events/s", "ratio to P0", "CPU µs/event"):
+    for col in ("", "events/s", "ratio to P0", "CPU µs/event", "reads/event"):
         table.add_column(col, justify="right")
-    table.add_row("P0 aiokafka passthrough", f"{r['p0_eps']:,.0f}", "1.00", _us(r, "p0"))
+    table.add_row("P0 aiokafka passthrough", f"{r['p0_eps']:,.0f}", "1.00", _us(r, "p0"), "1")
     table.add_row(
         "P0-F faust forward",
         f"{r['p0f_eps']:,.0f}",
         f"{r['p0f_eps'] / r['p0_eps']:.2f}",
         _us(r, "p0f"),
+        "1",
     )
-    table.add_row(
-        "pipeline (5 stages)",
-        f"{r['pipeline_eps']:,.0f}",
-        f"{r['ratio']:.2f}",
-        f"{sum(s['cpu_us_per_event'] for s in r['stages'].values()):.0f}",
-    )
+    for topology, p in r["pipelines"].items():
+        table.add_row(
+            f"pipeline, {topology} ({len(p['stages'])} processes)",
+            f"{p['pipeline_eps']:,.0f}",
+            f"{p['ratio']:.2f}",
+            f"{sum(s['cpu_us_per_event'] for s in p['stages'].values()):.0f}",
+            f"{p['reads_per_event']:.2f}",
+        )
     console.print(table)
 
-    stages = Table(title="per stage, under saturation")
-    for col in ("stage", "CPU µs/event", "peak RSS MB", "Redis round trips/batch", "batches"):
-        stages.add_column(col, justify="right")
-    for name in reversed(STAGES):
-        s = r["stages"][name]
-        stages.add_row(
-            name,
-            f"{s['cpu_us_per_event']:.0f}",
-            f"{s['peak_rss_mb']:.0f}",
-            f"{s['redis_round_trips_per_batch']:.2f}",
-            f"{s['batches']:.0f}",
-        )
-    console.print(stages)
+    for topology, p in r["pipelines"].items():
+        stages = Table(title=f"per stage, under saturation ({topology})")
+        for col in ("stage", "CPU µs/event", "peak RSS MB", "Redis round trips/batch", "batches"):
+            stages.add_column(col, justify="right")
+        for name, s in reversed(list(p["stages"].items())):
+            stages.add_row(
+                name,
+                f"{s['cpu_us_per_event']:.0f}",
+                f"{s['peak_rss_mb']:.0f}",
+                f"{s['redis_round_trips_per_batch']:.2f}",
+                f"{s['batches']:.0f}",
+            )
+        console.print(stages)
 
-    lat = Table(title="latency, ms (p50 / p99 / p99.9)")
-    for col in (
-        "offered load",
-        "events/s",
-        "→ enforcement",
-        "→ last verdict",
-        "P0 → copy",
-        "P0-F → copy",
-    ):
-        lat.add_column(col, justify="right")
-    for key, p in r["latency"]["pipeline"].items():
-        lat.add_row(
+    copies = r["copy_latency"]
+    for topology, p in r["pipelines"].items():
+        lat = Table(title=f"latency, ms (p50 / p99 / p99.9), {topology}")
+        for col in ("offered load", "events/s", "→ enforcement", "→ last verdict"):
+            lat.add_column(col, justify="right")
+        for key, m in p["latency"].items():
+            lat.add_row(
+                f"{float(key):.0%}",
+                f"{m['offered_eps']:,.0f}",
+                _pct(m["to_enforcement"]),
+                _pct(m["to_last_verdict"]),
+            )
+        console.print(lat)
+    first = next(iter(r["pipelines"].values()))
+    base = Table(title="P0 / P0-F produce → copy, ms (p50 / p99 / p99.9), at the first's rates")
+    for col in ("offered load", "events/s", "P0 → copy", "P0-F → copy"):
+        base.add_column(col, justify="right")
+    for key, m in first["latency"].items():
+        base.add_row(
             f"{float(key):.0%}",
-            f"{p['offered_eps']:,.0f}",
-            _pct(p["to_enforcement"]),
-            _pct(p["to_last_verdict"]),
-            _pct(r["latency"]["p0"][key]),
-            _pct(r["latency"]["p0f"][key]),
+            f"{m['offered_eps']:,.0f}",
+            _pct(copies["p0"][key]),
+            _pct(copies["p0f"][key]),
         )
-    console.print(lat)
+    console.print(base)
 
     d = r["detectors_in_process"]
     console.print(

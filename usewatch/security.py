@@ -64,6 +64,8 @@ def grants() -> tuple[Grant, ...]:
             group="gateway",
         ),
         *(Grant(d, reads=(GENERATIONS_ACCEPTED,), writes=(VERDICTS,), group=d) for d in DETECTORS),
+        # The shared worker that hosts several detectors (STACK_TOPOLOGY=shared).
+        Grant("detectors", reads=(GENERATIONS_ACCEPTED,), writes=(VERDICTS,), group="detectors"),
         Grant(
             "enforcement",
             # The enforcement topics are read back to rebuild a lost state store.

@@ -1,9 +1,9 @@
 """Misrepresentation detector agent: `generations.accepted` → `verdicts`, wired by
-`detector_app`."""
+`detectors_app`."""
 
 from __future__ import annotations
 
-from services.detector_agent import detector_app
+from services.detector_agent import DetectorSpec
 from services.misrepresentation.model import PromptModel
 from services.misrepresentation.pipeline import MisrepresentationPipeline
 from services.misrepresentation.settings import MisrepresentationSettings
@@ -22,11 +22,12 @@ def build(client: RedisClient) -> MisrepresentationPipeline:
     )
 
 
-app = detector_app(
+SPEC = DetectorSpec(
     "misrepresentation",
-    settings,
     build,
     batch_size=settings.misrepresentation_batch_size,
     within_s=settings.misrepresentation_batch_within_s,
     judged_ttl_s=settings.misrepresentation_seen_ttl_s,
 )
+"""How a worker hosts this detector: alone (`python -m services.misrepresentation`) or with others
+(`python -m services.detectors`)."""

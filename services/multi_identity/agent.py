@@ -1,9 +1,9 @@
 """Multi-identity detector agent: `generations.accepted` → `verdicts`, wired by
-`detector_app`."""
+`detectors_app`."""
 
 from __future__ import annotations
 
-from services.detector_agent import detector_app
+from services.detector_agent import DetectorSpec
 from services.multi_identity.pipeline import MultiIdentityPipeline
 from services.multi_identity.settings import MultiIdentitySettings
 from services.state.held_verdicts import RedisHeldVerdicts
@@ -26,11 +26,12 @@ def build(client: RedisClient) -> MultiIdentityPipeline:
     )
 
 
-app = detector_app(
+SPEC = DetectorSpec(
     "multi_identity",
-    settings,
     build,
     batch_size=settings.multi_identity_batch_size,
     within_s=settings.multi_identity_batch_within_s,
     judged_ttl_s=settings.multi_identity_seen_ttl_s,
 )
+"""How a worker hosts this detector: alone (`python -m services.multi_identity`) or with others
+(`python -m services.detectors`)."""

@@ -2,9 +2,10 @@
 
 import sys
 
-from services.spam.agent import app
+from services.detector_agent import detectors_app
+from services.spam.agent import SPEC, settings
 
 if __name__ == "__main__":
     if len(sys.argv) == 1:
         sys.argv += ["worker", "--loglevel", "info", "--without-web"]
-    app.main()
+    detectors_app(SPEC.name, settings, [SPEC]).main()

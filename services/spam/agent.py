@@ -1,8 +1,8 @@
-"""Spam detector agent: `generations.accepted` → `verdicts`, wired by `detector_app`."""
+"""Spam detector agent: `generations.accepted` → `verdicts`, wired by `detectors_app`."""
 
 from __future__ import annotations
 
-from services.detector_agent import detector_app
+from services.detector_agent import DetectorSpec
 from services.spam.model import ARTIFACT_DIR, ContentModel
 from services.spam.pipeline import SpamPipeline
 from services.spam.settings import SpamSettings
@@ -23,11 +23,12 @@ def build(client: RedisClient) -> SpamPipeline:
     )
 
 
-app = detector_app(
+SPEC = DetectorSpec(
     "spam",
-    settings,
     build,
     batch_size=settings.spam_batch_size,
     within_s=settings.spam_batch_within_s,
     judged_ttl_s=settings.spam_seen_ttl_s,
 )
+"""How a worker hosts this detector: alone (`python -m services.spam`) or with others
+(`python -m services.detectors`)."""

@@ -1,10 +1,14 @@
-"""One trace per generation across processes: the services started as `make up` starts them
+"""One trace per generation across processes: the services started as `make up` starts them,
+in either topology (each detector its own service, or all of them in one `detectors` worker),
 export OTLP/HTTP (configured only by the standard OTEL_* variables) to a receiver this test
-runs, and every hop's span joins the trace the SDK started, parented on the hop before it."""
+runs, and every hop's span joins the trace the SDK started, parented on the hop before it; the
+enforcement that follows is the same in both."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+
+import pytest
 
 from schemas.topics import GENERATIONS
 from tests.factories import credential_lure_sms
@@ -14,12 +18,18 @@ from usewatch.localstack import ServiceProcess, Stack
 from usewatch.sdk import Emitter
 
 RECEIVER_PORT = 14318
-STAGES = ("gateway", "spam", "misrepresentation", "multi_identity", "enforcement")
+DETECTORS = ("spam", "misrepresentation", "multi_identity")
+TOPOLOGIES = {
+    "separate": ("gateway", *DETECTORS, "enforcement"),
+    "shared": ("gateway", "detectors", "enforcement"),
+}
 
 
+@pytest.mark.parametrize("topology", TOPOLOGIES)
 def test_one_trace_runs_through_every_service(
-    stack: Stack, prefix: str, service: Callable[..., ServiceProcess]
+    stack: Stack, prefix: str, service: Callable[..., ServiceProcess], topology: str
 ) -> None:
+    stages = TOPOLOGIES[topology]
     approve(stack.bootstrap, prefix, "app-1")
     lure = credential_lure_sms("acct-trace")
     otel = {
@@ -28,7 +38,7 @@ def test_one_trace_runs_through_every_service(
         "OTEL_BSP_SCHEDULE_DELAY": "100",
     }
     with otlp_receiver(RECEIVER_PORT) as spans:
-        for stage in STAGES:
+        for stage in stages:
             service(stage, **otel)
         with Emitter(stack.bootstrap, prefix) as emitter:
             emitter.emit(lure)
@@ -36,21 +46,31 @@ def test_one_trace_runs_through_every_service(
         traceparent = dict(sent.headers)["traceparent"].decode()
         _, trace_id, sdk_span_id, _ = traceparent.split("-")
 
-        def of(service_name: str) -> list[ReceivedSpan]:
-            return [s for s in list(spans) if s.trace_id == trace_id and s.service == service_name]
+        def of(name: str) -> list[ReceivedSpan]:
+            """The trace's spans of a service, or of a detector in whichever worker hosts it."""
+            return [
+                s
+                for s in list(spans)
+                if s.trace_id == trace_id
+                and (
+                    s.service == name
+                    or (name in DETECTORS and s.attributes.get("usewatch.detector") == name)
+                )
+            ]
 
         wait_for(
-            lambda: all(of(stage) for stage in STAGES),
+            lambda: all(of(stage) for stage in (*stages, *DETECTORS)),
             60,
-            "a span from every service in the generation's trace",
+            "a span from every service and detector in the generation's trace",
         )
 
     (gateway,) = of("gateway")
     assert gateway.parent_span_id == sdk_span_id
     assert gateway.attributes["messaging.system"] == "kafka"
     assert gateway.attributes["messaging.destination.name"] == GENERATIONS.full_name(prefix)
-    for detector in ("spam", "misrepresentation", "multi_identity"):
+    for detector in DETECTORS:
         (span,) = of(detector)
+        assert span.service == (detector if topology == "separate" else "detectors")
         assert span.parent_span_id == gateway.span_id
         assert span.attributes["usewatch.detector"] == detector
     (spam,) = of("spam")

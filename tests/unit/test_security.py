@@ -25,6 +25,7 @@ def test_each_topic_has_the_writers_the_contract_names() -> None:
         "User:spam",
         "User:misrepresentation",
         "User:multi_identity",
+        "User:detectors",  # the three in one worker (STACK_TOPOLOGY=shared)
         "User:enforcement",
     }
     assert w["p-enforcement.reports"] == w["p-enforcement.review"] == {"User:enforcement"}
