@@ -5,17 +5,22 @@ from __future__ import annotations
 import asyncio
 import getpass
 import json
+import logging
 import sys
 import time
 from collections import Counter, deque
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from importlib.metadata import version as package_version
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn
 
 import typer
+from aiokafka.errors import KafkaConnectionError
 from kafka import KafkaConsumer, KafkaProducer
+from kafka.errors import KafkaTimeoutError
 from pydantic import BaseModel, ValidationError
+from redis.exceptions import ConnectionError as RedisConnectionError
 from rich.console import Console, Group
 from rich.live import Live
 from rich.table import Table
@@ -34,20 +39,81 @@ from schemas.topics import ALL_TOPICS, GENERATIONS, REGISTRY, topic_named
 from services import registry
 from usewatch import demo
 from usewatch.admin import ensure_topics
+from usewatch.durations import readable
 from usewatch.sdk import Emitter
 from usewatch.settings import ClientSettings
 
+
+def _environment() -> str:
+    """The variables every command reads, for --help (settings are the one place they live)."""
+    lines = []
+    for name, field in ClientSettings.model_fields.items():
+        default = "unset" if field.default in (None, "") else f"default {field.default}"
+        what = f"{field.description} " if field.description else ""
+        lines.append(f"{name.upper()}: {what}({default})")
+    return "Environment:\n\n" + "\n\n".join(lines)
+
+
 app = typer.Typer(
     help="usewatch: usage-policy enforcement on generation streams.",
+    epilog=_environment(),
     no_args_is_help=True,
     add_completion=False,
+    pretty_exceptions_enable=False,
 )
 console = Console()
 err = Console(stderr=True)
 
 
+class UsageError(Exception):
+    """A mistake of the user's (a file that is not there, a bad policy, an unknown topic):
+    one line on stderr and exit status 1, never a traceback."""
+
+
+def main() -> None:
+    """The `usewatch` entry point: the commands, with user errors and unreachable services
+    reported in one line."""
+    # The clients log each failed connection attempt; the command says what matters once.
+    for client in ("aiokafka", "kafka"):
+        logging.getLogger(client).setLevel(logging.CRITICAL)
+    try:
+        app()
+    except UsageError as exc:
+        _fail(str(exc))
+    except (KafkaConnectionError, KafkaTimeoutError):  # aiokafka's, kafka-python's "no broker"
+        where = _settings().kafka_bootstrap_servers
+        _fail(f"no Kafka broker answers at {where} (KAFKA_BOOTSTRAP_SERVERS)")
+    except RedisConnectionError:
+        _fail(f"Redis does not answer at {_settings().redis_url} (REDIS_URL)")
+
+
+def _fail(message: str) -> NoReturn:
+    sys.stderr.write(f"usewatch: {message}\n")  # one line, unwrapped, whatever the terminal
+    sys.exit(1)
+
+
+def _version(value: bool) -> None:
+    if value:
+        console.print(f"usewatch {package_version('usewatch')}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(
+    version: Annotated[
+        bool | None,
+        typer.Option("--version", callback=_version, is_eager=True, help="Print the version."),
+    ] = None,
+) -> None:
+    """usewatch: usage-policy enforcement on generation streams."""
+
+
 def _settings() -> ClientSettings:
     return ClientSettings()
+
+
+def _print_json(value: Any) -> None:
+    sys.stdout.write(json.dumps(value, default=str) + "\n")
 
 
 @app.command()
@@ -61,7 +127,11 @@ def topics() -> None:
 
 
 def _read_jsonl(path: Path) -> Iterator[tuple[int, str]]:
-    with path.open(encoding="utf-8", errors="surrogateescape") as fh:
+    try:
+        fh = path.open(encoding="utf-8", errors="surrogateescape")
+    except OSError as exc:
+        raise UsageError(f"cannot read {path}: {exc.strerror or exc}") from None
+    with fh:
         for number, line in enumerate(fh, 1):
             if line.strip():
                 yield number, line.rstrip("\n")
@@ -204,11 +274,14 @@ def apps_revoke(app_id: str) -> None:
 
 
 @apps_cli.command("list")
-def apps_list() -> None:
+def apps_list(as_json: Annotated[bool, typer.Option("--json", help="As JSON.")] = False) -> None:
     """Every approved app, its use case and channels."""
-
+    approved = asyncio.run(registry.read_registry(*_registry_topic()))
+    if as_json:
+        _print_json([a.model_dump(mode="json") for a in approved])
+        return
     table = Table("app", "use case", "channels", "red team", "approved at", "by")
-    for a in asyncio.run(registry.read_registry(*_registry_topic())):
+    for a in approved:
         table.add_row(
             a.app_id,
             a.use_case,
@@ -221,11 +294,23 @@ def apps_list() -> None:
 
 
 @app.command()
-def account(account_id: str) -> None:
-    """An account's strikes per category and its recent actions and reports."""
+def account(
+    account_id: str,
+    as_json: Annotated[bool, typer.Option("--json", help="As JSON.")] = False,
+) -> None:
+    """An account's strikes (cases) per category and its recent actions and reports."""
     from usewatch.operator import account_view
 
     view = asyncio.run(account_view(_settings(), account_id))
+    if as_json:
+        _print_json(
+            {
+                "account_id": account_id,
+                "strikes": view.strikes,
+                "recent": [i.model_dump(mode="json", exclude_none=True) for i in view.recent],
+            }
+        )
+        return
     strikes = Table("category", "strikes in decay window", title=f"account {account_id}")
     for category, n in sorted(view.strikes.items()):
         strikes.add_row(category, str(n))
@@ -234,7 +319,7 @@ def account(account_id: str) -> None:
     for item in view.recent:
         if isinstance(item, ViolationReport):
             left = item.report_due_at - now
-            state = f"due in {left}" if left.total_seconds() > 0 else "past its deadline"
+            state = f"due in {readable(left)}" if left.total_seconds() > 0 else "past its deadline"
             console.print(
                 f"[yellow]report[/yellow] {item.report_id} {item.category} "
                 f"{'[magenta]red-team[/magenta] ' if item.red_team else ''}{state}"
@@ -267,11 +352,17 @@ def reports(
     open_only: Annotated[
         bool, typer.Option("--open/--all", help="Only reports not yet due, or the last 48 h.")
     ] = True,
+    as_json: Annotated[bool, typer.Option("--json", help="As JSON.")] = False,
 ) -> None:
     """Violation reports, soonest due first, with report latency (p50/p99)."""
     from usewatch.operator import recent_reports
 
     found, figures = asyncio.run(recent_reports(_settings(), open_only))
+    if as_json:
+        _print_json(
+            {"reports": [r.model_dump(mode="json", exclude_none=True) for r in found], **figures}
+        )
+        return
     now = datetime.now(UTC)
     table = Table(
         "due in",
@@ -284,7 +375,7 @@ def reports(
     )
     for r in found[:200]:
         table.add_row(
-            str(r.report_due_at - now).split(".")[0],
+            readable(r.report_due_at - now),
             r.report_id,
             r.account_id,
             r.category.value,
@@ -294,12 +385,12 @@ def reports(
     console.print(table)
     if "report_latency_p50_s" in figures:
         console.print(
-            f"occurred → reported: p50 {figures['report_latency_p50_s']:.2f}s, "
-            f"p99 {figures['report_latency_p99_s']:.2f}s"
+            f"occurred → reported: p50 {readable(figures['report_latency_p50_s'])}, "
+            f"p99 {readable(figures['report_latency_p99_s'])}"
         )
     if "oldest_open_age_s" in figures:
         console.print(
-            f"oldest open report: {figures['oldest_open_age_s'] / 3600:.1f} h after its "
+            f"oldest open report: {readable(figures['oldest_open_age_s'])} after its "
             "generation (deadline 24 h)"
         )
 
@@ -319,8 +410,11 @@ def backtest(
     from usewatch.backtest import backtest as run_backtest
 
     counter: Counter[str] = Counter()
+    try:
+        rules = load_policy(policy) if policy is not None else None
+    except ValueError as exc:
+        raise UsageError(str(exc).splitlines()[0]) from None
     events = list(_valid_lines(file, counter))
-    rules = load_policy(policy) if policy is not None else None
     started = time.monotonic()
     published = list(asyncio.run(run_backtest(events, rules)))
     elapsed = time.monotonic() - started
@@ -339,7 +433,9 @@ def backtest(
         summary.add_row(name, category, what, str(n))
     err.print(summary)
     if counter["invalid"]:
+        # The output is incomplete: say so in the exit status too, for scripts.
         err.print(f"[red]skipped {counter['invalid']} invalid line(s)[/red]")
+        raise typer.Exit(1)
 
 
 def _tally_key(message: BaseModel) -> tuple[str, str]:
@@ -363,7 +459,10 @@ def tail(
 ) -> None:
     """Print a topic's messages, decoded and validated against their schema."""
     s = _settings()
-    spec = topic_named(topic, s.topic_prefix)
+    try:
+        spec = topic_named(topic, s.topic_prefix)
+    except KeyError as exc:
+        raise UsageError(exc.args[0]) from None
     consumer = KafkaConsumer(
         spec.full_name(s.topic_prefix),
         **s.kafka_client(),
