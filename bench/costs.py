@@ -31,20 +31,21 @@ from usewatch.extremes import EXTREMES, at_the_bound
 
 HOUR = 3_600_000
 
-Builder = Callable[[aioredis.Redis, str], BatchJudge]
+Builder = Callable[[aioredis.Redis, str, str], BatchJudge]
+"""(client, the detector's own key prefix, the prefix of the near-duplicate index it shares)."""
 
 DETECTORS: dict[str, Builder] = {
-    "spam": lambda c, p: SpamPipeline(
+    "spam": lambda c, p, shared: SpamPipeline(
         ContentModel.load(),
         RedisBehaviourWindows(c, p, HOUR, identities=False),
-        RedisNearDuplicateIndex(c, p, HOUR),
+        RedisNearDuplicateIndex(c, shared, HOUR),
     ),
-    "misrepresentation": lambda c, p: MisrepresentationPipeline(
+    "misrepresentation": lambda c, p, shared: MisrepresentationPipeline(
         PromptModel.load(), RedisBehaviourWindows(c, p, 24 * HOUR)
     ),
-    "multi_identity": lambda c, p: MultiIdentityPipeline(
+    "multi_identity": lambda c, p, shared: MultiIdentityPipeline(
         RedisBehaviourWindows(c, p, 6 * HOUR),
-        RedisNearDuplicateIndex(c, p, 6 * HOUR),
+        RedisNearDuplicateIndex(c, shared, 6 * HOUR),
         RedisFingerprintLinks(c, p, 6 * HOUR),
         RedisHeldVerdicts(c, p, 6 * HOUR),
     ),
@@ -66,7 +67,8 @@ async def detector_cost(
 ) -> float:
     """Wall µs per event of one detector's batch pipeline in this process at `batch`."""
     client = aioredis.from_url(redis_url)
-    pipeline = DETECTORS[name](client, f"bench:{name}:{batch}:{time.time_ns()}:")
+    run = f"bench:{batch}:{time.time_ns()}:"
+    pipeline = DETECTORS[name](client, f"{run}{name}:", run)
     started = time.perf_counter()
     for i in range(0, len(events), batch):
         await pipeline.judge_batch(events[i : i + batch], lambda e: e.occurred_at)
@@ -110,11 +112,11 @@ async def enforcer_rate(redis_url: str, count: int = 20_000, batch: int = 256) -
 
 async def detectors_memory(redis_url: str, accounts: int = 20_000) -> float:
     """Redis MB per 100k accounts held by every detector's state after one event per account
-    (windows, near-duplicate indexes, fingerprint links; judged marks excluded)."""
+    (windows, the near-duplicate index they share, fingerprint links; judged marks excluded)."""
     client = aioredis.from_url(redis_url)
     await client.flushdb()
     before = int((await client.info("memory"))["used_memory"])
-    pipelines = [build(client, f"m:{name}:") for name, build in DETECTORS.items()]
+    pipelines = [build(client, f"m:{name}:", "m:") for name, build in DETECTORS.items()]
     events = [
         with_normalized_text(
             e.model_copy(update={"account_id": f"acct-{i}", "event_id": f"mem-{i}"})

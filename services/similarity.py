@@ -14,6 +14,7 @@ measured on the same 500 texts).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import lru_cache
 
 import numpy as np
 from rensa import RMinHash
@@ -23,6 +24,9 @@ from services.event_view import at_ms
 from services.state.near_duplicates import NO_MATCHES, Matches, NearDuplicateIndex, Signature
 from services.state.round_trip import Pending, RoundTrip
 
+INDEX_PREFIX = "uw:{topic_prefix}"
+"""Where a detector's near-duplicate index lives: one index per Redis and topic prefix, shared by
+every detector that reads it (RedisNearDuplicateIndex)."""
 NUM_PERM = 64
 BANDS = 16
 ROWS = NUM_PERM // BANDS
@@ -42,8 +46,11 @@ def shingles(text: str, size: int = SHINGLE) -> list[str]:
     return list({flat[i : i + size] for i in range(len(flat) - size + 1)})
 
 
+@lru_cache(maxsize=2048)
 def band_hashes(text: str) -> tuple[str, ...] | None:
-    """The LSH band keys of a text (short hex strings), or None when it is too short."""
+    """The LSH band keys of a text (short hex strings), or None when it is too short.
+    Remembered for the last few thousand texts: detectors hosted in one worker sign each
+    event once between them."""
     if len(text[:MAX_CHARS].split(None, MIN_WORDS)) < MIN_WORDS:
         return None
     m = RMinHash(num_perm=NUM_PERM, seed=SEED)

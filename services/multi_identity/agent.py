@@ -6,6 +6,7 @@ from __future__ import annotations
 from services.detector_agent import DetectorSpec
 from services.multi_identity.pipeline import MultiIdentityPipeline
 from services.multi_identity.settings import MultiIdentitySettings
+from services.similarity import INDEX_PREFIX
 from services.state.held_verdicts import RedisHeldVerdicts
 from services.state.links import RedisFingerprintLinks
 from services.state.near_duplicates import RedisNearDuplicateIndex
@@ -20,7 +21,9 @@ def build(client: RedisClient) -> MultiIdentityPipeline:
     window_ms = settings.multi_identity_window_s * 1000
     return MultiIdentityPipeline(
         windows=RedisBehaviourWindows(client, prefix, window_ms),
-        index=RedisNearDuplicateIndex(client, prefix, window_ms),
+        index=RedisNearDuplicateIndex(
+            client, INDEX_PREFIX.format(topic_prefix=settings.topic_prefix), window_ms
+        ),
         links=RedisFingerprintLinks(client, prefix, window_ms),
         held=RedisHeldVerdicts(client, prefix, window_ms),
     )

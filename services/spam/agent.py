@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from services.detector_agent import DetectorSpec
+from services.similarity import INDEX_PREFIX
 from services.spam.model import ARTIFACT_DIR, ContentModel
 from services.spam.pipeline import SpamPipeline
 from services.spam.settings import SpamSettings
@@ -19,7 +20,9 @@ def build(client: RedisClient) -> SpamPipeline:
     return SpamPipeline(
         model=ContentModel.load(settings.spam_model_dir or ARTIFACT_DIR),
         windows=RedisBehaviourWindows(client, prefix, window_ms, identities=False),
-        index=RedisNearDuplicateIndex(client, prefix, window_ms),
+        index=RedisNearDuplicateIndex(
+            client, INDEX_PREFIX.format(topic_prefix=settings.topic_prefix), window_ms
+        ),
     )
 
 

@@ -94,7 +94,8 @@ def _summarise(own: Signature, members: set[str]) -> Matches:
 # One call per batch. KEYS: the band buckets of every signature, signature after signature.
 # ARGV: window, sample, cap, ttl, then per signature: member, event time, index flag, band
 # count. For each signature in order: read the newest members of its buckets in the window
-# (the union, without repeats), then, if indexing, add it, keep the newest `cap`, refresh TTL.
+# (the union, without repeats), then, if indexing, add it, keep the newest `cap`, and extend
+# the TTL (never shorten it: another detector with a longer window may share the bucket).
 _MATCH_AND_ADD = """
 local window, sample, cap, ttl = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]),
   tonumber(ARGV[4])
@@ -113,7 +114,10 @@ while a <= #ARGV do
     for b = k, k + bands - 1 do
       redis.call('ZADD', KEYS[b], at, member)
       redis.call('ZREMRANGEBYRANK', KEYS[b], 0, -(cap + 1))
-      redis.call('EXPIRE', KEYS[b], ttl)
+      -- Detectors with different windows share the index: a TTL is only ever lengthened.
+      if redis.call('EXPIRE', KEYS[b], ttl, 'NX') == 0 then
+        redis.call('EXPIRE', KEYS[b], ttl, 'GT')
+      end
     end
   end
   out[#out + 1] = found
@@ -133,7 +137,13 @@ class RedisNearDuplicateIndex:
     all of them.
 
     Each bucket keeps the newest `cap` members and expires `window` + 1 h after its last write,
-    so memory is bounded by the distinct texts of one window times BANDS × cap × ~60 bytes."""
+    so memory is bounded by the distinct texts of one window times BANDS × cap × ~60 bytes.
+
+    Detectors that sign the same text the same way (spam and multi-identity:
+    `services.similarity`) share one index on one Redis (same prefix): each records an event
+    as the same members, so the second write changes nothing, and each reads it through its
+    own window; a bucket's TTL is the longest of theirs. Sharing halved the detectors' Redis
+    memory per account."""
 
     def __init__(
         self, client: RedisClient, prefix: str, window_ms: int, cap: int = 200, sample: int = 16

@@ -339,3 +339,27 @@ async def test_held_verdicts_are_kept_per_account_for_the_window_and_capped(held
     await once(held.hold, [Held("c", 3_000, b"c0")])
     await once(held.drop, ["b", "c"])  # several accounts at once (several cluster slots)
     assert await once(held.read, ["a", "b", "c"], 4_000) == []
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("kind", REDIS_KINDS)
+async def test_detectors_share_one_index_and_its_longest_ttl(
+    kind: str, request: pytest.FixtureRequest
+) -> None:
+    """Spam (1 h) and multi-identity (6 h) record the same members in one index: the second
+    write adds nothing, each reads through its own window, and a bucket's TTL is the longer
+    one whichever wrote last."""
+    client = redis_of(kind, request)
+    prefix = f"uw:{uuid.uuid4().hex}:"
+    short = RedisNearDuplicateIndex(client, prefix, WINDOW_MS)
+    long = RedisNearDuplicateIndex(client, prefix, 6 * WINDOW_MS)
+    await once(long.add_and_match, [sig(1, 1_000, ("0:aa",))])
+    await once(short.add_and_match, [sig(1, 1_000, ("0:aa",))])
+    (key,) = [k async for k in client.scan_iter(f"{prefix}*")]
+    assert await client.zcard(key) == 1
+    assert await client.ttl(key) > WINDOW_MS // 1000 + 3600  # the long window's TTL stays
+    late = 1_000 + 2 * WINDOW_MS
+    (for_short,) = await once(short.add_and_match, [sig(2, late, ("0:aa",), "b", index=False)])
+    (for_long,) = await once(long.add_and_match, [sig(3, late, ("0:aa",), "b", index=False)])
+    assert (for_short.other_events, for_long.other_events) == (0, 1)
+    await client.aclose()
