@@ -48,7 +48,7 @@ Messages = list[tuple[bytes, bytes]]
 
 DETECTORS = tuple(costs.DETECTORS)
 TOPOLOGIES: dict[str, tuple[str, ...]] = {
-    "separate": ("enforcement", *DETECTORS, "gateway"),
+    "separate": ("enforcement", "approval", *DETECTORS, "gateway"),
     "shared": ("enforcement", "detectors", "gateway"),
 }
 """The stages of each topology `make up` can run (STACK_TOPOLOGY), started downstream first, so
@@ -260,15 +260,15 @@ class Pipeline:
 
     def reads_per_event(self, since: dict[str, dict[int, int]]) -> float:
         """Records consumed per generation since `since`, from what each stage subscribes to:
-        the gateway reads `generations`, every detector worker and the enforcer's approval check
-        `generations.accepted`, the enforcer `verdicts`."""
+        the gateway reads `generations`, every detector worker `generations.accepted`, the
+        enforcer `verdicts`."""
         now = self.topic_offsets()
 
         def grown(topic: str) -> int:
             return sum(now[topic].values()) - sum(since[topic].values())
 
         events = grown("generations")
-        accepted_readers = len(self.detector_groups) + 1
+        accepted_readers = len(self.detector_groups)
         reads = events + accepted_readers * grown("generations.accepted") + grown("verdicts")
         return reads / events if events else 0.0
 
@@ -295,7 +295,7 @@ class Pipeline:
 
     def through(self, accepted_at_start: int, expected: int) -> int:
         """How many of `expected` new events every stage is done with: accepted by the gateway
-        and committed by every detector and the enforcer; the last one only counts once the
+        and committed by every detector; the last one only counts once the
         enforcer has also caught up with the verdicts."""
         b, p = self.stack.bootstrap, self.prefix
         dead = sum(end_offsets(b, GENERATIONS_DLQ.full_name(p)).values())
@@ -303,8 +303,7 @@ class Pipeline:
             raise RuntimeError(f"{dead} workload event(s) dead-lettered; see generations.dlq")
         accepted = GENERATIONS_ACCEPTED.full_name(p)
         new = sum(end_offsets(b, accepted).values()) - accepted_at_start
-        groups = (*self.detector_groups, "enforcement")
-        lag = max(group_lag(b, f"{p}usewatch-{s}", accepted) for s in groups)
+        lag = max(group_lag(b, f"{p}usewatch-{s}", accepted) for s in self.detector_groups)
         done = new - lag
         if done >= expected and group_lag(b, f"{p}usewatch-enforcement", VERDICTS.full_name(p)):
             return expected - 1

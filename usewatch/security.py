@@ -40,6 +40,7 @@ from schemas.topics import (
 
 ENFORCEMENT_TOPICS = (ENFORCEMENT_ACTIONS, ENFORCEMENT_REPORTS, ENFORCEMENT_REVIEW)
 DETECTORS = ("spam", "misrepresentation", "multi_identity")
+"""Detectors whose only input is generations.accepted; `approval` also reads the registry."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +53,8 @@ class Grant:
     writes: tuple[Topic, ...] = ()
     group: str | None = None
     redis: bool = True
+    redis_commands: tuple[str, ...] = ()
+    """Commands allowed beyond REDIS_CATEGORIES."""
 
 
 def grants() -> tuple[Grant, ...]:
@@ -64,16 +67,26 @@ def grants() -> tuple[Grant, ...]:
             group="gateway",
         ),
         *(Grant(d, reads=(GENERATIONS_ACCEPTED,), writes=(VERDICTS,), group=d) for d in DETECTORS),
-        # The shared worker that hosts several detectors (STACK_TOPOLOGY=shared).
-        Grant("detectors", reads=(GENERATIONS_ACCEPTED,), writes=(VERDICTS,), group="detectors"),
+        Grant(
+            "approval", reads=(GENERATIONS_ACCEPTED, REGISTRY), writes=(VERDICTS,), group="approval"
+        ),
+        # The shared worker that hosts all of them (STACK_TOPOLOGY=shared).
+        Grant(
+            "detectors",
+            reads=(GENERATIONS_ACCEPTED, REGISTRY),
+            writes=(VERDICTS,),
+            group="detectors",
+        ),
         Grant(
             "enforcement",
-            # The enforcement topics are read back to rebuild a lost state store.
-            reads=(GENERATIONS_ACCEPTED, VERDICTS, REGISTRY, *ENFORCEMENT_TOPICS),
-            # verdicts: the use-case approval check (policy.unapproved_use) runs in this
-            # process until it is a stage of its own.
-            writes=(VERDICTS, *ENFORCEMENT_TOPICS),
+            # The enforcement topics are read back to rebuild a lost state store; the registry
+            # says which apps may send red-team traffic.
+            reads=(VERDICTS, REGISTRY, *ENFORCEMENT_TOPICS),
+            writes=ENFORCEMENT_TOPICS,
             group="enforcement",
+            # INFO (in @dangerous): the server's run id, which tells a restart that may have lost
+            # the last second of marks (services/state/enforcement.py).
+            redis_commands=("+info",),
         ),
         # The operator's CLI: reads everything, writes the registry, and (until review
         # decisions have their own topic) publishes reversals on enforcement.actions.
@@ -168,6 +181,7 @@ def apply(
                 passwords=[f"+{secrets[g.principal].get_secret_value()}"],
                 keys=list(REDIS_KEYS),
                 categories=list(REDIS_CATEGORIES),
+                commands=list(g.redis_commands),
             )
     redis_admin.acl_save()
     return len(secrets), len(acls)

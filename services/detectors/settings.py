@@ -4,7 +4,7 @@ from pydantic import Field
 
 from services.settings import ServiceSettings
 
-KNOWN = ("spam", "misrepresentation", "multi_identity")
+KNOWN = ("approval", "spam", "misrepresentation", "multi_identity")
 
 
 class DetectorsSettings(ServiceSettings):

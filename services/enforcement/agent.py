@@ -1,12 +1,11 @@
-"""Enforcer agents (one faust app, keyed by account_id):
+"""Enforcer agent (one faust app, keyed by account_id):
 
-- `generations.accepted` → the app's approval, from the registry topic held in memory
-  (`services/registry.py`): unapproved traffic becomes a `policy.unapproved_use` verdict on
-  `verdicts`, enforced like any other.
 - `verdicts` → the policy (`Enforcer`, pure `decide`) → `enforcement.actions`,
   `enforcement.reports`, `enforcement.review`; effects are marked applied only after the
   broker acknowledged them, so a replayed or duplicated verdict changes nothing. A verdict
-  carries what is needed of its event, so it is enforced as soon as it is read.
+  carries what is needed of its event, so it is enforced as soon as it is read. The registry
+  topic, followed in memory (`services/registry.py`), says which apps may send red-team
+  traffic; the use-case approval check itself is a detector (`services/approval`).
 
 While Redis is away the policy's `when_state_unavailable` decides: fail closed, the verdicts
 agent waits with back-off; fail open, after `enforcement_fail_open_after_s` it goes on without
@@ -28,18 +27,16 @@ import faust
 from faust.types import EventT
 
 from schemas.codec import encode, encode_key
-from schemas.events import EnforcementEvent, GenerationEvent, Verdict, ViolationReport
+from schemas.events import EnforcementEvent, Verdict, ViolationReport
 from schemas.topics import (
     ENFORCEMENT_ACTIONS,
     ENFORCEMENT_REPORTS,
     ENFORCEMENT_REVIEW,
-    GENERATIONS_ACCEPTED,
     REGISTRY,
     VERDICTS,
     Topic,
 )
 from services.enforcement import metrics
-from services.enforcement.approval import unapproved_use
 from services.enforcement.decide import Decision, hour_bucket
 from services.enforcement.enforcer import Enforcer, Outcome, StateLostError, StateRestartedError
 from services.enforcement.outage import ActionEntry, PendingWrites, ReportEntry
@@ -65,7 +62,6 @@ app = make_app("enforcement", settings)
 prefix = settings.topic_prefix
 
 
-accepted_topic = raw_topic(app, GENERATIONS_ACCEPTED.full_name(prefix))
 verdicts_topic = raw_topic(app, VERDICTS.full_name(prefix))
 
 # Timeouts, so that a Redis that hangs (not only one that refuses) counts as away.
@@ -97,38 +93,9 @@ async def with_state(call: Callable[[], Awaitable[T]], what: str) -> T:
         raise StateUnavailableError(what) from exc
 
 
-@app.agent(accepted_topic)
-async def approvals(stream: faust.StreamT[bytes]) -> None:
-    """Use-case approval: traffic of an app not approved for its channel becomes a
-    `policy.unapproved_use` verdict, enforced like any other. No state but the registry."""
-    async for batch in cast(faust.Stream[bytes], stream).take_events(
-        settings.enforcement_batch_size, within=settings.enforcement_batch_within_s
-    ):
-        events: list[GenerationEvent] = [g for _, g in decode_batch(GenerationEvent, batch, log)]
-        with stage_batch("enforcement.approvals", batch):
-            await check_approvals(events)
-
-
 @app.task  # type: ignore[untyped-decorator]  # faust's decorator is untyped
 async def follow_registry() -> None:
     await registry.run()  # until the worker stops and cancels it
-
-
-async def check_approvals(events: list[GenerationEvent]) -> None:
-    """Nothing is judged before the registry has been read to the end: an approval not yet
-    read is not a missing one."""
-    await registry.wait_ready()
-    now = datetime.now(UTC)
-    acks = []
-    for e in events:
-        verdict = unapproved_use(e, registry.get(e.app_id), now)
-        if verdict is not None:
-            acks.append(
-                await send(
-                    app, VERDICTS.full_name(prefix), encode_key(e.account_id), encode(verdict)
-                )
-            )
-    await asyncio.gather(*acks)
 
 
 @app.agent(verdicts_topic)
@@ -146,6 +113,9 @@ async def process_verdicts(verdicts: list[Verdict], sources: dict[str, EventT[An
     (so before faust may commit the verdicts' offsets)."""
     if not verdicts:
         return
+    # Which apps may send red-team traffic is only known once the registry is read to its end:
+    # until then an approved red team would be sanctioned like anyone else.
+    await registry.wait_ready()
     if reconcile_due.is_set():
         await reconcile_marks()
     # Strikes decided during an outage count before anything new is decided.

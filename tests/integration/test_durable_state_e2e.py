@@ -67,7 +67,7 @@ def _unapproved_verdicts(stack: Stack, prefix: str) -> list[str]:
     return [v.event_id for v in verdicts if v.category is Category.UNAPPROVED_USE]
 
 
-def test_the_enforcer_keeps_every_approval_when_redis_is_lost(
+def test_the_approval_check_keeps_every_approval_when_redis_is_lost(
     stack: Stack,
     prefix: str,
     service: Callable[..., ServiceProcess],
@@ -84,15 +84,15 @@ def test_the_enforcer_keeps_every_approval_when_redis_is_lost(
         )
         producer.flush()
 
-    enforcer = service("enforcement", REDIS_URL=OWN_REDIS_URL)
+    checker = service("approval", REDIS_URL=OWN_REDIS_URL)
     accepted("e-ok-1", "app-ok")
     accepted("e-rogue-1", "app-rogue")
     wait_for(lambda: _unapproved_verdicts(stack, prefix) == ["e-rogue-1"], 60, "one verdict")
 
-    enforcer.kill()
+    checker.kill()
     own_redis("lose")  # every key gone, the append-only file too
     own_redis("start")
-    service("enforcement", REDIS_URL=OWN_REDIS_URL)
+    service("approval", REDIS_URL=OWN_REDIS_URL)
     accepted("e-ok-2", "app-ok")
     accepted("e-rogue-2", "app-rogue")
     wait_for(lambda: "e-rogue-2" in _unapproved_verdicts(stack, prefix), 60, "the second verdict")

@@ -120,6 +120,7 @@ def test_ladder_replay_red_team_and_unapproved_use(
         0, event_id="acct-u-0", account_id="acct-u", app_id="app-unknown", occurred_at=now
     )
     service("gateway")
+    service("approval")
     service("enforcement", METRICS_PORT=str(METRICS_PORT))
     with Emitter(stack.bootstrap, prefix) as emitter:
         emitter.emit_many([*normal, *red, rogue])

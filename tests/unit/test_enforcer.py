@@ -8,7 +8,7 @@ from functools import partial
 
 from schemas.events import Action, Category, Channel, Label, Verdict
 from services import registry
-from services.enforcement.approval import red_team_approved, unapproved_use
+from services.approval.rules import red_team_approved, unapproved_use
 from services.enforcement.enforcer import Enforcer, Outcome
 from services.enforcement.outage import PendingWrites
 from services.enforcement.policy import DEFAULT_POLICY, load_policy

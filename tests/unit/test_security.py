@@ -20,13 +20,13 @@ def test_each_topic_has_the_writers_the_contract_names() -> None:
     w = writers("p-")
     assert w["p-generations"] == {"User:app"}
     assert w["p-generations.accepted"] == w["p-generations.dlq"] == {"User:gateway"}
-    # The use-case approval check still runs in the enforcer's process.
+    # Only detectors: the use-case approval check is one of them.
     assert w["p-verdicts"] == {
+        "User:approval",
         "User:spam",
         "User:misrepresentation",
         "User:multi_identity",
-        "User:detectors",  # the three in one worker (STACK_TOPOLOGY=shared)
-        "User:enforcement",
+        "User:detectors",  # all of them in one worker (STACK_TOPOLOGY=shared)
     }
     assert w["p-enforcement.reports"] == w["p-enforcement.review"] == {"User:enforcement"}
     # Reversals: the operator's CLI, until review decisions have a topic of their own.

@@ -1,7 +1,6 @@
 """Use-case approval (SPEC §1): traffic from an app that was never approved, or on a channel it
-was not approved for, is itself a violation, `policy.unapproved_use`. Checked in the enforcer,
-which sees every accepted event anyway (it keeps each event's context for its reports), against
-its in-memory view of the `registry` topic (services/registry.py). Pure."""
+was not approved for, is itself a violation, `policy.unapproved_use`. Pure: the approval comes
+from the caller's view of the `registry` topic (services/registry.py)."""
 
 from __future__ import annotations
 
