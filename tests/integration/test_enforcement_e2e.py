@@ -84,6 +84,18 @@ def spam_verdict(
     )
 
 
+def published(stack: Stack, prefix: str) -> tuple[list[EnforcementEvent], list[ViolationReport]]:
+    """Everything on enforcement.actions and enforcement.reports, decoded."""
+    return (
+        decode_all(
+            EnforcementEvent, read_all(stack.bootstrap, ENFORCEMENT_ACTIONS.full_name(prefix))
+        ),
+        decode_all(
+            ViolationReport, read_all(stack.bootstrap, ENFORCEMENT_REPORTS.full_name(prefix))
+        ),
+    )
+
+
 def settle(stack: Stack, prefix: str) -> None:
     wait_for(
         lambda: (
@@ -140,12 +152,7 @@ def test_ladder_replay_red_team_and_unapproved_use(
     settle(stack, prefix)
     time.sleep(1)
 
-    actions = decode_all(
-        EnforcementEvent, read_all(stack.bootstrap, ENFORCEMENT_ACTIONS.full_name(prefix))
-    )
-    reports = decode_all(
-        ViolationReport, read_all(stack.bootstrap, ENFORCEMENT_REPORTS.full_name(prefix))
-    )
+    actions, reports = published(stack, prefix)
     by_account: dict[str, list[EnforcementEvent]] = {}
     for a in actions:
         by_account.setdefault(a.account_id, []).append(a)
@@ -448,12 +455,7 @@ def test_effects_published_but_never_marked_are_not_repeated(
         30,
         "the fourth verdict enforced",
     )
-    reports = decode_all(
-        ViolationReport, read_all(stack.bootstrap, ENFORCEMENT_REPORTS.full_name(prefix))
-    )
-    actions = decode_all(
-        EnforcementEvent, read_all(stack.bootstrap, ENFORCEMENT_ACTIONS.full_name(prefix))
-    )
+    actions, reports = published(stack, prefix)
     assert sorted(r.event_id for r in reports) == [f"acct-window-{n}" for n in range(4)]
     assert [a.strikes for a in actions] == [1, 2, 3, 4]  # the fourth is the fourth strike
     assert b"3 published effects were unmarked" in enforcer.log_path.read_bytes()
@@ -497,12 +499,7 @@ def test_a_redis_crash_that_lost_its_last_second_is_reconciled(
         "the fourth verdict enforced",
     )
     settle(stack, prefix)
-    reports = decode_all(
-        ViolationReport, read_all(stack.bootstrap, ENFORCEMENT_REPORTS.full_name(prefix))
-    )
-    actions = decode_all(
-        EnforcementEvent, read_all(stack.bootstrap, ENFORCEMENT_ACTIONS.full_name(prefix))
-    )
+    actions, reports = published(stack, prefix)
     assert sorted(r.event_id for r in reports) == [f"acct-crash-{n}" for n in range(4)]
     assert [a.strikes for a in actions] == [1, 2, 3, 4]
 
@@ -522,12 +519,7 @@ def test_a_campaign_is_cases_not_a_strike_storm(
         "200 reports",
     )
     settle(stack, prefix)
-    actions = decode_all(
-        EnforcementEvent, read_all(stack.bootstrap, ENFORCEMENT_ACTIONS.full_name(prefix))
-    )
-    reports = decode_all(
-        ViolationReport, read_all(stack.bootstrap, ENFORCEMENT_REPORTS.full_name(prefix))
-    )
+    actions, reports = published(stack, prefix)
     assert [(a.action, a.strikes) for a in actions] == [
         (Action.FLAG_FOR_REVIEW, 1),
         (Action.THROTTLE, 2),
