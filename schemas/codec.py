@@ -14,9 +14,11 @@ def encode(message: BaseModel) -> bytes:
     return message.model_dump_json(exclude_none=True).encode()
 
 
-def decode(model: type[M], data: bytes | str) -> M:
-    """Parse and validate in one pass (pydantic-core); raises pydantic.ValidationError."""
-    return model.model_validate_json(data)
+def decode(model: type[M], data: bytes | str, *, strict: bool = False) -> M:
+    """Parse and validate in one pass (pydantic-core); raises pydantic.ValidationError.
+    `strict` at the edge (the gateway): JSON types as the published schema states them, no
+    coercion ("yes" is not a boolean, 1764000000 not a time)."""
+    return model.model_validate_json(data, strict=strict)
 
 
 def encode_key(account_id: str) -> bytes:

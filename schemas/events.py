@@ -16,10 +16,12 @@ from pydantic import (
     AfterValidator,
     AwareDatetime,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     StrictBool,
     StringConstraints,
+    WithJsonSchema,
     field_validator,
     model_validator,
 )
@@ -34,6 +36,10 @@ MAX_ATTRIBUTES = 32
 MAX_ATTRIBUTE_KEY_CHARS = 64
 MAX_ATTRIBUTE_VALUE_CHARS = 1_024
 MAX_EVIDENCE_ITEMS = 32
+MAX_EVENT_BYTES = 512 * 1024
+"""The contract's bound on one GenerationEvent on `generations`, in bytes of its JSON (the
+schema states it as `x-max-message-bytes`): the gateway dead-letters what is larger, since a
+schema-valid event may be far larger (32,000 characters that JSON escapes to six bytes each)."""
 
 
 def _as_utc(value: datetime) -> datetime:
@@ -154,11 +160,40 @@ def _plausible(value: datetime) -> datetime:
     return value
 
 
-OccurredAt = Annotated[UtcDatetime, AfterValidator(_plausible)]
+def _rfc3339_text(value: Any) -> Any:
+    """JSON carries a time as RFC 3339 text, `T` between date and time, as the schema's
+    `date-time` says; pydantic alone would also take "2026-01-01 00:00:00Z". Parsed here, so
+    strict validation at the edge (which refuses numbers) gets a datetime."""
+    if not isinstance(value, str):
+        return value
+    message = "must be an RFC 3339 date-time, e.g. 2026-01-01T00:00:00Z"
+    if len(value) < 16 or value[10] not in "Tt":
+        raise ValueError(message)
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError:
+        raise ValueError(message) from None
+
+
+OccurredAt = Annotated[
+    UtcDatetime,
+    BeforeValidator(_rfc3339_text),
+    AfterValidator(_plausible),
+    # The range in the published schema: years 2000 to 2099, and the `T` of RFC 3339.
+    WithJsonSchema(
+        {"type": "string", "format": "date-time", "pattern": "^20[0-9]{2}-[0-9]{2}-[0-9]{2}[Tt]"}
+    ),
+]
 
 
 class GenerationEvent(_Message):
-    """One generation, as the producing app reports it. `event_id` is the idempotency key."""
+    """One generation, as the producing app reports it. `event_id` is the idempotency key. At
+    most `x-max-message-bytes` of JSON; `normalized` is the gateway's (readOnly: producers
+    leave it out)."""
+
+    model_config = ConfigDict(
+        frozen=True, extra="forbid", json_schema_extra={"x-max-message-bytes": MAX_EVENT_BYTES}
+    )
 
     schema_version: Literal["1"] = SCHEMA_VERSION
     event_id: Id
@@ -181,7 +216,9 @@ class GenerationEvent(_Message):
     client: ClientFingerprint | None = None
     attributes: Attributes = Field(default_factory=dict)
     normalized: NormalizedText | None = Field(
-        default=None, description="Set by the gateway on generations.accepted; never by producers."
+        default=None,
+        description="Set by the gateway on generations.accepted; never by producers.",
+        json_schema_extra={"readOnly": True},
     )
 
 

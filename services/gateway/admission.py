@@ -95,7 +95,7 @@ def admit(
             [problem("", f"not UTF-8 at byte {exc.start}: {exc.reason}", "not_utf8")],
         )
     try:
-        event = decode(GenerationEvent, raw)
+        event = decode(GenerationEvent, raw, strict=True)
     except ValidationError as exc:
         problems = [
             problem(".".join(str(p) for p in err["loc"]), err["msg"], err["type"])

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
+from schemas.events import MAX_EVENT_BYTES
 from services.settings import ServiceSettings
 
 
@@ -18,10 +19,11 @@ class GatewaySettings(ServiceSettings):
         ge=48 * 3600,
         description="How long an event_id is remembered for de-duplication (at least 48 h).",
     )
-    gateway_max_message_bytes: int = Field(default=512 * 1024, ge=1024, le=640 * 1024)
-    """At most 640 KiB: an accepted event is re-published with its normalised text beside it
-    (up to 2 x 32,000 characters more), and the whole must stay under the producer's
-    1,000,000-byte request limit."""
+    gateway_max_message_bytes: int = Field(default=MAX_EVENT_BYTES, ge=1024, le=640 * 1024)
+    """The contract's MAX_EVENT_BYTES (`x-max-message-bytes` in the schema) by default. At most
+    640 KiB: an accepted event is re-published with its normalised text beside it (up to
+    2 x 32,000 characters more), and the whole must stay under the producer's 1,000,000-byte
+    request limit."""
     gateway_max_future_s: int = Field(
         default=300,
         ge=0,
