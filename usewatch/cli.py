@@ -170,7 +170,7 @@ def emit(
             events: Iterator[GenerationEvent] = (
                 _valid_lines(file, counter)
                 if file is not None
-                else demo.generate(demo_count, seed=seed)
+                else demo.generate(demo_count, seed=seed, live=True)
             )
             for event in events:
                 if rate:
@@ -360,7 +360,10 @@ def reports(
     found, figures = asyncio.run(recent_reports(_settings(), open_only))
     if as_json:
         _print_json(
-            {"reports": [r.model_dump(mode="json", exclude_none=True) for r in found], **figures}
+            {
+                "figures": figures,  # counts, report latency, the oldest open report's age
+                "reports": [r.model_dump(mode="json", exclude_none=True) for r in found],
+            }
         )
         return
     now = datetime.now(UTC)

@@ -314,9 +314,15 @@ def _account_name(scenario: Scenario, index: int) -> str:
 
 
 def generate(
-    count: int, seed: int = 7, start: datetime | None = None, run: str | None = None
+    count: int,
+    seed: int = 7,
+    start: datetime | None = None,
+    run: str | None = None,
+    live: bool = False,
 ) -> Iterator[GenerationEvent]:
-    """`count` events, one every ~50 ms of event time from `start` (default: now, UTC).
+    """`count` events, one every ~50 ms of event time from `start` (default: now, UTC); `live`:
+    each event occurs when it is generated (the wall clock), for a stream sent at any rate, whose
+    event time must not run ahead of the gateway's clock (it refuses more than a few minutes).
 
     Content depends only on `seed`; event ids also carry `run` (default: random), so a second
     `make run` sends new events instead of duplicates the gateway would drop."""
@@ -327,7 +333,8 @@ def generate(
     for n in range(count):
         scenario, _, accounts = rng.choices(SCENARIOS, weights)[0]
         account = _account(rng, scenario, accounts)
-        clock += timedelta(milliseconds=rng.expovariate(1 / 50))
+        step = timedelta(milliseconds=rng.expovariate(1 / 50))  # drawn either way: same content
+        clock = datetime.now(UTC) if live else clock + step
         fields = scenario(rng, account)
         fields.setdefault(
             "client", {"ip_hash": _hash(account, "ip"), "device_hash": _hash(account, "dev")}

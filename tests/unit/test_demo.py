@@ -31,3 +31,14 @@ def test_each_run_has_fresh_event_ids_for_the_same_content() -> None:
     a, b = (list(demo.generate(3, seed=3, start=START)) for _ in range(2))
     assert {e.event_id for e in a}.isdisjoint(e.event_id for e in b)
     assert [e.generation for e in a] == [e.generation for e in b]
+
+
+def test_a_live_stream_never_runs_ahead_of_the_clock() -> None:
+    """`usewatch emit --demo` at any rate: each event occurs when it is made, so a long demo run
+    is never refused by the gateway as being in the future; the content is the same."""
+    before = datetime.now(UTC)
+    live = list(demo.generate(2_000, seed=3, run="r1", live=True))
+    after = datetime.now(UTC)
+    assert all(before <= e.occurred_at <= after for e in live)
+    timed = list(demo.generate(2_000, seed=3, start=START, run="r1"))
+    assert [e.generation for e in live] == [e.generation for e in timed]
