@@ -28,6 +28,7 @@ from services.gateway.admission import with_normalized_text
 from services.misrepresentation.model import PromptModel
 from services.misrepresentation.pipeline import MisrepresentationPipeline
 from services.multi_identity.pipeline import MultiIdentityPipeline
+from services.spam.detector import RULE_NAMES
 from services.spam.model import ContentModel
 from services.spam.pipeline import SpamPipeline
 from services.state.enforcement import MemoryEnforcementState
@@ -43,30 +44,39 @@ BATCH = 64
 
 
 @dataclass(frozen=True)
+class Variant:
+    """What an evaluation may change in the detectors it replays: the spam rules in force (so
+    `make eval` can measure each rule on the streams too)."""
+
+    spam_rules: frozenset[str] = RULE_NAMES
+
+
+@dataclass(frozen=True)
 class OfflineDetector:
     name: str
-    build: Callable[[], BatchJudge]
+    build: Callable[[Variant], BatchJudge]
 
 
 # Every detector that can run offline, in the order their verdicts are printed per batch.
 DETECTORS: tuple[OfflineDetector, ...] = (
     OfflineDetector(
         "spam",
-        lambda: SpamPipeline(
+        lambda v: SpamPipeline(
             ContentModel.load(),
             MemoryBehaviourWindows(WINDOW_MS),
             MemoryNearDuplicateIndex(WINDOW_MS),
+            v.spam_rules,
         ),
     ),
     OfflineDetector(
         "misrepresentation",
-        lambda: MisrepresentationPipeline(
+        lambda _: MisrepresentationPipeline(
             PromptModel.load(), MemoryBehaviourWindows(MISREPRESENTATION_WINDOW_MS)
         ),
     ),
     OfflineDetector(
         "multi_identity",
-        lambda: MultiIdentityPipeline(
+        lambda _: MultiIdentityPipeline(
             MemoryBehaviourWindows(IDENTITY_WINDOW_MS),
             MemoryNearDuplicateIndex(IDENTITY_WINDOW_MS),
             MemoryFingerprintLinks(IDENTITY_WINDOW_MS),
@@ -80,7 +90,7 @@ Published = tuple[Topic, BaseModel]
 
 
 async def backtest(
-    events: Iterable[GenerationEvent], policy: Policy | None = None
+    events: Iterable[GenerationEvent], policy: Policy | None = None, variant: Variant = Variant()
 ) -> Iterator[Published]:
     """(topic, message) pairs in the order they would be published: the verdicts of each batch,
     then (with a policy) what the enforcer makes of them. Events are replayed in event-time
@@ -88,7 +98,7 @@ async def backtest(
     unique = {(e.account_id, e.event_id): e for e in reversed(list(events))}
     ordered = sorted(unique.values(), key=lambda e: (e.occurred_at, e.event_id))
     ordered = [e if e.normalized else with_normalized_text(e) for e in ordered]
-    pipelines = [d.build() for d in DETECTORS]
+    pipelines = [d.build(variant) for d in DETECTORS]
     state = MemoryEnforcementState()
     # Every app counts as approved, for red-teaming too.
     enforcer = Enforcer(state, lambda: policy, lambda _: True) if policy is not None else None

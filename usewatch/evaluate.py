@@ -245,17 +245,30 @@ STREAM_EXPECTED: dict[str, frozenset[Category]] = {
 is legitimate, and any violation there is a false positive."""
 
 
-def evaluate_streams(events: int = 6_000, seed: int = 11) -> dict[str, Any]:
+def evaluate_streams(events: int = 6_000, seed: int = 11, ablate: bool = True) -> dict[str, Any]:
     """Every detector, with its state over time, on a stream of the demo's synthetic traffic
     (`usewatch/demo.py`, its own seed): per scenario, the share of events judged a violation of
     the expected category, and of legitimate scenarios, the share judged any violation. Weak
     evidence on its own (the scenarios were written with the detectors), it is where
-    multi-identity and the behaviour rules are measured at all: no public set has streams."""
+    multi-identity and the behaviour rules are measured at all: no public set has streams. With
+    `ablate`, the same per scenario with each spam rule switched off."""
     from usewatch import demo
-    from usewatch.backtest import backtest
 
     stream = list(demo.generate(events, seed=seed, start=WHEN, run="eval"))
-    published = asyncio.run(backtest(stream))
+    out: dict[str, Any] = {"events": events, "seed": seed, "by_scenario": _scenarios(stream)}
+    if ablate:
+        out["spam_rules_switched_off"] = {
+            rule.name: _scenarios(stream, RULE_NAMES - {rule.name}) for rule in RULES
+        }
+    return out
+
+
+def _scenarios(
+    stream: list[GenerationEvent], spam_rules: frozenset[str] = RULE_NAMES
+) -> dict[str, Any]:
+    from usewatch.backtest import Variant, backtest
+
+    published = asyncio.run(backtest(stream, variant=Variant(spam_rules)))
     violations: dict[str, set[Category]] = {}
     for _, message in published:
         if isinstance(message, Verdict) and message.label == Label.VIOLATION:
@@ -277,7 +290,7 @@ def evaluate_streams(events: int = 6_000, seed: int = 11) -> dict[str, Any]:
                 "events": len(rows),
                 "recall": round(sum(bool(g & expected) for g in got) / len(rows), 4),
             }
-    return {"events": events, "seed": seed, "by_scenario": out}
+    return out
 
 
 def streams_table(result: dict[str, Any]) -> str:
@@ -292,7 +305,23 @@ def streams_table(result: dict[str, Any]) -> str:
             else f"legitimate flagged {f['legitimate_flagged']:.4f}"
         )
         lines.append(f"  {scenario:16} {f['events']:>6} events  {figure}")
+    ablation = result.get("spam_rules_switched_off", {})
+    if ablation:
+        lines += ["", "  with one spam rule switched off: scenarios whose figure moves"]
+    for rule, scenarios in ablation.items():
+        moved = [
+            f"{name} {_figure(f)} (was {_figure(result['by_scenario'][name])})"
+            for name, f in scenarios.items()
+            if f != result["by_scenario"][name]
+        ]
+        lines.append(f"    {rule}: {', '.join(moved) or 'none'}")
     return "\n".join(lines)
+
+
+def _figure(f: dict[str, Any]) -> str:
+    if "recall" in f:
+        return f"recall {f['recall']:.3f}"
+    return f"flagged {f['legitimate_flagged']:.4f}"
 
 
 def _sample(examples: list[Example], limit: int | None) -> list[Example]:
