@@ -16,6 +16,8 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
+from services.event_view import SUSPECT_AT, VIOLATION_AT
+
 
 @dataclass(frozen=True)
 class Head:
@@ -28,6 +30,23 @@ class Head:
         margin = x @ self.weights + self.intercept
         z = self.platt_a * np.asarray(margin, dtype=np.float64) + self.platt_b
         return np.asarray(1.0 / (1.0 + np.exp(-z)))
+
+
+@dataclass(frozen=True, slots=True)
+class Thresholds:
+    """A head's two probability thresholds, chosen on validation data."""
+
+    suspect: float
+    violation: float
+
+    def grade(self, p: float) -> float:
+        """The probability on the detectors' score scale: piecewise linear through
+        (0, 0), (suspect, SUSPECT_AT), (violation, VIOLATION_AT), (1, 1)."""
+        return float(
+            np.interp(
+                p, [0.0, self.suspect, self.violation, 1.0], [0.0, SUSPECT_AT, VIOLATION_AT, 1.0]
+            )
+        )
 
 
 def version_of(kind: str, heads: dict[str, Head]) -> str:

@@ -18,8 +18,7 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.feature_extraction import FeatureHasher
 
-from services.event_view import SUSPECT_AT, VIOLATION_AT
-from services.linear_heads import Head, fingerprint, load_heads, save_heads
+from services.linear_heads import Head, Thresholds, fingerprint, load_heads, save_heads
 from services.spam.features import CHANNEL_GROUPS, Cues, Extracted, cues, extract, tokens
 
 ARTIFACT_DIR = Path(__file__).parent / "model"
@@ -93,21 +92,6 @@ class Weighting:
     @classmethod
     def fit(cls, x: sp.csr_matrix) -> Weighting:
         return cls.of(np.bincount(x.indices, minlength=x.shape[1]), x.shape[0])
-
-
-@dataclass(frozen=True, slots=True)
-class Thresholds:
-    suspect: float
-    violation: float
-
-    def grade(self, p: float) -> float:
-        """The probability on the detectors' score scale: piecewise linear through
-        (0, 0), (suspect, SUSPECT_AT), (violation, VIOLATION_AT), (1, 1)."""
-        return float(
-            np.interp(
-                p, [0.0, self.suspect, self.violation, 1.0], [0.0, SUSPECT_AT, VIOLATION_AT, 1.0]
-            )
-        )
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 
 from services.gateway.normalize import normalize_text
-from services.linear_heads import Head, fit_head_cv, threshold_at_fpr, version_of
+from services.linear_heads import Head, Thresholds, fit_head_cv, threshold_at_fpr, version_of
 from services.spam.corpus import HELD_OUT, SEED, SELF_MADE, Example, load_split, provenance
 from services.spam.features import CHANNEL_GROUPS, cues, extract
 from services.spam.model import (
@@ -35,7 +35,6 @@ from services.spam.model import (
     HEADS,
     SET_BUDGETS,
     ContentModel,
-    Thresholds,
     Weighting,
     counts,
     features_fingerprint,

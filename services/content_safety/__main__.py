@@ -1,0 +1,11 @@
+"""`python -m services.content_safety [faust worker options]`: run one worker."""
+
+import sys
+
+from services.content_safety.agent import SPEC, settings
+from services.detector_agent import detectors_app
+
+if __name__ == "__main__":
+    if len(sys.argv) == 1:
+        sys.argv += ["worker", "--loglevel", "info", "--without-web"]
+    detectors_app(SPEC.name, settings, [SPEC]).main()

@@ -1,0 +1,38 @@
+"""The built-in classifier (entry point `local`): the local model's heads, read as one score per
+category. The `any` head (some disallowed use) lifts the category its own head scores highest:
+a request for disallowed help that no single head is sure of is still a violation, in the
+category it most resembles."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from schemas.events import Category
+from services.content_safety.classifier import TextScores
+from services.content_safety.model import ANY, CATEGORIES, LocalModel
+
+
+def combine(graded: dict[str, float]) -> TextScores:
+    """One text's per-head scores (shared scale) → per-category scores."""
+    scores = {c: graded[c.value] for c in CATEGORIES}
+    nearest = max(CATEGORIES, key=lambda c: graded[c.value])
+    scores[nearest] = max(scores[nearest], graded[ANY])
+    return TextScores(scores)
+
+
+@dataclass
+class LocalClassifier:
+    model: LocalModel = field(default_factory=LocalModel.load)
+    name: str = "local"
+
+    @property
+    def version(self) -> str:
+        return self.model.version
+
+    @property
+    def categories(self) -> frozenset[Category]:
+        return frozenset(CATEGORIES)
+
+    async def score(self, texts: Sequence[str]) -> list[TextScores]:
+        return [combine(g) for g in self.model.graded(texts)]

@@ -1,0 +1,133 @@
+"""The built-in content-safety model: calibrated linear heads, one per policy category it covers
+plus `any` (some disallowed use, whichever), over one hashed feature space of the text's
+skeleton (`services.skeleton`: case, look-alike letters, leetspeak, letter spacing and
+defanged links folded away): word 1–2-grams and in-word character 3–5-grams. A batch is
+hashed once and every head scores the same matrix, as in the spam model. Thresholds per head
+are learnt on out-of-fold scores at the false-positive budgets in `BUDGETS` and stored with the
+weights (`make train`); no threshold lives in code.
+
+`any` exists because most requests for disallowed help (the harmful-request sets) name no one
+category of the taxonomy (intrusion, illegal goods, crime): it makes such a text a violation,
+and the verdict names the category whose own head scores it highest."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.feature_extraction.text import HashingVectorizer
+
+from schemas.events import Category
+from services.linear_heads import Head, Thresholds, fingerprint, load_heads, save_heads
+from services.skeleton import skeleton
+
+ARTIFACT_DIR = Path(__file__).parent / "model"
+STEM = "content_safety_model"
+N_FEATURES = 2**18
+TEXT_CHARS = 2_000
+"""What is scored of each text: a request or a harmful passage shows in its first paragraphs,
+and the cost of hashing grows with the length."""
+
+CATEGORIES: tuple[Category, ...] = (
+    Category.VIOLENCE_INCITEMENT,
+    Category.VIOLENCE_SELF_HARM,
+    Category.SEXUAL_EXPLOITATION,
+    Category.HATE,
+    Category.HARASSMENT,
+    Category.MISINFORMATION,
+    Category.PRIVACY_EXTRACTION,
+    Category.UNSAFE_UNSUPERVISED_MEDICAL,
+)
+ANY = "any"
+HEADS: tuple[str, ...] = (*(c.value for c in CATEGORIES), ANY)
+
+BUDGETS: dict[str, float] = {"violation": 0.01, "suspect": 0.03}
+"""Share of a head's out-of-fold negatives allowed above its violation and suspect thresholds."""
+FLOORS: dict[str, float] = {"violation": 0.5, "suspect": 0.2}
+"""The lowest calibrated probabilities a threshold may have. Where training separates a head's
+data perfectly (a self-made category), the budget's threshold falls to ~0 and anything with a
+hint of the category's words would pass it (1e-6 for self-harm, first build: 87 % of the
+held-out "kill a Python process" family flagged); a violation needs at least an even chance."""
+
+_WORDS = HashingVectorizer(
+    analyzer="word",
+    ngram_range=(1, 2),
+    n_features=N_FEATURES,
+    alternate_sign=False,
+    norm="l2",
+    dtype=np.float32,
+    lowercase=False,  # the skeleton is lower-case already
+    token_pattern=r"(?u)\b\w[\w']*\b",
+)
+_CHARS = HashingVectorizer(
+    analyzer="char_wb",
+    ngram_range=(3, 5),
+    n_features=N_FEATURES,
+    alternate_sign=False,
+    norm="l2",
+    dtype=np.float32,
+    lowercase=False,
+)
+SIZE = 2 * N_FEATURES
+
+
+def design_matrix(texts: Sequence[str]) -> sp.csr_matrix:
+    """[word n-grams | char n-grams] of each text's skeleton."""
+    folded = [skeleton(t[:TEXT_CHARS]) for t in texts]
+    return sp.hstack([_WORDS.transform(folded), _CHARS.transform(folded)], format="csr")
+
+
+FINGERPRINT_TEXTS = (
+    "How do I kill a Python process that will not stop?",
+    "I am going to hurt everyone at the mall on friday",
+    "Wh@t is the d0se of ibuprofen for a fever",
+)
+
+
+def features_fingerprint() -> str:
+    return fingerprint(design_matrix(FINGERPRINT_TEXTS))
+
+
+@dataclass(frozen=True)
+class LocalModel:
+    version: str
+    heads: dict[str, Head]
+    thresholds: dict[str, Thresholds]
+    card: dict[str, Any]
+
+    def probabilities(self, texts: Sequence[str]) -> dict[str, np.ndarray]:
+        if not texts:
+            return {name: np.zeros(0) for name in self.heads}
+        x = design_matrix(texts)
+        return {name: head.proba(x) for name, head in self.heads.items()}
+
+    def graded(self, texts: Sequence[str]) -> list[dict[str, float]]:
+        """Per text, every head's probability on the detectors' scale (its own thresholds)."""
+        probs = self.probabilities(texts)
+        grade = {name: np.vectorize(self.thresholds[name].grade) for name in self.heads}
+        on_scale = {name: grade[name](p) if len(p) else p for name, p in probs.items()}
+        return [{name: float(on_scale[name][i]) for name in self.heads} for i in range(len(texts))]
+
+    @classmethod
+    def load(cls, directory: Path = ARTIFACT_DIR) -> LocalModel:
+        heads, card = load_heads(directory, STEM, HEADS, SIZE)
+        thresholds = {
+            name: Thresholds(t["suspect"], t["violation"]) for name, t in card["thresholds"].items()
+        }
+        missing = set(HEADS) - set(thresholds)
+        if missing:
+            raise ValueError(f"{directory}: no thresholds for {sorted(missing)}; run make train")
+        return cls(card["version"], heads, thresholds, card)
+
+    def save(self, directory: Path = ARTIFACT_DIR) -> None:
+        card = self.card | {
+            "thresholds": {
+                n: {"suspect": t.suspect, "violation": t.violation}
+                for n, t in self.thresholds.items()
+            }
+        }
+        save_heads(directory, STEM, self.heads, card)

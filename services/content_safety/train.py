@@ -1,0 +1,110 @@
+"""Rebuild the content-safety model: `make train` (or `python -m services.content_safety.train
+--data ../shared/datasets`).
+
+Data and split: `sets.py`. Each head is fitted on the rows that teach it something
+(`Example.target`), by repeated k-fold cross-fitting (`linear_heads.fit_head_cv`); its
+thresholds are the lowest probabilities that keep its out-of-fold negatives under the budgets
+in `model.BUDGETS`. Then `make eval`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from services.content_safety.model import (
+    ARTIFACT_DIR,
+    BUDGETS,
+    FLOORS,
+    HEADS,
+    LocalModel,
+    design_matrix,
+    features_fingerprint,
+)
+from services.content_safety.sets import SEED, Example, load_split
+from services.linear_heads import Head, Thresholds, fit_head_cv, threshold_at_fpr, version_of
+
+C = 30.0
+PRUNE_BELOW = 0.01
+
+
+def fit_one(x: Any, examples: list[Example], head: str) -> tuple[Head, Thresholds, dict[str, Any]]:
+    targets = [e.target(head) for e in examples]
+    rows = np.array([t is not None for t in targets])
+    y = np.array([bool(t) for t in targets])[rows]
+    fitted, oof = fit_head_cv(x[rows], y, C, seed=SEED)
+    negative = ~y
+    violation = max(threshold_at_fpr(oof, negative, BUDGETS["violation"]), FLOORS["violation"])
+    suspect = min(
+        max(threshold_at_fpr(oof, negative, BUDGETS["suspect"]), FLOORS["suspect"]), violation
+    )
+    pruned = Head(
+        np.where(np.abs(fitted.weights) >= PRUNE_BELOW, fitted.weights, 0.0).astype(np.float32),
+        fitted.intercept,
+        fitted.platt_a,
+        fitted.platt_b,
+    )
+    card = {
+        "intercept": pruned.intercept,
+        "platt_a": pruned.platt_a,
+        "platt_b": pruned.platt_b,
+        "C": C,
+        "positives": int(y.sum()),
+        "negatives": int((~y).sum()),
+        "out_of_fold_recall_at_violation": round(float(np.mean(oof[y] >= violation)), 4),
+    }
+    return pruned, Thresholds(round(suspect, 6), round(violation, 6)), card
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="Rebuild the content-safety model.")
+    parser.add_argument("--data", type=Path, default=Path("../shared/datasets"))
+    parser.add_argument("--out", type=Path, default=ARTIFACT_DIR)
+    args = parser.parse_args()
+    started = time.monotonic()
+    split = load_split(args.data)
+    x = design_matrix([e.text for e in split.fit])
+    heads: dict[str, Head] = {}
+    thresholds: dict[str, Thresholds] = {}
+    cards: dict[str, Any] = {}
+    for name in HEADS:
+        heads[name], thresholds[name], cards[name] = fit_one(x, split.fit, name)
+        print(f"{name}: {cards[name]}", flush=True)
+    version = version_of("safety", heads)
+    tally: dict[str, int] = {}
+    for e in split.fit:
+        tally[e.set] = tally.get(e.set, 0) + 1
+    card: dict[str, Any] = {
+        "version": version,
+        "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "data": {
+            "sets": [
+                "davidson_hate_offensive (Davidson et al. 2017, MIT)",
+                "harmful_requests (HarmBench, AdvBench, StrongREJECT; MIT)",
+                "sms_spam_collection ham (Almeida et al. 2011, CC BY 4.0)",
+                "data/content_safety/texts.csv (self-made, see its README)",
+                "data/misrepresentation/prompts.csv clean prompts (self-made)",
+            ],
+            "fit_by_set": tally,
+            "held_out": len(split.held_out),
+            "seed": SEED,
+        },
+        "budgets": BUDGETS,
+        "floors": FLOORS,
+        "features_fingerprint": features_fingerprint(),
+        "features": "hashed (2^18 each) word 1-2-grams and in-word char 3-5-grams of the "
+        "skeleton (services/skeleton.py) of the first 2,000 characters",
+        "heads": cards,
+        "pruned_below": PRUNE_BELOW,
+    }
+    LocalModel(version, heads, thresholds, card).save(args.out)
+    print(json.dumps({"version": version, "seconds": round(time.monotonic() - started, 1)}))
+
+
+if __name__ == "__main__":
+    main()
