@@ -57,6 +57,14 @@ WHAT = {
     Category.FALSE_IDENTITY: "published generations under a false identity",
     Category.MULTI_IDENTITY: "ran many identities that appear independent",
     Category.UNAPPROVED_USE: "sent traffic outside its approved use case",
+    Category.VIOLENCE_INCITEMENT: "generated or requested threats or incitement to violence",
+    Category.VIOLENCE_SELF_HARM: "generated or requested content encouraging self-harm",
+    Category.SEXUAL_EXPLOITATION: "generated or requested sexual content that exploits",
+    Category.HATE: "generated or requested hateful content about a group",
+    Category.HARASSMENT: "generated or requested harassment of a person",
+    Category.MISINFORMATION: "generated or requested misinformation",
+    Category.PRIVACY_EXTRACTION: "tried to extract personal data about people",
+    Category.UNSAFE_UNSUPERVISED_MEDICAL: "gave end users medical advice without a clinician",
 }
 
 
@@ -249,6 +257,13 @@ def decide(
     action = rule.action_for(strikes)
     applies = in_force_key(action, verdict.event_id, case_id, verdict.subject.api_key_id)
     base = Decision(report=report, strike=strike, case_id=case_id)
+    if rule.to_a_person:
+        note = (
+            f"{reason(verdict, action, strikes, held=False)} The policy sends every violation "
+            f"of {verdict.category.value} to a person as well."
+        )
+        confirm = enforcement(action, strikes).model_copy(update={"reason": note[:500]})
+        base = replace(base, review=confirm)
     if applies in in_force:
         return base
     quota = policy.quotas_per_hour.get(action)

@@ -49,6 +49,9 @@ class CategoryRule(_Strict):
     strike_decay_hours: Annotated[int, Field(gt=0)] | None = None
     case_cooldown_minutes: Cooldown | None = None
     ladder: Annotated[tuple[Action, ...], Field(min_length=1)] | None = None
+    to_a_person: bool = False
+    """Every sanctioned violation also goes to enforcement.review, for a person to confirm (and
+    escalate beyond the platform where the law says so), even when its action is applied."""
 
 
 class Defaults(_Strict):
@@ -70,6 +73,7 @@ class Rule:
     case_cooldown_minutes: int = 60
     """One account's violations of the category in one span of this many minutes of event
     time are one case (decide.case_of): one strike, one rung, each sanction once."""
+    to_a_person: bool = False
 
     def action_for(self, strikes: int) -> Action:
         """The n-th strike's rung; past the top, the top rung repeats."""
@@ -107,6 +111,7 @@ class Policy(_Strict):
             strike_decay_hours=own.strike_decay_hours or d.strike_decay_hours,
             ladder=own.ladder or d.ladder,
             case_cooldown_minutes=own.case_cooldown_minutes or d.case_cooldown_minutes,
+            to_a_person=own.to_a_person,
         )
 
 

@@ -67,7 +67,9 @@ def policy_with(**changes: Any) -> Policy:
         (Category.FRAUD_PHISHING, 0, Action.BLOCK_GENERATION),
         (Category.FRAUD_PHISHING, 1, Action.SUSPEND_API_KEY),
         (Category.HUMAN_AUTHORSHIP, 1, Action.REQUIRE_DISCLOSURE),
-        (Category.HATE, 0, Action.FLAG_FOR_REVIEW),  # no rule of its own: the defaults
+        (Category.PRIVACY_EXTRACTION, 0, Action.BLOCK_GENERATION),
+        (Category.SEXUAL_EXPLOITATION, 0, Action.SUSPEND_ACCOUNT),  # straight to the top
+        (Category.ANTISOCIAL_GRAPHIC, 0, Action.FLAG_FOR_REVIEW),  # no rule of its own: defaults
     ],
 )
 def test_the_ladder_follows_the_strike_count(
@@ -83,6 +85,40 @@ def test_the_ladder_follows_the_strike_count(
     assert d.report.report_due_at == T0 + timedelta(hours=24)
     assert d.action.policy_version == POLICY.version
     assert d.action.reason.endswith(f"applies {action.value}.")
+
+
+def test_a_severe_category_goes_to_a_person_as_well_as_being_sanctioned() -> None:
+    d = decide(verdict(Category.SEXUAL_EXPLOITATION), NORMAL, 0, 0, POLICY, NOW)
+    assert d.action is not None
+    assert d.action.action == Action.SUSPEND_ACCOUNT
+    assert d.review is not None
+    assert d.review.enforcement_id == d.action.enforcement_id
+    assert "to a person as well" in d.review.reason
+    # Already suspended: no second suspension, but a person still sees the violation.
+    again = decide(
+        verdict(Category.SEXUAL_EXPLOITATION, event_id="evt-2"),
+        NORMAL,
+        1,
+        0,
+        POLICY,
+        NOW,
+        in_force=frozenset({"suspend_account@account"}),
+    )
+    assert again.action is None
+    assert again.review is not None
+    assert again.report is not None
+    # Red-team rules apply unchanged: approved red-teaming is reported, not sanctioned.
+    red = replace(NORMAL, red_team=True, red_team_approved=True)
+    d = decide(verdict(Category.SEXUAL_EXPLOITATION), red, 0, 0, POLICY, NOW)
+    assert (d.action, d.review, d.strike) == (None, None, False)
+    assert d.report is not None
+
+
+def test_every_category_has_words_for_its_reason() -> None:
+    from services.enforcement.decide import WHAT
+
+    detected = {c for c in Category if POLICY.categories.get(c) is not None}
+    assert detected <= set(WHAT)
 
 
 def test_below_the_suspect_threshold_nothing_happens() -> None:
