@@ -389,6 +389,12 @@ class AppApproval(_Message):
     use_case: Annotated[str, StringConstraints(min_length=1, max_length=500)]
     channels: Annotated[list[Channel], Field(min_length=1)]
     red_team: StrictBool = False
+    supervised: StrictBool = Field(
+        default=False,
+        description="A person (a clinician, for medical or mental-health use) reviews the "
+        "app's outputs before they reach its users. Medical advice to end users from an app "
+        "not registered as supervised is unsafe.unsupervised_medical.",
+    )
     approved_at: UtcDatetime
     approved_by: Id | None = Field(default=None, description="Who granted it, as recorded.")
 

@@ -60,12 +60,14 @@ def approval(
     channels: Iterable[Channel],
     red_team: bool = False,
     approved_by: str | None = None,
+    supervised: bool = False,
 ) -> AppApproval:
     return AppApproval(
         app_id=app_id,
         use_case=use_case,
         channels=sorted(set(channels)),
         red_team=red_team,
+        supervised=supervised,
         approved_at=datetime.now(UTC),
         approved_by=approved_by,
     )
@@ -108,6 +110,10 @@ class RegistryView:
     def red_team_approved(self, app_id: str) -> bool:
         approval = self._approvals.get(app_id)
         return approval is not None and approval.red_team
+
+    def supervised(self, app_id: str) -> bool:
+        approval = self._approvals.get(app_id)
+        return approval is not None and approval.supervised
 
     def all(self) -> list[AppApproval]:
         return sorted(self._approvals.values(), key=lambda a: a.app_id)

@@ -236,15 +236,26 @@ def apps_approve(
     red_team: Annotated[
         bool, typer.Option("--red-team", help="May send red-team traffic.")
     ] = False,
+    supervised: Annotated[
+        bool,
+        typer.Option(
+            "--supervised",
+            help="A person reviews its outputs before users see them (required for medical "
+            "or mental-health advice to end users).",
+        ),
+    ] = False,
 ) -> None:
     """Approve APP_ID for a use case on some channels (replaces an earlier approval)."""
     parsed = _parse_channels(channels)
 
-    change = {app_id: registry.approval(app_id, use_case, parsed, red_team, _operator())}
+    change = {
+        app_id: registry.approval(app_id, use_case, parsed, red_team, _operator(), supervised)
+    }
     asyncio.run(registry.publish_approvals(*_registry_topic(), change))
     console.print(
         f"approved {app_id} on {', '.join(c.value for c in parsed)}"
         + (" (red team)" if red_team else "")
+        + (" (supervised)" if supervised else "")
     )
 
 
