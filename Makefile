@@ -75,13 +75,15 @@ typecheck: $(VENV_STAMP) ## mypy (strict on schemas/, services/, usewatch/)
 	.venv/bin/mypy
 
 DATASETS ?= ../shared/datasets
-train: $(VENV_STAMP) ## Rebuild the content models (spam from $(DATASETS), misrepresentation from data/); then run make eval
+train: $(VENV_STAMP) ## Rebuild the content models (spam and content safety from $(DATASETS), misrepresentation from data/); then run make eval
 	$(PY) -m services.spam.train --data $(DATASETS)
 	$(PY) -m services.misrepresentation.train
+	$(PY) -m services.content_safety.train --data $(DATASETS)
 
 EVAL_OUT ?= services/spam/model/eval.json
 eval: $(VENV_STAMP) ## Judge the shipped detectors on held-out rows of $(DATASETS): per set, per channel, evasions, rules (JSON in $(EVAL_OUT))
-	$(PY) -m usewatch.evaluate --data $(DATASETS) --out $(EVAL_OUT) --card services/spam/MODEL_CARD.md
+	$(PY) -m usewatch.evaluate --data $(DATASETS) --out $(EVAL_OUT) --card services/spam/MODEL_CARD.md \
+		--safety-card services/content_safety/MODEL_CARD.md
 
 BENCH_EVENTS ?= 200000
 bench: setup ## Pipeline throughput and latency beside raw Kafka (own broker/Redis; BENCH_EVENTS=N, default 200000)

@@ -11,6 +11,8 @@ from datetime import UTC, datetime
 import redis.asyncio as aioredis
 
 from schemas.events import Category, Channel, GenerationEvent, Label, Verdict, VerdictSubject
+from services.content_safety.local import LocalClassifier
+from services.content_safety.pipeline import ContentSafetyPipeline
 from services.enforcement.decide import hour_bucket
 from services.enforcement.enforcer import Enforcer
 from services.enforcement.policy import DEFAULT_POLICY, load_policy
@@ -49,6 +51,7 @@ DETECTORS: dict[str, Builder] = {
         RedisFingerprintLinks(c, p, 6 * HOUR),
         RedisHeldVerdicts(c, p, 6 * HOUR),
     ),
+    "content_safety": lambda c, p, shared: ContentSafetyPipeline([LocalClassifier()]),
 }
 
 

@@ -42,7 +42,11 @@ class Thresholds:
     def grade(self, p: float) -> float:
         """The probability on the detectors' score scale: piecewise linear through
         (0, 0), (suspect, SUSPECT_AT), (violation, VIOLATION_AT), (1, 1)."""
-        return float(
+        return float(self.grade_all(np.asarray([p]))[0])
+
+    def grade_all(self, p: np.ndarray) -> np.ndarray:
+        """`grade` of every probability in `p`."""
+        return np.asarray(
             np.interp(
                 p, [0.0, self.suspect, self.violation, 1.0], [0.0, SUSPECT_AT, VIOLATION_AT, 1.0]
             )

@@ -20,6 +20,8 @@ from schemas.topics import (
     VERDICTS,
     Topic,
 )
+from services.content_safety.local import LocalClassifier
+from services.content_safety.pipeline import ContentSafetyPipeline
 from services.enforcement.decide import hour_bucket
 from services.enforcement.enforcer import Enforcer
 from services.enforcement.policy import Policy
@@ -82,6 +84,10 @@ DETECTORS: tuple[OfflineDetector, ...] = (
             MemoryFingerprintLinks(IDENTITY_WINDOW_MS),
             MemoryHeldVerdicts(IDENTITY_WINDOW_MS),
         ),
+    ),
+    OfflineDetector(
+        "content_safety",
+        lambda _: ContentSafetyPipeline([LocalClassifier()]),
     ),
 )
 

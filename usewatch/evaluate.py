@@ -8,6 +8,7 @@ content can tell. A positive counts as caught when its verdict is a `violation` 
 `fraud.phishing` or `security.spearphishing`; `review` is the share judged `suspect`.
 
 Output: a JSON document (`--out`), a terminal table, and (`--card`) the model card's figures.
+The content-safety stage's section is `usewatch/evaluate_safety.py`.
 `--limit N` judges at most N rows per set and skips the misrepresentation and stream sections,
 for a quick look. The test suite runs the whole harness on a small self-written stand-in for the
 datasets (`tests/fixtures/make_eval_fixture.py`).
@@ -36,6 +37,7 @@ from services.spam.model import ContentModel
 from services.spam.pipeline import SpamPipeline
 from services.state.near_duplicates import MemoryNearDuplicateIndex
 from services.state.windows import MemoryBehaviourWindows
+from usewatch import evaluate_safety
 from usewatch.backtest import WINDOW_MS
 
 CAUGHT = frozenset({Category.SPAM, Category.FRAUD_PHISHING, Category.SECURITY_SPEARPHISHING})
@@ -458,9 +460,13 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument(
         "--card", type=Path, default=None, help="rewrite this model card's figures block"
     )
+    parser.add_argument(
+        "--safety-card", type=Path, default=None, help="the content-safety model card's too"
+    )
     args = parser.parse_args(argv)
     held_out = _sample(load_split(args.data).held_out, args.limit)
     result = {"spam": evaluate_spam(ContentModel.load(), held_out)}
+    result["content_safety"] = evaluate_safety.evaluate_content_safety(args.data, args.limit)
     if args.limit is None:
         result["misrepresentation"] = evaluate_misrepresentation()
         result["streams"] = evaluate_streams()
@@ -468,7 +474,10 @@ def main(argv: Sequence[str] | None = None) -> None:
         args.out.write_text(json.dumps(result, indent=2) + "\n")
     if args.card:
         write_card_block(args.card, card_table(result["spam"]))
+    if args.safety_card:
+        write_card_block(args.safety_card, evaluate_safety.card_table(result["content_safety"]))
     print(table(result["spam"]))
+    print(evaluate_safety.table(result["content_safety"]))
     if "misrepresentation" in result:
         print(misrepresentation_table(result["misrepresentation"]))
     if "streams" in result:

@@ -40,7 +40,9 @@ from schemas.topics import (
 
 ENFORCEMENT_TOPICS = (ENFORCEMENT_ACTIONS, ENFORCEMENT_REPORTS, ENFORCEMENT_REVIEW)
 DETECTORS = ("spam", "misrepresentation", "multi_identity")
-"""Detectors whose only input is generations.accepted; `approval` also reads the registry."""
+"""Detectors whose only input is generations.accepted."""
+REGISTRY_READERS = ("approval", "content_safety")
+"""Detectors that also read the registry (approved use cases; supervised apps)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,8 +69,9 @@ def grants() -> tuple[Grant, ...]:
             group="gateway",
         ),
         *(Grant(d, reads=(GENERATIONS_ACCEPTED,), writes=(VERDICTS,), group=d) for d in DETECTORS),
-        Grant(
-            "approval", reads=(GENERATIONS_ACCEPTED, REGISTRY), writes=(VERDICTS,), group="approval"
+        *(
+            Grant(d, reads=(GENERATIONS_ACCEPTED, REGISTRY), writes=(VERDICTS,), group=d)
+            for d in REGISTRY_READERS
         ),
         # The shared worker that hosts all of them (STACK_TOPOLOGY=shared).
         Grant(

@@ -3,17 +3,20 @@
 
 from __future__ import annotations
 
+from schemas.topics import REGISTRY
 from services.content_safety import classifier
 from services.content_safety.pipeline import ContentSafetyPipeline
 from services.content_safety.settings import ContentSafetySettings
 from services.detector_agent import DetectorSpec
+from services.registry import RegistryView
 from services.state.round_trip import RedisClient
 
 settings = ContentSafetySettings()
 
 
 def build(_: RedisClient) -> ContentSafetyPipeline:
-    return ContentSafetyPipeline([classifier.load(n) for n in settings.classifier_names])
+    registry = RegistryView(settings.kafka_client(), REGISTRY.full_name(settings.topic_prefix))
+    return ContentSafetyPipeline([classifier.load(n) for n in settings.classifier_names], registry)
 
 
 SPEC = DetectorSpec(

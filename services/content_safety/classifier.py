@@ -24,6 +24,9 @@ class TextScores:
     """One text's scores on the shared scale, per category the classifier covers."""
 
     by_category: dict[Category, float]
+    source: tuple[str, str] | None = None
+    """(name, version) of what really scored the text, when not the classifier asked (a
+    served classifier's fallback); the verdict names it."""
 
     def top(self) -> tuple[Category, float] | None:
         if not self.by_category:

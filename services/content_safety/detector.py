@@ -4,11 +4,15 @@ generation in, one verdict out. Pure: no I/O, no clock.
 The prompt is judged as well as the generation: asking for disallowed help is a disallowed use
 even when the model refused. The verdict is the strongest reading over both texts and every
 classifier; its evidence names the classifier that spoke, the text it read (prompt or
-generation) and the runner-up categories, so a reviewer sees what else was close."""
+generation) and the runner-up categories, so a reviewer sees what else was close.
+
+`unsafe.unsupervised_medical` is about who is in the loop, not the topic: for an app registered
+as supervised (a person reviews its outputs, `AppApproval.supervised`) the category is not
+judged at all."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -29,8 +33,17 @@ class Reading:
     scores: TextScores
 
 
-def judge(event: GenerationEvent, readings: list[Reading], decided_at: datetime) -> Verdict | None:
+def _without(r: Reading, category: Category) -> Reading:
+    kept = {c: s for c, s in r.scores.by_category.items() if c is not category}
+    return replace(r, scores=TextScores(kept))
+
+
+def judge(
+    event: GenerationEvent, readings: list[Reading], decided_at: datetime, supervised: bool = False
+) -> Verdict | None:
     """None when no classifier read anything (no text, or none covers a category)."""
+    if supervised:
+        readings = [_without(r, Category.UNSAFE_UNSUPERVISED_MEDICAL) for r in readings]
     best: tuple[float, Category, Reading] | None = None
     for r in readings:
         top = r.scores.top()

@@ -19,8 +19,10 @@ What each set says, in the model's heads (see each set's README):
   head. The harmful sets are positives only, so without these `any` learns the shape of a
   request rather than what is asked (it flagged 56 % of "kill a Python process" prompts and
   44 % of benign plans held out). Built from fit rows only.
-- `prompts` (the clean prompts of data/misrepresentation) and `sms` (the SMS collection's ham):
-  ordinary requests and messages, clean for every head.
+- `prompts` (the clean prompts of data/misrepresentation) and the legitimate rows of the spam
+  sets (`HAM_SETS`: SMS, SpamAssassin mail, YouTube comments): ordinary requests, messages, mail
+  and comments, clean for every head. Without the mail, "Help me plan a database migration"
+  was a hate violation (in-word grams shared with "immigration").
 
 Shared sets are split 80/20 per set, stratified by label, with a fixed seed.
 """
@@ -159,9 +161,18 @@ def self_made() -> tuple[list[Example], list[Example]]:
     return fit, held
 
 
+HAM_SETS = {
+    "sms_ham": ("sms_spam_collection", "ham"),
+    "mail_ham": ("spamassassin_public_corpus", "ham"),
+    "comment_ham": ("youtube_spam_collection", "ham"),
+}
+"""The legitimate rows of the spam sets: real everyday messages, mail (much of it technical:
+processes killed, jobs executed, databases migrated) and comments."""
+
+
 def ordinary(data: Path) -> tuple[list[Example], list[Example]]:
-    """Clean prompts (by family split) and SMS ham (80/20): everyday text, clean for every
-    head."""
+    """Clean prompts (by family split) and the spam sets' legitimate rows (80/20 each):
+    everyday text, clean for every head."""
     fit: list[Example] = []
     held: list[Example] = []
     with PROMPTS.open(encoding="utf-8", newline="") as f:
@@ -169,14 +180,17 @@ def ordinary(data: Path) -> tuple[list[Example], list[Example]]:
             if r["label"] == "clean":
                 e = Example(r["text"], frozenset(), frozenset(), "prompts", r["family"])
                 (held if r["split"] == "test" else fit).append(e)
-    with (data / "sms_spam_collection" / "train.csv").open(encoding="utf-8") as f:
-        sms = [
-            Example(r["text"], frozenset(), frozenset(), "sms_ham")
-            for r in csv.DictReader(f)
-            if r["label"] == "ham"
-        ]
-    sms_fit, sms_held = train_test_split(sms, test_size=HELD_OUT, random_state=SEED)
-    return fit + list(sms_fit), held + list(sms_held)
+    for name, (folder, label) in HAM_SETS.items():
+        with (data / folder / "train.csv").open(encoding="utf-8") as f:
+            rows = [
+                Example(r["text"], frozenset(), frozenset(), name)
+                for r in csv.DictReader(f)
+                if r["label"] == label
+            ]
+        rows_fit, rows_held = train_test_split(rows, test_size=HELD_OUT, random_state=SEED)
+        fit += rows_fit
+        held += rows_held
+    return fit, held
 
 
 def load_split(data: Path) -> Split:

@@ -4,7 +4,7 @@ from pydantic import Field
 
 from services.settings import ServiceSettings
 
-KNOWN = ("approval", "spam", "misrepresentation", "multi_identity")
+KNOWN = ("approval", "spam", "misrepresentation", "multi_identity", "content_safety")
 
 
 class DetectorsSettings(ServiceSettings):

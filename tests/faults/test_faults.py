@@ -54,7 +54,7 @@ from usewatch.localstack import ROOT, ServiceProcess, Stack
 EVENTS = int(os.environ.get("FAULT_EVENTS", "20000"))
 RATE = float(os.environ.get("FAULT_RATE", "80"))
 PREFIX = "faults-"
-DETECTORS = ("approval", "spam", "misrepresentation", "multi_identity")
+DETECTORS = ("approval", "spam", "misrepresentation", "multi_identity", "content_safety")
 STAGES = ("gateway", *DETECTORS, "enforcement")
 SOURCES = {
     "gateway": (GENERATIONS,),

@@ -48,7 +48,15 @@ REDIS_PORT = 16779
 RECEIVER_PORT = 14319
 METRICS_BASE = 19720
 STATE = ROOT / ".run" / "test-secure"
-STAGES = ("gateway", "approval", "spam", "misrepresentation", "multi_identity", "enforcement")
+STAGES = (
+    "gateway",
+    "approval",
+    "spam",
+    "misrepresentation",
+    "multi_identity",
+    "content_safety",
+    "enforcement",
+)
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from usewatch.localstack import ServiceProcess, Stack
 from usewatch.sdk import Emitter
 
 RECEIVER_PORT = 14318
-DETECTORS = ("spam", "misrepresentation", "multi_identity")
+DETECTORS = ("spam", "misrepresentation", "multi_identity", "content_safety")
 TOPOLOGIES = {
     "separate": ("gateway", *DETECTORS, "enforcement"),
     "shared": ("gateway", "detectors", "enforcement"),

@@ -21,7 +21,7 @@ def test_the_same_input_gives_the_same_output_in_any_order() -> None:
     first = [(t.name, m) for t, m in asyncio.run(backtest(EVENTS))]
     shuffled = [(t.name, m) for t, m in asyncio.run(backtest(list(reversed(EVENTS)) + EVENTS[:5]))]
     assert first == shuffled
-    assert len(first) == 120  # spam and misrepresentation judge every event; clean included
+    assert len(first) == 180  # spam, misrepresentation, content safety judge every event
 
 
 def test_with_a_policy_it_shows_what_the_enforcer_would_publish() -> None:
@@ -44,8 +44,8 @@ def test_the_command_prints_one_json_per_line(tmp_path: Path) -> None:
     plain = CliRunner().invoke(app, ["backtest", str(path)])
     assert plain.exit_code == 0, plain.output
     lines = [json.loads(line) for line in plain.stdout.splitlines() if line.startswith("{")]
-    assert len(lines) == 120
-    assert {line["detector"] for line in lines} == {"spam", "misrepresentation"}
+    assert len(lines) == 180
+    assert {line["detector"] for line in lines} == {"spam", "misrepresentation", "content_safety"}
     with_policy = CliRunner().invoke(app, ["backtest", str(path), "--policy", str(DEFAULT_POLICY)])
     assert with_policy.exit_code == 0, with_policy.output
     topics = {
@@ -53,4 +53,10 @@ def test_the_command_prints_one_json_per_line(tmp_path: Path) -> None:
         for line in with_policy.stdout.splitlines()
         if line.startswith("{")
     }
-    assert topics == {"verdicts", "enforcement.actions", "enforcement.reports"}
+    assert {"verdicts", "enforcement.actions", "enforcement.reports"} <= topics
+    assert topics <= {
+        "verdicts",
+        "enforcement.actions",
+        "enforcement.reports",
+        "enforcement.review",
+    }

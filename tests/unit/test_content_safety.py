@@ -95,6 +95,23 @@ def test_the_pipeline_judges_prompt_and_generation_of_every_event_with_every_cla
     assert all(v is not None and v.label == Label.SUSPECT for v in verdicts)
 
 
+def test_medical_advice_is_judged_only_for_apps_not_registered_as_supervised() -> None:
+    e = event(1)
+    medical = Reading(
+        "local",
+        "v1",
+        "generation",
+        TextScores({Category.UNSAFE_UNSUPERVISED_MEDICAL: 0.9, Category.HATE: 0.2}),
+    )
+    alone = judge(e, [medical], T0)
+    assert alone is not None
+    assert alone.category is Category.UNSAFE_UNSUPERVISED_MEDICAL
+    assert alone.label is Label.VIOLATION
+    supervised = judge(e, [medical], T0, supervised=True)
+    assert supervised is not None
+    assert (supervised.category, supervised.label) == (Category.HATE, Label.CLEAN)
+
+
 def test_an_event_without_text_has_no_verdict() -> None:
     e = with_normalized_text(event(1, prompt="", generation=" "))
     assert asyncio.run(ContentSafetyPipeline([Fixed("f", {})]).judge_batch([e], lambda _: T0)) == [

@@ -14,6 +14,8 @@ import pytest
 from schemas.events import (
     GenerationEvent,
 )
+from services.content_safety.local import LocalClassifier
+from services.content_safety.pipeline import ContentSafetyPipeline
 from services.event_view import BatchJudge
 from services.gateway.admission import with_normalized_text
 from services.misrepresentation.model import PromptModel
@@ -33,6 +35,7 @@ pytestmark = pytest.mark.unit
 
 HOUR = 3_600_000
 SPAM_MODEL, PROMPT_MODEL = ContentModel.load(), PromptModel.load()
+LOCAL = LocalClassifier()
 
 DETECTORS: dict[str, Callable[[], BatchJudge]] = {
     "spam": lambda: SpamPipeline(
@@ -47,6 +50,7 @@ DETECTORS: dict[str, Callable[[], BatchJudge]] = {
         MemoryFingerprintLinks(6 * HOUR),
         MemoryHeldVerdicts(6 * HOUR),
     ),
+    "content_safety": lambda: ContentSafetyPipeline([LOCAL]),
 }
 
 

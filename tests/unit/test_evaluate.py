@@ -15,13 +15,19 @@ from usewatch import evaluate
 
 
 @pytest.fixture(scope="module")
-def result(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+def whole(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     root = tmp_path_factory.mktemp("eval")
     data = write_fixture(root / "datasets")
     out = root / "eval.json"
     evaluate.main(["--data", str(data), "--out", str(out)])
-    loaded: dict[str, Any] = json.loads(out.read_text())["spam"]
+    loaded: dict[str, Any] = json.loads(out.read_text())
     return loaded
+
+
+@pytest.fixture(scope="module")
+def result(whole: dict[str, Any]) -> dict[str, Any]:
+    spam: dict[str, Any] = whole["spam"]
+    return spam
 
 
 def test_every_set_and_channel_is_reported(result: dict[str, Any]) -> None:
@@ -77,3 +83,29 @@ def test_the_committed_eval_is_of_the_shipped_model() -> None:
     root = Path(__file__).resolve().parents[2] / "services" / "spam" / "model"
     committed = json.loads((root / "eval.json").read_text())["spam"]
     assert committed["model_version"] == ContentModel.load().version
+
+
+def test_content_safety_is_reported_per_set_category_and_evasion(whole: dict[str, Any]) -> None:
+    from usewatch import evaluate_safety
+
+    safety = whole["content_safety"]
+    assert {"davidson", "davidson_offensive", "harmful_requests", "sms_ham", "prompts"} <= set(
+        safety["by_set"]
+    )
+    assert any(name.startswith("clean/") for name in safety["by_set"]), "held-out hard negatives"
+    assert "hate" in safety["by_category"]
+    assert set(safety["robustness_recall_ratio"]) == set(evaluate.EVASIONS)
+    shown = evaluate_safety.table(safety)
+    for name in safety["by_set"]:
+        assert name in shown
+
+
+def test_the_content_safety_card_shows_the_committed_eval_figures() -> None:
+    from services.content_safety.local import LocalClassifier
+    from usewatch import evaluate_safety
+
+    root = Path(__file__).resolve().parents[2] / "services"
+    committed = json.loads((root / "spam" / "model" / "eval.json").read_text())["content_safety"]
+    card = (root / "content_safety" / "MODEL_CARD.md").read_text()
+    assert evaluate.card_block(card) == evaluate_safety.card_table(committed)
+    assert committed["model_version"] == LocalClassifier().version

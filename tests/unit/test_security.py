@@ -26,6 +26,7 @@ def test_each_topic_has_the_writers_the_contract_names() -> None:
         "User:spam",
         "User:misrepresentation",
         "User:multi_identity",
+        "User:content_safety",
         "User:detectors",  # all of them in one worker (STACK_TOPOLOGY=shared)
     }
     assert w["p-enforcement.reports"] == w["p-enforcement.review"] == {"User:enforcement"}
