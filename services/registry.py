@@ -121,6 +121,13 @@ class RegistryView:
     async def wait_ready(self) -> None:
         await self._ready.wait()
 
+    async def ready(self) -> None:
+        """Start following the topic on first use; return once the view has read it to the end
+        (an approval not yet read is not a missing one)."""
+        if self._consumer is None:
+            await self.start()
+        await self._ready.wait()
+
     async def start(self, timeout_s: float = 30.0) -> None:
         # No consumer group: every process reads the whole topic (all partitions, from the
         # beginning) and commits nothing.

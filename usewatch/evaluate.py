@@ -22,7 +22,6 @@ import json
 import random
 import sys
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -39,10 +38,9 @@ from services.state.near_duplicates import MemoryNearDuplicateIndex
 from services.state.windows import MemoryBehaviourWindows
 from usewatch import evaluate_safety
 from usewatch.backtest import WINDOW_MS
+from usewatch.eval_replay import WHEN, judge_all, to_review
 
 CAUGHT = frozenset({Category.SPAM, Category.FRAUD_PHISHING, Category.SECURITY_SPEARPHISHING})
-WHEN = datetime(2026, 1, 1, tzinfo=UTC)
-BATCH = 64
 
 # ----------------------------------------------------------------------------------------------
 # Evasions: what an evader does to a text. Seeded, so every run is the same.
@@ -129,21 +127,11 @@ def judge_texts(
         for i, (e, text) in enumerate(zip(examples, texts, strict=True))
     ]
 
-    async def run() -> list[Verdict | None]:
-        out: list[Verdict | None] = []
-        for start in range(0, len(events), BATCH):
-            out += await pipeline.judge_batch(events[start : start + BATCH], lambda e: WHEN)
-        return out
-
-    return asyncio.run(run())
+    return judge_all(pipeline, events)
 
 
 def _caught(v: Verdict | None) -> bool:
     return v is not None and v.label == Label.VIOLATION and v.category in CAUGHT
-
-
-def _review(v: Verdict | None) -> bool:
-    return v is not None and v.label == Label.SUSPECT
 
 
 def figures(examples: Sequence[Example], verdicts: Sequence[Verdict | None]) -> dict[str, Any]:
@@ -156,10 +144,10 @@ def figures(examples: Sequence[Example], verdicts: Sequence[Verdict | None]) -> 
     out: dict[str, Any] = {"positives": len(pos), "legitimate": len(neg)}
     if pos:
         out["recall"] = round(tp / len(pos), 4)
-        out["positives_to_review"] = round(sum(map(_review, pos)) / len(pos), 4)
+        out["positives_to_review"] = round(sum(map(to_review, pos)) / len(pos), 4)
     if neg:
         out["legitimate_flagged"] = round(fp / len(neg), 4)
-        out["legitimate_to_review"] = round(sum(map(_review, neg)) / len(neg), 4)
+        out["legitimate_to_review"] = round(sum(map(to_review, neg)) / len(neg), 4)
     if pos and neg:
         out["precision"] = round(tp / (tp + fp), 4) if tp + fp else 1.0
     return out

@@ -12,7 +12,6 @@ as generations, as they would arrive."""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -23,8 +22,8 @@ from services.content_safety.model import ANY, CATEGORIES
 from services.content_safety.pipeline import ContentSafetyPipeline
 from services.content_safety.sets import Example, load_split
 from services.gateway.admission import with_normalized_text
+from usewatch.eval_replay import WHEN, judge_all, to_review
 
-BATCH = 64
 GENERATIONS = frozenset({"davidson", "davidson_offensive", "sms_ham", "mail_ham", "comment_ham"})
 """Sets whose texts arrive as generations (tweets, messages, mail, comments); the rest are
 requests."""
@@ -33,8 +32,6 @@ requests."""
 def judge_texts(
     classifier: LocalClassifier, examples: Sequence[Example], texts: Sequence[str] | None = None
 ) -> list[Verdict | None]:
-    from usewatch.evaluate import WHEN
-
     texts = texts if texts is not None else [e.text for e in examples]
     pipeline = ContentSafetyPipeline([classifier])
     events = []
@@ -56,21 +53,11 @@ def judge_texts(
             )
         )
 
-    async def run() -> list[Verdict | None]:
-        out: list[Verdict | None] = []
-        for start in range(0, len(events), BATCH):
-            out += await pipeline.judge_batch(events[start : start + BATCH], lambda e: WHEN)
-        return out
-
-    return asyncio.run(run())
+    return judge_all(pipeline, events)
 
 
 def _flagged(v: Verdict | None) -> bool:
     return v is not None and v.label == Label.VIOLATION and v.category in CATEGORIES
-
-
-def _review(v: Verdict | None) -> bool:
-    return v is not None and v.label == Label.SUSPECT
 
 
 def _categories(e: Example) -> set[Category]:
@@ -90,10 +77,10 @@ def figures(examples: Sequence[Example], verdicts: Sequence[Verdict | None]) -> 
                 v is not None and _flagged(v) and v.category in _categories(e) for e, v in typed
             )
             out["caught_as_its_category"] = round(right / len(typed), 4)
-        out["positives_to_review"] = round(sum(_review(v) for _, v in pos) / len(pos), 4)
+        out["positives_to_review"] = round(sum(to_review(v) for _, v in pos) / len(pos), 4)
     if neg:
         out["clean_flagged"] = round(sum(map(_flagged, neg)) / len(neg), 4)
-        out["clean_to_review"] = round(sum(map(_review, neg)) / len(neg), 4)
+        out["clean_to_review"] = round(sum(map(to_review, neg)) / len(neg), 4)
     return out
 
 

@@ -18,7 +18,6 @@ class ApprovalPipeline:
 
     def __init__(self, registry: RegistryView) -> None:
         self._registry = registry
-        self._started = False
 
     def take_revisions(self) -> list[Verdict]:
         return []
@@ -30,10 +29,7 @@ class ApprovalPipeline:
         rt: RoundTrip | None = None,
         after: RoundTrip | None = None,
     ) -> list[Verdict | None]:
-        if not self._started:
-            await self._registry.start()
-            self._started = True
-        await self._registry.wait_ready()
+        await self._registry.ready()
         if rt is not None:
             await rt.execute()  # the host's lookups of already-judged events
         return [unapproved_use(e, self._registry.get(e.app_id), decided_at(e)) for e in events]

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 
 from schemas.events import GenerationEvent, Verdict
@@ -26,7 +26,6 @@ class ContentSafetyPipeline:
     classifiers: Sequence[ContentClassifier]
     registry: RegistryView | None = None
     """Without one (tests, backtest) no app counts as supervised."""
-    _started: bool = field(default=False, init=False)
 
     def supervised(self, app_id: str) -> bool:
         return self.registry is not None and self.registry.supervised(app_id)
@@ -46,10 +45,7 @@ class ContentSafetyPipeline:
         if not events:
             return []
         if self.registry is not None:
-            if not self._started:
-                await self.registry.start()
-                self._started = True
-            await self.registry.wait_ready()
+            await self.registry.ready()
         prompts = [prompt_of(e) for e in events]
         generations = [text_of(e) for e in events]
         n = len(events)
