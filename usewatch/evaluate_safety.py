@@ -122,12 +122,18 @@ def evaluate_content_safety(data: Path, limit: int | None = None) -> dict[str, A
         evaded = judge_texts(classifier, [held[i] for i in positives], texts)
         recall = sum(map(_flagged, evaded)) / max(len(positives), 1)
         robustness[name] = round(recall / clean_recall, 4) if clean_recall else None
+    unlifted = judge_texts(LocalClassifier(classifier.model, lift=False), held)
     return {
         "model_version": classifier.version,
         "thresholds": {h: [t.suspect, t.violation] for h, t in classifier.model.thresholds.items()},
         "by_set": by_group,
         "by_category": by_category,
         "robustness_recall_ratio": robustness,
+        # What the `any` head's lift (local.combine) adds: the same rows, topical heads alone.
+        "without_any_lift": {
+            g: figures([held[i] for i in idx], [unlifted[i] for i in idx])
+            for g, idx in sorted(groups.items())
+        },
         # `davidson` holds the hate positives and the "neither" tweets.
         "davidson_flagged": {
             label: by_group[s]["clean_flagged"]
@@ -158,6 +164,12 @@ def table(result: dict[str, Any]) -> str:
                 for c, w in zip(cells, (8, 8, 9, 9, 9), strict=True)
             )
             lines.append(f"  {name:44}{f['positives'] + f['clean']:>6}{shown}")
+    moved = [
+        f"{name} {_figure(f)} (was {_figure(result['by_set'][name])})"
+        for name, f in result["without_any_lift"].items()
+        if _figure(f) != _figure(result["by_set"][name])
+    ]
+    lines.append("without the any head's lift: " + (", ".join(moved) or "nothing moves"))
     lines.append(
         "recall under evasion / clean recall: "
         + ", ".join(
@@ -166,6 +178,12 @@ def table(result: dict[str, Any]) -> str:
         )
     )
     return "\n".join(lines)
+
+
+def _figure(f: dict[str, Any]) -> str:
+    if "recall" in f:
+        return f"flagged {f['recall']:.3f}"
+    return f"clean flagged {f['clean_flagged']:.3f}"
 
 
 def card_table(result: dict[str, Any]) -> str:
@@ -186,6 +204,13 @@ def card_table(result: dict[str, Any]) -> str:
                 f"| {cell(f, 'caught_as_its_category')} | {cell(f, 'positives_to_review')} "
                 f"| {cell(f, 'clean_flagged')} | {cell(f, 'clean_to_review')} |"
             )
+    rows += [
+        "",
+        "| without the `any` head's lift | flagged (positives) | clean flagged |",
+        "|---|---|---|",
+    ]
+    for name, f in result["without_any_lift"].items():
+        rows.append(f"| `{name}` | {cell(f, 'recall')} | {cell(f, 'clean_flagged')} |")
     robust = result["robustness_recall_ratio"]
     rows += ["", "| evasion | " + " | ".join(robust) + " |", "|---" * (len(robust) + 1) + "|"]
     rows.append(

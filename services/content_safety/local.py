@@ -13,11 +13,13 @@ from services.content_safety.classifier import TextScores
 from services.content_safety.model import ANY, CATEGORIES, LocalModel
 
 
-def combine(graded: dict[str, float]) -> TextScores:
-    """One text's per-head scores (shared scale) → per-category scores."""
+def combine(graded: dict[str, float], lift: bool = True) -> TextScores:
+    """One text's per-head scores (shared scale) → per-category scores. `lift=False` reads the
+    topical heads alone (`make eval` measures what the lift adds)."""
     scores = {c: graded[c.value] for c in CATEGORIES}
-    nearest = max(CATEGORIES, key=lambda c: graded[c.value])
-    scores[nearest] = max(scores[nearest], graded[ANY])
+    if lift:
+        nearest = max(CATEGORIES, key=lambda c: graded[c.value])
+        scores[nearest] = max(scores[nearest], graded[ANY])
     return TextScores(scores)
 
 
@@ -25,6 +27,7 @@ def combine(graded: dict[str, float]) -> TextScores:
 class LocalClassifier:
     model: LocalModel = field(default_factory=LocalModel.load)
     name: str = "local"
+    lift: bool = True
 
     @property
     def version(self) -> str:
@@ -35,4 +38,4 @@ class LocalClassifier:
         return frozenset(CATEGORIES)
 
     async def score(self, texts: Sequence[str]) -> list[TextScores]:
-        return [combine(g) for g in self.model.graded(texts)]
+        return [combine(g, self.lift) for g in self.model.graded(texts)]

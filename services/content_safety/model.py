@@ -33,8 +33,8 @@ TEXT_CHARS = 2_000
 and the cost of hashing grows with the length."""
 GRAM_CHARS = 300
 """What the character grams read (the word grams read all of TEXT_CHARS), as in the spam model:
-they are for spellings the skeleton cannot undo, and at 2,000 characters they were 70 % of the
-stage's time (659 µs/event at batch 64; 300 characters: see the README's Performance)."""
+they are for spellings the skeleton cannot undo, and building them is most of the stage's
+time (see the README's Performance)."""
 
 CATEGORIES: tuple[Category, ...] = (
     Category.VIOLENCE_INCITEMENT,
