@@ -78,7 +78,7 @@ def test_one_trace_runs_through_every_service(
     assert spam.attributes["usewatch.category"] == "fraud.phishing"
     assert "usewatch.model_version" in spam.attributes
     enforcement = of("enforcement")
-    detector_spans = {s.span_id for d in ("spam", "misrepresentation") for s in of(d)}
+    detector_spans = {s.span_id for d in DETECTORS for s in of(d)}
     assert {s.parent_span_id for s in enforcement} <= detector_spans
     assert any(s.attributes.get("usewatch.action") for s in enforcement)
 
