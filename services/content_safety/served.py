@@ -9,6 +9,9 @@ batch is scored by the fallback (the local model) and the failure counts towards
 after `breaker_failures` failures in a row the breaker opens and every batch goes to the fallback
 without a request for `breaker_reset_s`, then one batch tries the endpoint again. Scores from
 the fallback say so (`TextScores.source`), so a verdict names the classifier that really spoke.
+
+The endpoint's scores are probabilities and are read as the shared scale unchanged (0.5 suspect,
+0.8 violation); no served model was calibrated here, since none could be run.
 """
 
 from __future__ import annotations
