@@ -19,9 +19,9 @@ from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.feature_extraction.text import HashingVectorizer
 
 from schemas.events import Category
+from services.hashed_grams import char_grams, word_grams
 from services.linear_heads import Head, Thresholds, fingerprint, load_heads, save_heads
 from services.skeleton import skeleton
 
@@ -57,25 +57,8 @@ data perfectly (a self-made category), the budget's threshold falls to ~0 and an
 hint of the category's words would pass it (1e-6 for self-harm, first build: 87 % of the
 held-out "kill a Python process" family flagged); a violation needs at least an even chance."""
 
-_WORDS = HashingVectorizer(
-    analyzer="word",
-    ngram_range=(1, 2),
-    n_features=N_FEATURES,
-    alternate_sign=False,
-    norm="l2",
-    dtype=np.float32,
-    lowercase=False,  # the skeleton is lower-case already
-    token_pattern=r"(?u)\b\w[\w']*\b",
-)
-_CHARS = HashingVectorizer(
-    analyzer="char_wb",
-    ngram_range=(3, 5),
-    n_features=N_FEATURES,
-    alternate_sign=False,
-    norm="l2",
-    dtype=np.float32,
-    lowercase=False,
-)
+_WORDS = word_grams(N_FEATURES, (1, 2), lowercase=False)  # the skeleton is lower-case
+_CHARS = char_grams(N_FEATURES, lowercase=False)
 SIZE = 2 * N_FEATURES
 
 

@@ -12,8 +12,8 @@ from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.feature_extraction.text import HashingVectorizer
 
+from services.hashed_grams import char_grams, word_grams
 from services.linear_heads import Head, fingerprint, load_heads, save_heads
 from services.misrepresentation.cues import PROMPT_CUE_NAMES, PromptCues, ask_cues, instruction_of
 
@@ -24,25 +24,8 @@ HEADS = ("human_authorship", "false_identity")
 PROMPT_CHARS = 1500
 """The ask sits at the start of a prompt; pasted documents after it are not the intent."""
 
-_WORDS = HashingVectorizer(
-    analyzer="word",
-    ngram_range=(1, 3),
-    n_features=N_FEATURES,
-    alternate_sign=False,
-    norm="l2",
-    dtype=np.float32,
-    lowercase=True,
-    token_pattern=r"(?u)\b\w[\w']*\b",
-)
-_CHARS = HashingVectorizer(
-    analyzer="char_wb",
-    ngram_range=(3, 5),
-    n_features=N_FEATURES,
-    alternate_sign=False,
-    norm="l2",
-    dtype=np.float32,
-    lowercase=True,
-)
+_WORDS = word_grams(N_FEATURES, (1, 3), lowercase=True)
+_CHARS = char_grams(N_FEATURES, lowercase=True)
 SIZE = 2 * N_FEATURES + len(PROMPT_CUE_NAMES)
 
 
