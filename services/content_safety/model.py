@@ -21,12 +21,14 @@ import numpy as np
 import scipy.sparse as sp
 
 from schemas.events import Category
+from services.content_safety.word_vectors import WordVectors
 from services.hashed_grams import char_grams, word_grams
 from services.linear_heads import Head, Thresholds, fingerprint, load_heads, save_heads
 from services.skeleton import skeleton
 
 ARTIFACT_DIR = Path(__file__).parent / "model"
 STEM = "content_safety_model"
+WORDS_FILE = "word_vectors.npz"
 N_FEATURES = 2**18
 TEXT_CHARS = 2_000
 """What is scored of each text: a request or a harmful passage shows in its first paragraphs,
@@ -57,16 +59,23 @@ data perfectly (a self-made category), the budget's threshold falls to ~0 and an
 hint of the category's words would pass it (1e-6 for self-harm, first build: 87 % of the
 held-out "kill a Python process" family flagged); a violation needs at least an even chance."""
 
+MEANING_WEIGHT = 1.0
+"""The norm of the word-vector block beside the two l2-normalised n-gram blocks."""
+
 _WORDS = word_grams(N_FEATURES, (1, 2), lowercase=False)  # the skeleton is lower-case
 _CHARS = char_grams(N_FEATURES, lowercase=False)
-SIZE = 2 * N_FEATURES
 
 
-def design_matrix(texts: Sequence[str]) -> sp.csr_matrix:
-    """[word n-grams | char n-grams] of each text's skeleton."""
+def size(words: WordVectors) -> int:
+    return 2 * N_FEATURES + words.dims
+
+
+def design_matrix(texts: Sequence[str], words: WordVectors) -> sp.csr_matrix:
+    """[word n-grams | char n-grams | mean word vector] of each text's skeleton."""
     folded = [skeleton(t[:TEXT_CHARS]) for t in texts]
     grams = _CHARS.transform([f[:GRAM_CHARS] for f in folded])
-    return sp.hstack([_WORDS.transform(folded), grams], format="csr")
+    meaning = sp.csr_matrix(words.embed(folded) * MEANING_WEIGHT)
+    return sp.hstack([_WORDS.transform(folded), grams, meaning], format="csr")
 
 
 FINGERPRINT_TEXTS = (
@@ -76,8 +85,8 @@ FINGERPRINT_TEXTS = (
 )
 
 
-def features_fingerprint() -> str:
-    return fingerprint(design_matrix(FINGERPRINT_TEXTS))
+def features_fingerprint(words: WordVectors) -> str:
+    return fingerprint(design_matrix(FINGERPRINT_TEXTS, words))
 
 
 @dataclass(frozen=True)
@@ -86,11 +95,12 @@ class LocalModel:
     heads: dict[str, Head]
     thresholds: dict[str, Thresholds]
     card: dict[str, Any]
+    words: WordVectors
 
     def probabilities(self, texts: Sequence[str]) -> dict[str, np.ndarray]:
         if not texts:
             return {name: np.zeros(0) for name in self.heads}
-        x = design_matrix(texts)
+        x = design_matrix(texts, self.words)
         return {name: head.proba(x) for name, head in self.heads.items()}
 
     def graded(self, texts: Sequence[str]) -> list[dict[str, float]]:
@@ -106,14 +116,15 @@ class LocalModel:
 
     @classmethod
     def load(cls, directory: Path = ARTIFACT_DIR) -> LocalModel:
-        heads, card = load_heads(directory, STEM, HEADS, SIZE)
+        words = WordVectors.load(directory / WORDS_FILE)
+        heads, card = load_heads(directory, STEM, HEADS, size(words))
         thresholds = {
             name: Thresholds(t["suspect"], t["violation"]) for name, t in card["thresholds"].items()
         }
         missing = set(HEADS) - set(thresholds)
         if missing:
             raise ValueError(f"{directory}: no thresholds for {sorted(missing)}; run make train")
-        return cls(card["version"], heads, thresholds, card)
+        return cls(card["version"], heads, thresholds, card, words)
 
     def save(self, directory: Path = ARTIFACT_DIR) -> None:
         card = self.card | {

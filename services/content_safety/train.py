@@ -22,11 +22,13 @@ from services.content_safety.model import (
     BUDGETS,
     FLOORS,
     HEADS,
+    WORDS_FILE,
     LocalModel,
     design_matrix,
     features_fingerprint,
 )
 from services.content_safety.sets import SEED, Example, load_split
+from services.content_safety.word_vectors import WordVectors
 from services.linear_heads import Head, Thresholds, fit_head_cv, threshold_at_fpr, version_of
 
 C = 30.0
@@ -68,7 +70,8 @@ def main() -> None:
     args = parser.parse_args()
     started = time.monotonic()
     split = load_split(args.data)
-    x = design_matrix([e.text for e in split.fit])
+    words = WordVectors.load(args.out / WORDS_FILE)
+    x = design_matrix([e.text for e in split.fit], words)
     heads: dict[str, Head] = {}
     thresholds: dict[str, Thresholds] = {}
     cards: dict[str, Any] = {}
@@ -96,13 +99,15 @@ def main() -> None:
         },
         "budgets": BUDGETS,
         "floors": FLOORS,
-        "features_fingerprint": features_fingerprint(),
+        "features_fingerprint": features_fingerprint(words),
         "features": "hashed (2^18 each) word 1-2-grams and in-word char 3-5-grams of the "
-        "skeleton (services/skeleton.py) of the first 2,000 characters",
+        "skeleton (services/skeleton.py) of the first 2,000 characters, and the mean of its "
+        f"words' {words.dims}-dimensional vectors distilled from all-MiniLM-L6-v2 "
+        f"({len(words.index)} words; distil.py)",
         "heads": cards,
         "pruned_below": PRUNE_BELOW,
     }
-    LocalModel(version, heads, thresholds, card).save(args.out)
+    LocalModel(version, heads, thresholds, card, words).save(args.out)
     print(json.dumps({"version": version, "seconds": round(time.monotonic() - started, 1)}))
 
 

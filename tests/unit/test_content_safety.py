@@ -144,7 +144,7 @@ def test_the_self_made_set_is_not_stale_and_its_families_are_split() -> None:
 
 
 def test_the_artifact_matches_the_features_and_has_every_head() -> None:
-    assert MODEL.card["features_fingerprint"] == features_fingerprint()
+    assert MODEL.card["features_fingerprint"] == features_fingerprint(MODEL.words)
     assert set(MODEL.heads) == set(MODEL.thresholds) == set(HEADS)
     for t in MODEL.thresholds.values():
         assert 0.0 < t.suspect <= t.violation < 1.0
