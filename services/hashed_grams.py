@@ -1,6 +1,7 @@
-"""The hashed n-gram featurisers the prompt and content-safety models share: word n-grams and
+"""scikit-learn's hashed n-gram featurisers as the prompt model uses them: word n-grams and
 in-word character 3–5-grams, l2-normalised, float32, never sign-alternated (so weights read as
-evidence for, not a hash collision's sign)."""
+evidence for, not a hash collision's sign). The content-safety model cuts the same grams with
+`services.gram_hashing`, batch-wise and ~5 × faster; the prompt model could follow (a retrain)."""
 
 from __future__ import annotations
 

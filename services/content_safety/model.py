@@ -22,7 +22,7 @@ import scipy.sparse as sp
 
 from schemas.events import Category
 from services.content_safety.word_vectors import WordVectors
-from services.hashed_grams import char_grams, word_grams
+from services.gram_hashing import char_wb_grams, word_grams
 from services.linear_heads import Head, Thresholds, fingerprint, load_heads, save_heads
 from services.skeleton import skeleton
 
@@ -62,9 +62,6 @@ held-out "kill a Python process" family flagged); a violation needs at least an 
 MEANING_WEIGHT = 1.0
 """The norm of the word-vector block beside the two l2-normalised n-gram blocks."""
 
-_WORDS = word_grams(N_FEATURES, (1, 2), lowercase=False)  # the skeleton is lower-case
-_CHARS = char_grams(N_FEATURES, lowercase=False)
-
 
 def size(words: WordVectors) -> int:
     return 2 * N_FEATURES + words.dims
@@ -73,9 +70,9 @@ def size(words: WordVectors) -> int:
 def design_matrix(texts: Sequence[str], words: WordVectors) -> sp.csr_matrix:
     """[word n-grams | char n-grams | mean word vector] of each text's skeleton."""
     folded = [skeleton(t[:TEXT_CHARS]) for t in texts]
-    grams = _CHARS.transform([f[:GRAM_CHARS] for f in folded])
+    grams = char_wb_grams([f[:GRAM_CHARS] for f in folded], N_FEATURES)
     meaning = sp.csr_matrix(words.embed(folded) * MEANING_WEIGHT)
-    return sp.hstack([_WORDS.transform(folded), grams, meaning], format="csr")
+    return sp.hstack([word_grams(folded, N_FEATURES), grams, meaning], format="csr")
 
 
 FINGERPRINT_TEXTS = (

@@ -1,0 +1,65 @@
+"""The batch n-gram hasher cuts the same grams as scikit-learn's analysers (only the hash
+function differs), keeps grams inside a word and a text, and is stable."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from services.gram_hashing import char_wb_grams, word_grams
+from services.hashed_grams import char_grams
+from services.hashed_grams import word_grams as sklearn_word_grams
+
+pytestmark = pytest.mark.unit
+
+N = 2**20  # wide enough that these few grams do not collide
+TEXTS = [
+    "how do i kill a python process that will not stop",
+    "a b",
+    "",
+    "aaaa aaaa banana",
+    "don't stop o'clock naïve",
+]
+
+
+def _profiles(x: object) -> list[list[float]]:
+    rows = x.tocsr()  # type: ignore[attr-defined]
+    return [sorted(np.round(rows[i].data, 5)) for i in range(rows.shape[0])]
+
+
+def test_character_grams_are_scikit_learns_char_wb_grams_with_another_hash() -> None:
+    ours = char_wb_grams(TEXTS, N)
+    theirs = char_grams(N, lowercase=False).transform(TEXTS)
+    assert _profiles(ours) == _profiles(theirs)
+    assert ours.dtype == np.float32
+    assert ours.shape == (len(TEXTS), N)
+
+
+def test_word_grams_are_scikit_learns_word_grams_with_another_hash() -> None:
+    ours = word_grams(TEXTS, N, max_n=2)
+    theirs = sklearn_word_grams(N, (1, 2), lowercase=False).transform(TEXTS)
+    assert _profiles(ours) == _profiles(theirs)
+
+
+def test_no_gram_crosses_a_word_or_a_text() -> None:
+    # " a " and " b ": one 3-gram each, nothing spanning "a b"; the second text shares nothing
+    # with the first even though the batch is one array.
+    x = char_wb_grams(["a b", "b"], N)
+    assert x[0].nnz == 2
+    assert x[1].nnz == 1
+    assert set(x[1].indices) <= set(x[0].indices)
+    assert word_grams(["alpha beta"], N).nnz == 3  # alpha, beta, "alpha beta"
+    assert [row.nnz for row in word_grams(["alpha", "beta"], N)] == [1, 1]
+
+
+def test_the_same_text_hashes_to_the_same_columns_in_every_batch() -> None:
+    alone = char_wb_grams(["kill the nginx workers"], 2**18)
+    batched = char_wb_grams(["something else", "kill the nginx workers"], 2**18)
+    assert (alone[0] != batched[1]).nnz == 0
+
+
+def test_empty_batches_and_texts_give_empty_rows() -> None:
+    assert char_wb_grams([], N).shape == (0, N)
+    assert word_grams(["", "   "], N).nnz == 0
+    with pytest.raises(ValueError, match="power of two"):
+        char_wb_grams(["x"], 1000)
