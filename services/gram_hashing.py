@@ -64,7 +64,7 @@ def char_wb_grams(
     row_of = np.asarray(owners, dtype=np.int64)[word_of]
     rows: list[np.ndarray] = []
     cols: list[np.ndarray] = []
-    h = codes.copy()
+    h = codes
     for n in range(2, lengths.stop):
         h = h[:-1] * _P + codes[n - 1 :]
         if n in lengths:

@@ -1,6 +1,6 @@
 """Distil the content-safety word vectors (`word_vectors.py`) from all-MiniLM-L6-v2:
-`python -m services.content_safety.distil --data ../shared/datasets` (`make train` runs it when
-the table is missing; about two minutes on two cores).
+`python -m services.content_safety.distil --data ../shared/datasets` (`make train` runs it before
+the heads are fitted, whose features it is; about two minutes on two cores).
 
 Vocabulary: every whole-word entry of the encoder's own vocabulary (general English, so words
 no labelled row contains still have a vector) and every word seen at least `MIN_COUNT` times in
@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from services.content_safety.minilm import MiniLM
+from services.content_safety.sets import load_split
 from services.content_safety.word_vectors import WORD, WordVectors
 from services.skeleton import skeleton
 
@@ -52,8 +53,6 @@ def distil(words: list[str], counts: Counter[str], encoder: MiniLM) -> WordVecto
 
 
 def main() -> None:
-    from services.content_safety.sets import load_split
-
     parser = argparse.ArgumentParser(description="Distil the content-safety word vectors.")
     parser.add_argument("--data", type=Path, default=Path("../shared/datasets"))
     parser.add_argument("--out", type=Path, default=WORDS_PATH)

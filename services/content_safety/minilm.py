@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import math
 import struct
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -64,7 +65,7 @@ def _layer_norm(x: np.ndarray, w: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 def _gelu(x: np.ndarray) -> np.ndarray:
     """BERT's exact GELU, x·Φ(x)."""
-    return np.asarray(0.5 * x * (1.0 + erf(x / np.sqrt(2.0))))
+    return np.asarray(0.5 * x * (1.0 + erf(x / math.sqrt(2.0))))
 
 
 @dataclass(frozen=True)
@@ -75,10 +76,8 @@ class MiniLM:
     @classmethod
     def load(cls, directory: Path | None = None) -> MiniLM:
         directory = directory or model_dir()
-        vocab = {
-            line.rstrip("\n"): i
-            for i, line in enumerate((directory / "vocab.txt").read_text().splitlines(True))
-        }
+        lines = (directory / "vocab.txt").read_text(encoding="utf-8").splitlines()
+        vocab = {token: i for i, token in enumerate(lines)}
         return cls(read_safetensors(directory / "model.safetensors"), vocab)
 
     def pieces(self, word: str) -> list[int]:
@@ -118,12 +117,14 @@ class MiniLM:
         x = _layer_norm(x, w["embeddings.LayerNorm.weight"], w["embeddings.LayerNorm.bias"])
         n, t, d = x.shape
         head = d // HEADS
-        blocked = (1.0 - mask)[:, None, None, :] * -1e9
+        blocked = (1.0 - mask)[:, None, None, :] * -1e9  # float32 throughout: Python scalars only
         for i in range(LAYERS):
             p = f"encoder.layer.{i}."
 
             def dense(v: np.ndarray, name: str, p: str = p) -> np.ndarray:
-                return np.asarray(v @ w[p + name + ".weight"].T + w[p + name + ".bias"])
+                # As one 2-D product: NumPy's batched 3-D matmul was 5 x slower here.
+                flat = v.reshape(-1, v.shape[-1]) @ w[p + name + ".weight"].T
+                return np.asarray(flat + w[p + name + ".bias"]).reshape(n, t, -1)
 
             def split(v: np.ndarray) -> np.ndarray:
                 return v.reshape(n, t, HEADS, head).transpose(0, 2, 1, 3)
@@ -131,7 +132,7 @@ class MiniLM:
             q = split(dense(x, "attention.self.query"))
             k = split(dense(x, "attention.self.key"))
             v = split(dense(x, "attention.self.value"))
-            scores = q @ k.transpose(0, 1, 3, 2) / np.sqrt(head) + blocked
+            scores = q @ k.transpose(0, 1, 3, 2) / math.sqrt(head) + blocked
             scores = np.exp(scores - scores.max(-1, keepdims=True))
             scores /= scores.sum(-1, keepdims=True)
             context = (scores @ v).transpose(0, 2, 1, 3).reshape(n, t, d)
