@@ -16,7 +16,8 @@ help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | \
 	  awk 'BEGIN {FS = ":.*## "}; {printf "  \033[36m%-17s\033[0m %s\n", $$1, $$2}'
 
-setup: $(VENV_STAMP) $(KAFKA_JARS) /usr/bin/redis-server /usr/bin/promtool ## Install Python deps, Kafka jars, Redis, promtool
+SYSTEM_TOOLS := /usr/bin/redis-server /usr/bin/promtool /usr/bin/chromium /usr/bin/chromedriver /usr/share/doc/postgresql/copyright
+setup: $(VENV_STAMP) $(KAFKA_JARS) $(SYSTEM_TOOLS) ## Install Python deps, Kafka jars, Redis, promtool, Chromium, PostgreSQL
 
 $(VENV_STAMP): requirements.lock pyproject.toml
 	test -d .venv || python3 -m venv .venv
@@ -35,6 +36,16 @@ $(KAFKA_JARS): infra/kafka/pom.xml
 /usr/bin/promtool:
 	@command -v apt-get >/dev/null || { echo "install prometheus (promtool 2.x) by hand"; exit 1; }
 	(apt-get install -y -qq prometheus || (apt-get update -qq && apt-get install -y -qq prometheus))
+
+# The review console's tests: a real browser (Debian's Chromium and its chromedriver, driven by
+# selenium) and a real PostgreSQL server (Debian's; the tests start their own on loopback).
+/usr/bin/chromium /usr/bin/chromedriver:
+	@command -v apt-get >/dev/null || { echo "install chromium and chromium-driver by hand"; exit 1; }
+	(apt-get install -y -qq chromium chromium-driver || (apt-get update -qq && apt-get install -y -qq chromium chromium-driver))
+
+/usr/share/doc/postgresql/copyright:  # the postgresql metapackage: its server
+	@command -v apt-get >/dev/null || { echo "install postgresql (15+) by hand"; exit 1; }
+	(apt-get install -y -qq postgresql || (apt-get update -qq && apt-get install -y -qq postgresql))
 
 up: setup ## Start Redis, Kafka and every service in the background (SECURITY=on: logins, ACLs)
 	infra/stack up
@@ -98,7 +109,7 @@ bench: setup ## Pipeline throughput and latency beside raw Kafka (own broker/Red
 	$(PY) -m bench.run --events $(BENCH_EVENTS)
 
 compose-check: ## Validate docker-compose.yml like `docker compose config` (no Docker needed)
-	infra/compose-check/run
+	CONSOLE_PASSWORD=$${CONSOLE_PASSWORD:-for-the-check} infra/compose-check/run
 
 schemas: $(VENV_STAMP) ## Regenerate the JSON Schema files and the AsyncAPI document from the models
 	$(PY) -m schemas.generate

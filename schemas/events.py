@@ -400,3 +400,31 @@ class AppApproval(_Message):
 
     def allows(self, channel: Channel) -> bool:
         return channel in self.channels
+
+
+class ReviewOutcome(StrEnum):
+    """What a person decided about an enforcement they reviewed."""
+
+    CONFIRM = "confirm"
+    """The decision stands; one held back (by a quota or a state-store outage) is applied."""
+    DISMISS = "dismiss"
+    """Not a violation: what was applied for it is reversed and its strike removed."""
+    REVERSE = "reverse"
+    """An applied enforcement undone (appeal, error): reversed and its strike removed."""
+
+
+class ReviewDecision(_Message):
+    """A person's decision on one enforcement, with who decided and why.
+
+    On `review.decisions`, keyed by `account_id`, written only by the review console and applied
+    by the enforcer. `decision_id` is the idempotency key: the enforcer applies each decision
+    once however often it is delivered."""
+
+    schema_version: Literal["1"] = SCHEMA_VERSION
+    decision_id: Id
+    enforcement_id: Id
+    account_id: Id
+    outcome: ReviewOutcome
+    reviewer: Id
+    reason: Annotated[str, StringConstraints(min_length=1, max_length=500)]
+    decided_at: UtcDatetime

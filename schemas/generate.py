@@ -18,6 +18,7 @@ from schemas.events import (
     DeadLetter,
     EnforcementEvent,
     GenerationEvent,
+    ReviewDecision,
     Verdict,
     ViolationReport,
 )
@@ -31,6 +32,7 @@ MODELS: tuple[type[BaseModel], ...] = (
     ViolationReport,
     DeadLetter,
     AppApproval,
+    ReviewDecision,
 )
 
 

@@ -16,6 +16,7 @@ from schemas.events import (
     DeadLetter,
     EnforcementEvent,
     GenerationEvent,
+    ReviewDecision,
     Verdict,
     ViolationReport,
 )
@@ -109,6 +110,15 @@ ENFORCEMENT_REVIEW = Topic(
     "Cases for a person: suspects, actions held back by a quota or by a state-store outage.",
     retention_days=RECORD_RETENTION_DAYS,
 )
+REVIEW_DECISIONS = Topic(
+    "review.decisions",
+    "account_id",
+    ReviewDecision,
+    "review console",
+    "A person's confirm, dismiss or reverse of one enforcement, with reviewer and reason; "
+    "applied by the enforcer.",
+    retention_days=RECORD_RETENTION_DAYS,
+)
 
 REGISTRY = Topic(
     "registry",
@@ -129,6 +139,7 @@ ALL_TOPICS: tuple[Topic, ...] = (
     ENFORCEMENT_ACTIONS,
     ENFORCEMENT_REPORTS,
     ENFORCEMENT_REVIEW,
+    REVIEW_DECISIONS,
     REGISTRY,
 )
 

@@ -358,6 +358,17 @@ def reverse(
     )
 
 
+@app.command("console")
+def console_command() -> None:
+    """Serve the review console (CONSOLE_HOST:CONSOLE_PORT, default 127.0.0.1:8088): the review
+    queue, open reports, accounts, and decisions published on review.decisions. Needs
+    CONSOLE_PASSWORD; CONSOLE_DATABASE_URL picks its store (default sqlite:///.run/console.db,
+    or postgresql://...)."""
+    from services.console.main import main as serve
+
+    serve()
+
+
 @app.command()
 def reports(
     open_only: Annotated[

@@ -54,6 +54,10 @@ class Stack:
             subprocess.run(cmd, cwd=ROOT, env=self.script_env(), check=False)
 
 
+FAUST_READY = b"[^Worker]: Ready"
+CONSOLE_READY = b"review console on http://"
+
+
 @dataclass
 class ServiceProcess:
     """One service worker as its own OS process, like `make up` runs it."""
@@ -61,6 +65,8 @@ class ServiceProcess:
     module: str
     env: dict[str, str]
     log_path: Path
+    ready_marker: bytes = FAUST_READY
+    """The log line that says the service is ready (faust's, or the console's own)."""
     proc: subprocess.Popen[bytes] | None = field(default=None, init=False)
 
     def start(self, ready_timeout_s: float = 60.0) -> None:
@@ -76,7 +82,7 @@ class ServiceProcess:
                 start_new_session=True,
             )
         deadline = time.monotonic() + ready_timeout_s
-        while b"[^Worker]: Ready" not in self.log_path.read_bytes()[offset:]:
+        while self.ready_marker not in self.log_path.read_bytes()[offset:]:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"{self.module} exited; see {self.log_path}")
             if time.monotonic() > deadline:

@@ -13,7 +13,7 @@ from kafka import KafkaProducer
 from schemas.codec import decode, encode, encode_key
 from schemas.events import EnforcementEvent, ViolationReport
 from schemas.topics import ENFORCEMENT_ACTIONS
-from services.enforcement.decide import in_force_of, reversal
+from services.enforcement import reviews
 from services.stage_metrics import redis_client
 from services.state.enforcement import RedisEnforcementLog, RedisEnforcementState
 from services.state.round_trip import RedisClient
@@ -56,19 +56,10 @@ async def reverse(s: ClientSettings, enforcement_id: str, reason_text: str) -> E
         body = await log.enforcement(enforcement_id)
         if body is None:
             raise LookupError(f"no enforcement {enforcement_id} in the last 30 days")
-        original = decode(EnforcementEvent, body)
-        if original.reverses is not None:
-            raise ValueError(f"{enforcement_id} is itself a reversal")
-        # The strike is its case's (older records: its own id), and its action stops being in
-        # force on its subject.
-        removed = await state.reverse(
-            original.account_id,
-            original.category.value,
-            original.case_id or enforcement_id,
-            in_force_of(original),
+        undo = await reviews.reverse(
+            state, log, decode(EnforcementEvent, body), reason_text, "operator", datetime.now(UTC)
         )
-        undo = reversal(original, reason_text, max(original.strikes - 1, 0), datetime.now(UTC))
-        if not removed and await log.enforcement(undo.enforcement_id) is not None:
+        if undo is None:
             raise ValueError(f"{enforcement_id} was already reversed")
         producer = KafkaProducer(**s.kafka_client(), acks="all")
         producer.send(

@@ -34,6 +34,7 @@ from schemas.topics import (
     GENERATIONS_ACCEPTED,
     GENERATIONS_DLQ,
     REGISTRY,
+    REVIEW_DECISIONS,
     VERDICTS,
     Topic,
 )
@@ -83,16 +84,25 @@ def grants() -> tuple[Grant, ...]:
         Grant(
             "enforcement",
             # The enforcement topics are read back to rebuild a lost state store; the registry
-            # says which apps may send red-team traffic.
-            reads=(VERDICTS, REGISTRY, *ENFORCEMENT_TOPICS),
+            # says which apps may send red-team traffic; a person's decisions are applied.
+            reads=(VERDICTS, REGISTRY, REVIEW_DECISIONS, *ENFORCEMENT_TOPICS),
             writes=ENFORCEMENT_TOPICS,
             group="enforcement",
             # INFO (in @dangerous): the server's run id, which tells a restart that may have lost
             # the last second of marks (services/state/enforcement.py).
             redis_commands=("+info",),
         ),
-        # The operator's CLI: reads everything, writes the registry, and (until review
-        # decisions have their own topic) publishes reversals on enforcement.actions.
+        # The review console keeps its store from the enforcement topics and is the only
+        # writer of review.decisions; it has no Redis user (its store is its own database).
+        Grant(
+            "console",
+            reads=(*ENFORCEMENT_TOPICS, REVIEW_DECISIONS),
+            writes=(REVIEW_DECISIONS,),
+            group="console",
+            redis=False,
+        ),
+        # The operator's CLI: reads everything, writes the registry, and publishes the
+        # reversals of `usewatch reverse` on enforcement.actions.
         Grant("operator", reads=ALL_TOPICS, writes=(REGISTRY, ENFORCEMENT_ACTIONS)),
     )
 

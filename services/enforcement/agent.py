@@ -1,5 +1,7 @@
 """Enforcer agent (one faust app, keyed by account_id):
 
+- `review.decisions` (a person's confirm / dismiss / reverse, from the review console) →
+  `reviews.effects_of` → the reversals and confirmed actions on `enforcement.actions`;
 - `verdicts` → the policy (`Enforcer`, pure `decide`) → `enforcement.actions`,
   `enforcement.reports`, `enforcement.review`; effects are marked applied only after the
   broker acknowledged them, so a replayed or duplicated verdict changes nothing. A verdict
@@ -27,16 +29,17 @@ import faust
 from faust.types import EventT
 
 from schemas.codec import encode, encode_key
-from schemas.events import EnforcementEvent, Verdict, ViolationReport
+from schemas.events import EnforcementEvent, ReviewDecision, Verdict, ViolationReport
 from schemas.topics import (
     ENFORCEMENT_ACTIONS,
     ENFORCEMENT_REPORTS,
     ENFORCEMENT_REVIEW,
     REGISTRY,
+    REVIEW_DECISIONS,
     VERDICTS,
     Topic,
 )
-from services.enforcement import metrics
+from services.enforcement import metrics, reviews
 from services.enforcement.decide import Decision, hour_bucket
 from services.enforcement.enforcer import Enforcer, Outcome, StateLostError, StateRestartedError
 from services.enforcement.outage import ActionEntry, PendingWrites, ReportEntry
@@ -63,6 +66,7 @@ prefix = settings.topic_prefix
 
 
 verdicts_topic = raw_topic(app, VERDICTS.full_name(prefix))
+decisions_topic = raw_topic(app, REVIEW_DECISIONS.full_name(prefix))
 
 # Timeouts, so that a Redis that hangs (not only one that refuses) counts as away.
 redis = redis_client(settings, socket_connect_timeout=2.0, socket_timeout=5.0)
@@ -106,6 +110,62 @@ async def enforce(stream: faust.StreamT[bytes]) -> None:
         pairs = decode_batch(Verdict, batch, log)
         with stage_batch("enforcement", batch):
             await process_verdicts([v for _, v in pairs], {v.event_id: e for e, v in pairs})
+
+
+@app.agent(decisions_topic)
+async def apply_decisions(stream: faust.StreamT[bytes]) -> None:
+    async for batch in cast(faust.Stream[bytes], stream).take_events(64, within=0.5):
+        for source, decision in decode_batch(ReviewDecision, batch, log):
+            await apply_decision(decision, source)
+
+
+async def apply_decision(decision: ReviewDecision, source: EventT[Any] | None = None) -> None:
+    """Apply one person's decision (services/enforcement/reviews.py): its state changes, then
+    its events published and acknowledged, then logged, before faust may commit its offset.
+    Redis away: retried until it is back, whatever the outage policy (a person is waiting on
+    the effect, not a generation stream)."""
+    now = datetime.now(UTC)
+    try:
+        events = await with_backoff(
+            partial(reviews.effects_of, decision, state, operator_log, now), "review decision", log
+        )
+    except (reviews.UnknownEnforcementError, ValueError) as exc:
+        log.warning(
+            "review decision %s (%s of %s by %s) changes nothing: %s",
+            decision.decision_id,
+            decision.outcome.value,
+            decision.enforcement_id,
+            decision.reviewer,
+            exc,
+        )
+        return
+    headers = inject_headers()
+    acks = [
+        await send(
+            app,
+            ENFORCEMENT_ACTIONS.full_name(prefix),
+            encode_key(e.account_id),
+            encode(e),
+            headers,
+        )
+        for e in events
+    ]
+    await asyncio.gather(*acks)
+    outputs.add(len(events), {"stage": "enforcement", "topic": ENFORCEMENT_ACTIONS.name})
+    entries = [
+        (e.account_id, e.enforcement_id, e.model_dump_json(exclude_none=True)) for e in events
+    ]
+    await with_backoff(
+        partial(operator_log.record, entries, [], now.timestamp()), "operator log", log
+    )
+    log.info(
+        "review decision %s: %s of %s by %s, %d enforcement event(s) published",
+        decision.decision_id,
+        decision.outcome.value,
+        decision.enforcement_id,
+        decision.reviewer,
+        len(events),
+    )
 
 
 async def process_verdicts(verdicts: list[Verdict], sources: dict[str, EventT[Any]]) -> None:
@@ -258,17 +318,23 @@ async def commit(outcome: Outcome, now: datetime, degraded: bool) -> None:
     (fail open), keep them for `flush_pending`."""
     hour = hour_bucket(now)
     actions, reports = _log_entries(outcome)
+    reviews = [
+        (d.review.enforcement_id, d.review.model_dump_json(exclude_none=True))
+        for _, d in outcome.decisions
+        if d.review is not None
+    ]
     if not degraded:
         try:
             await with_state(partial(state.commit, outcome.effects, hour), "effects commit")
             await with_state(
-                partial(operator_log.record, actions, reports, now.timestamp()), "operator log"
+                partial(operator_log.record, actions, reports, now.timestamp(), reviews),
+                "operator log",
             )
             return
         except StateUnavailableError:
             pass
     pending.add_effects(outcome.effects, hour)
-    pending.add_record(actions, reports, now.timestamp())
+    pending.add_record(actions, reports, now.timestamp(), reviews)
 
 
 def _log_entries(outcome: Outcome) -> tuple[list[ActionEntry], list[ReportEntry]]:

@@ -300,7 +300,11 @@ def hour_bucket(at: datetime) -> int:
 
 
 def reversal(
-    original: EnforcementEvent, reason_text: str, strikes_left: int, now: datetime
+    original: EnforcementEvent,
+    reason_text: str,
+    strikes_left: int,
+    now: datetime,
+    by: str = "operator",
 ) -> EnforcementEvent:
     """The event that undoes `original`: same account, category and action, `reverses` naming
     it, a deterministic id of its own (reversing twice yields the same event)."""
@@ -313,6 +317,6 @@ def reversal(
             "strikes": strikes_left,
             "decided_at": now,
             "report_due_at": None,
-            "evidence": {"reversed": original.enforcement_id, "by": "operator"},
+            "evidence": {"reversed": original.enforcement_id, "by": by},
         }
     )

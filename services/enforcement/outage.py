@@ -18,6 +18,8 @@ ActionEntry = tuple[str, str, str]
 """(account, enforcement id, JSON) for the operator's log."""
 ReportEntry = tuple[str, float, str]
 """(account, deadline in epoch seconds, JSON) for the operator's log."""
+ReviewEntry = tuple[str, str]
+"""(enforcement id, JSON) of what went to a person, for the operator's log."""
 
 log = logging.getLogger("usewatch.enforcement.outage")
 
@@ -29,7 +31,7 @@ class PendingWrites:
 
     capacity: int = 500_000
     effects: deque[tuple[Effect, int]] = field(default_factory=deque)
-    records: deque[tuple[list[ActionEntry], list[ReportEntry], float]] = field(
+    records: deque[tuple[list[ActionEntry], list[ReportEntry], float, list[ReviewEntry]]] = field(
         default_factory=deque
     )
     dropped: int = 0
@@ -40,10 +42,14 @@ class PendingWrites:
         self._bound(self.effects)
 
     def add_record(
-        self, actions: list[ActionEntry], reports: list[ReportEntry], now_s: float
+        self,
+        actions: list[ActionEntry],
+        reports: list[ReportEntry],
+        now_s: float,
+        reviews: list[ReviewEntry] | None = None,
     ) -> None:
-        if actions or reports:
-            self.records.append((actions, reports, now_s))
+        if actions or reports or reviews:
+            self.records.append((actions, reports, now_s, reviews or []))
             self._bound(self.records)
 
     def _bound(self, queue: deque[Any]) -> None:

@@ -307,6 +307,8 @@ class RedisEnforcementLog:
     """What the enforcer published, kept for operators (the topics stay the record):
 
     - `<p>log:id:<enforcement id>`: the EnforcementEvent JSON, for reversals; TTL 30 days.
+    - `<p>log:review:<enforcement id>`: what went to a person (enforcement.review), for the
+      decisions the review console sends back; TTL 30 days.
     - `<p>log:recent:{acct}`: list of the newest 50 actions and reports (JSON); TTL 30 days.
     - `<p>log:reports`: reports scored by their deadline, trimmed to the last 48 h of
       deadlines; TTL 48 h, refreshed on write. "Open" means not yet past its deadline.
@@ -321,14 +323,18 @@ class RedisEnforcementLog:
         actions: Sequence[tuple[str, str, str]],
         reports: Sequence[tuple[str, float, str]],
         now_s: float,
+        reviews: Sequence[tuple[str, str]] = (),
     ) -> None:
-        """actions: (account, enforcement id, JSON); reports: (account, deadline s, JSON)."""
-        if not actions and not reports:
+        """actions: (account, enforcement id, JSON); reports: (account, deadline s, JSON);
+        reviews: (enforcement id, JSON)."""
+        if not actions and not reports and not reviews:
             return
         pipe = self._redis.pipeline(transaction=False)
         for account, enforcement_id, body in actions:
             pipe.set(f"{self._p}log:id:{enforcement_id}", body, ex=LOG_TTL_S)
             self._push_recent(pipe, account, body)
+        for enforcement_id, body in reviews:
+            pipe.set(f"{self._p}log:review:{enforcement_id}", body, ex=LOG_TTL_S)
         for account, due_s, body in reports:
             pipe.zadd(f"{self._p}log:reports", {body: due_s})
             self._push_recent(pipe, account, body)
@@ -347,6 +353,10 @@ class RedisEnforcementLog:
 
     async def enforcement(self, enforcement_id: str) -> str | None:
         raw = await self._redis.get(f"{self._p}log:id:{enforcement_id}")
+        return _text(raw) if raw else None
+
+    async def review(self, enforcement_id: str) -> str | None:
+        raw = await self._redis.get(f"{self._p}log:review:{enforcement_id}")
         return _text(raw) if raw else None
 
     async def recent(self, account: str) -> list[str]:

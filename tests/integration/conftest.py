@@ -5,8 +5,10 @@ its own topic prefix, so tests never see each other's messages or consumer group
 from __future__ import annotations
 
 import os
+import pwd
 import shutil
 import subprocess
+import tempfile
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -128,3 +130,70 @@ def redis_of(kind: str, request: pytest.FixtureRequest) -> RedisClient:
         return RedisCluster.from_url(request.getfixturevalue("redis_cluster"))
     stack: Stack = request.getfixturevalue("stack")
     return aioredis.from_url(stack.redis_url)
+
+
+POSTGRES_PORT = 15432
+
+
+def _postgres_bin() -> Path:
+    found = sorted(Path("/usr/lib/postgresql").glob("*/bin/pg_ctl"))
+    if not found:
+        pytest.fail("PostgreSQL is missing: run make setup (Debian's postgresql package)")
+    return found[-1].parent
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A throwaway PostgreSQL server on 127.0.0.1:15432 for this session (Debian's, run as
+    the `postgres` user when the tests run as root, since the server refuses root), trusting
+    local connections; yields the URL of its `usewatch` database."""
+    bin_dir = _postgres_bin()
+    base = Path(tempfile.mkdtemp(prefix="usewatch-pg-"))
+    data = base / "data"
+    as_user: list[str] = []
+    if os.geteuid() == 0:
+        as_user = ["runuser", "-u", "postgres", "--"]
+        owner = pwd.getpwnam("postgres")
+        os.chown(base, owner.pw_uid, owner.pw_gid)
+    subprocess.run(
+        [*as_user, bin_dir / "initdb", "-D", data, "-A", "trust", "-U", "usewatch"],
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+    options = f"-h 127.0.0.1 -p {POSTGRES_PORT} -k {data}"
+    subprocess.run(
+        [
+            *as_user,
+            bin_dir / "pg_ctl",
+            "-D",
+            data,
+            "-o",
+            options,
+            "-w",
+            "-l",
+            data / "log",
+            "start",
+        ],
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+    try:
+        subprocess.run(
+            [
+                bin_dir / "createdb",
+                "-h",
+                "127.0.0.1",
+                "-p",
+                str(POSTGRES_PORT),
+                "-U",
+                "usewatch",
+                "usewatch",
+            ],
+            check=True,
+        )
+        yield f"postgresql://usewatch@127.0.0.1:{POSTGRES_PORT}/usewatch"
+    finally:
+        subprocess.run(
+            [*as_user, bin_dir / "pg_ctl", "-D", data, "-m", "fast", "-w", "stop"], check=False
+        )
+        shutil.rmtree(base, ignore_errors=True)

@@ -5,6 +5,7 @@ and every metric the Grafana dashboard queries is one the services declare."""
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 from pathlib import Path
@@ -23,14 +24,21 @@ def services_of_the_stack() -> list[str]:
     return sorted({s for services in found for s in services.split()})
 
 
-def test_the_compose_file_is_valid() -> None:
-    result = subprocess.run(
-        [INFRA / "compose-check" / "run", ROOT / "docker-compose.yml"],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+def test_the_compose_file_is_valid_and_the_console_needs_a_password() -> None:
+    def check(**env: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [INFRA / "compose-check" / "run", ROOT / "docker-compose.yml"],
+            capture_output=True,
+            text=True,
+            check=False,
+            env={k: v for k, v in os.environ.items() if k != "CONSOLE_PASSWORD"} | env,
+        )
+
+    result = check(CONSOLE_PASSWORD="for-the-check")
     assert result.returncode == 0, result.stderr
+    refused = check()
+    assert refused.returncode != 0
+    assert "CONSOLE_PASSWORD" in refused.stderr
 
 
 def test_compose_and_prometheus_run_and_scrape_every_service() -> None:

@@ -166,9 +166,15 @@ def test_stream_topics_are_keyed_by_account_and_the_registry_is_compacted() -> N
     streams = [t for t in ALL_TOPICS if t is not REGISTRY]
     assert {t.key for t in streams} == {"account_id", "original key"}
     assert all(t.partitions == DEFAULT_PARTITIONS == 6 for t in streams)
-    # The enforcement topics are the record the enforcer's state is rebuilt from.
+    # The enforcement topics are the record the enforcer's state is rebuilt from, and people's
+    # decisions are kept as long.
     kept = {t.name for t in streams if t.configs().get("retention.ms") == str(90 * 86400_000)}
-    assert kept == {"enforcement.actions", "enforcement.reports", "enforcement.review"}
+    assert kept == {
+        "enforcement.actions",
+        "enforcement.reports",
+        "enforcement.review",
+        "review.decisions",
+    }
     assert REGISTRY.key == "app_id"
     assert REGISTRY.configs() == {"cleanup.policy": "compact"}
     assert GENERATIONS.full_name("staging.") == "staging.generations"

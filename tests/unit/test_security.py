@@ -30,8 +30,9 @@ def test_each_topic_has_the_writers_the_contract_names() -> None:
         "User:detectors",  # all of them in one worker (STACK_TOPOLOGY=shared)
     }
     assert w["p-enforcement.reports"] == w["p-enforcement.review"] == {"User:enforcement"}
-    # Reversals: the operator's CLI, until review decisions have a topic of their own.
+    # Reversals: the operator's CLI (`usewatch reverse`); a person's decisions: the console.
     assert w["p-enforcement.actions"] == {"User:enforcement", "User:operator"}
+    assert w["p-review.decisions"] == {"User:console"}
     assert w["p-registry"] == {"User:operator"}
 
 

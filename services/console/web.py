@@ -1,0 +1,240 @@
+"""The console's pages (aiohttp, Jinja templates rendered on the server, no JavaScript):
+
+- `/` the review queue, oldest first, with each item's evidence and a decision form;
+- `/reports` open reports, the least time left to their 24-hour deadline first;
+- `/accounts/<id>` an account: strikes, cases, actions, reversals, reports, reviews, decisions,
+  with a reverse form on each applied action;
+- `POST /decisions` a confirm, dismiss or reverse, published on `review.decisions` (acknowledged
+  by the broker before the page says so) and kept in the store at once.
+
+Every page but `/login` and `/healthz` needs a session; every form carries its session's CSRF
+token. Pages are read from the store only: the console never touches the enforcer's Redis."""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Protocol
+from urllib.parse import quote
+
+import jinja2
+from aiohttp import web
+from pydantic import ValidationError
+
+from schemas.events import ReviewDecision, ReviewOutcome
+from services.console import auth
+from services.console.store import ConsoleStore
+from usewatch.durations import readable
+
+COOKIE = "uw_console"
+TEMPLATES = Path(__file__).parent / "templates"
+OPEN = frozenset({"/login", "/healthz"})
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+class Publisher(Protocol):
+    async def publish(self, decision: ReviewDecision) -> None:
+        """Returns once the broker acknowledged the decision."""
+        ...
+
+
+STORE = web.AppKey("store", ConsoleStore)
+PUBLISHER = web.AppKey("publisher", Publisher)
+SECRET = web.AppKey("secret", bytes)
+PASSWORD = web.AppKey("password", str)
+HOURS = web.AppKey("hours", float)
+TEMPLATE_ENV = web.AppKey("templates", jinja2.Environment)
+SESSION = web.RequestKey("session", auth.Session)
+
+
+def _when(ts: datetime | float | None) -> str:
+    if ts is None:
+        return "–"
+    at = ts if isinstance(ts, datetime) else datetime.fromtimestamp(ts, UTC)
+    return at.strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def _templates() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+    )
+    env.filters["when"] = _when
+    env.filters["pretty"] = lambda v: json.dumps(v, indent=2, sort_keys=True, default=str)
+    env.filters["urlpart"] = lambda v: quote(str(v), safe="")
+    return env
+
+
+def _render(request: web.Request, name: str, status: int = 200, **context: Any) -> web.Response:
+    session = request.get(SESSION)
+    app = request.app
+    html = (
+        app[TEMPLATE_ENV]
+        .get_template(name)
+        .render(
+            session=session,
+            csrf=auth.csrf_token(session, app[SECRET]) if session else "",
+            message=request.query.get("done", ""),
+            **context,
+        )
+    )
+    return web.Response(text=html, content_type="text/html", status=status)
+
+
+@web.middleware
+async def _security(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Sessions on every page but the open ones, and headers that keep the page to itself."""
+    if request.path not in OPEN:
+        session = auth.session_of(request.cookies.get(COOKIE), request.app[SECRET], time.time())
+        if session is None:
+            if request.method == "GET":
+                raise web.HTTPSeeOther("/login")
+            raise web.HTTPForbidden(text="log in first")
+        request[SESSION] = session
+    response = await handler(request)
+    response.headers["Content-Security-Policy"] = (
+        "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'"
+    )
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Referrer-Policy"] = "same-origin"
+    return response
+
+
+async def healthz(request: web.Request) -> web.Response:
+    return web.Response(text="ok")
+
+
+async def login_page(request: web.Request) -> web.Response:
+    return _render(request, "login.html", error="")
+
+
+async def login(request: web.Request) -> web.Response:
+    form = await request.post()
+    reviewer = str(form.get("reviewer", "")).strip()
+    if not auth.password_ok(str(form.get("password", "")), request.app[PASSWORD]):
+        return _render(request, "login.html", status=401, error="Wrong password.")
+    try:
+        session = auth.new_session(reviewer, time.time(), request.app[HOURS])
+    except ValueError as exc:
+        return _render(request, "login.html", status=400, error=str(exc))
+    response = web.HTTPSeeOther("/")
+    response.set_cookie(
+        COOKIE,
+        auth.cookie_of(session, request.app[SECRET]),
+        httponly=True,
+        samesite="Strict",
+        max_age=int(request.app[HOURS] * 3600),
+    )
+    raise response
+
+
+async def logout(request: web.Request) -> web.Response:
+    await _checked_form(request)
+    response = web.HTTPSeeOther("/login")
+    response.del_cookie(COOKIE)
+    raise response
+
+
+async def queue(request: web.Request) -> web.Response:
+    items = request.app[STORE].queue()
+    return _render(request, "queue.html", items=items, form_id=lambda: uuid.uuid4().hex)
+
+
+async def reports(request: web.Request) -> web.Response:
+    now = datetime.now(UTC)
+    rows = [
+        (r, readable(r.report_due_at - now))
+        for r in request.app[STORE].open_reports(now.timestamp())
+    ]
+    return _render(request, "reports.html", rows=rows)
+
+
+async def account(request: web.Request) -> web.Response:
+    account_id = request.match_info["account_id"]
+    view = request.app[STORE].account(account_id)
+    return _render(request, "account.html", a=view, form_id=lambda: uuid.uuid4().hex)
+
+
+async def find_account(request: web.Request) -> web.Response:
+    account_id = request.query.get("account_id", "").strip()
+    if not account_id:
+        raise web.HTTPSeeOther("/")
+    raise web.HTTPSeeOther(f"/accounts/{quote(account_id, safe='')}")
+
+
+async def _checked_form(request: web.Request) -> Any:
+    form = await request.post()
+    token = form.get("csrf")
+    if not auth.csrf_ok(request[SESSION], request.app[SECRET], str(token) if token else None):
+        raise web.HTTPForbidden(text="stale or missing form token; reload the page")
+    return form
+
+
+async def decide(request: web.Request) -> web.Response:
+    form = await _checked_form(request)
+    session: auth.Session = request[SESSION]
+    store = request.app[STORE]
+    enforcement_id = str(form.get("enforcement_id", ""))
+    target = store.enforcement(enforcement_id)
+    if target is None:
+        raise web.HTTPNotFound(text=f"no enforcement {enforcement_id} in the console's store")
+    try:
+        decision = ReviewDecision(
+            decision_id=str(form.get("decision_id") or uuid.uuid4().hex),
+            enforcement_id=enforcement_id,
+            account_id=target.account_id,
+            outcome=ReviewOutcome(str(form.get("outcome", ""))),
+            reviewer=session.reviewer,
+            reason=str(form.get("reason", "")).strip(),
+            decided_at=datetime.now(UTC),
+        )
+    except (ValueError, ValidationError):
+        raise web.HTTPBadRequest(
+            text="a decision needs an outcome (confirm, dismiss or reverse) and a reason "
+            "of 1-500 characters"
+        ) from None
+    await request.app[PUBLISHER].publish(decision)
+    store.add_decision(decision)
+    back = str(form.get("back", "/"))
+    if not back.startswith("/") or back.startswith("//"):
+        back = "/"
+    done = quote(f"{decision.outcome.value} of {enforcement_id} sent to the enforcer")
+    raise web.HTTPSeeOther(f"{back}?done={done}")
+
+
+def make_app(
+    store: ConsoleStore,
+    publisher: Publisher,
+    password: str,
+    secret: bytes,
+    session_hours: float = 12.0,
+) -> web.Application:
+    if not password:
+        raise ValueError("the console needs an operator password (CONSOLE_PASSWORD)")
+    app = web.Application(middlewares=[_security], client_max_size=64 * 1024)
+    app[STORE] = store
+    app[PUBLISHER] = publisher
+    app[SECRET] = secret
+    app[PASSWORD] = password
+    app[HOURS] = session_hours
+    app[TEMPLATE_ENV] = _templates()
+    app.add_routes(
+        [
+            web.get("/healthz", healthz),
+            web.get("/login", login_page),
+            web.post("/login", login),
+            web.post("/logout", logout),
+            web.get("/", queue),
+            web.get("/reports", reports),
+            web.get("/accounts", find_account),
+            web.get("/accounts/{account_id}", account),
+            web.post("/decisions", decide),
+        ]
+    )
+    return app

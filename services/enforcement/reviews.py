@@ -1,0 +1,107 @@
+"""A person's decisions (`review.decisions`, from the review console) turned into effects on the
+enforcement topics and the enforcer's state. Shared with `usewatch reverse`.
+
+- confirm: the decision stands. An action that was held for a person (a quota, a state-store
+  outage) and never applied is applied now, under its own id; anything else is only recorded.
+- dismiss: not a violation. What was applied for it is reversed; an action held for it is
+  released; its case's strike is removed. A suspect (no case, nothing applied) is recorded only.
+- reverse: an applied enforcement undone, its case's strike removed.
+
+Every effect has a deterministic id (the held action's own, the reversal's `rev-…`), so a
+decision delivered twice changes nothing the second time."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+
+from schemas.codec import decode
+from schemas.events import EnforcementEvent, ReviewDecision, ReviewOutcome
+from services.enforcement.decide import in_force_of, reversal
+from services.state.enforcement import EnforcementState, RedisEnforcementLog
+
+log = logging.getLogger("usewatch.enforcement.reviews")
+
+
+class UnknownEnforcementError(LookupError):
+    """No enforcement or review item of that id in the operator's log (30 days)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Found:
+    """What the log knows of one enforcement id: the action published under it, and what went
+    to a person under it (either may be missing)."""
+
+    applied: EnforcementEvent | None
+    reviewed: EnforcementEvent | None
+
+
+async def find(operator_log: RedisEnforcementLog, enforcement_id: str) -> Found:
+    applied = await operator_log.enforcement(enforcement_id)
+    reviewed = await operator_log.review(enforcement_id)
+    return Found(
+        decode(EnforcementEvent, applied) if applied else None,
+        decode(EnforcementEvent, reviewed) if reviewed else None,
+    )
+
+
+async def reverse(
+    state: EnforcementState,
+    operator_log: RedisEnforcementLog,
+    target: EnforcementEvent,
+    reason: str,
+    by: str,
+    now: datetime,
+) -> EnforcementEvent | None:
+    """The reversal to publish for `target` (its case's strike and what it put in force are
+    removed now), or None when it was reversed already. ValueError for a reversal itself."""
+    if target.reverses is not None:
+        raise ValueError(f"{target.enforcement_id} is itself a reversal")
+    removed = await state.reverse(
+        target.account_id,
+        target.category.value,
+        target.case_id or target.enforcement_id,
+        in_force_of(target),
+    )
+    undo = reversal(target, reason, max(target.strikes - 1, 0), now, by)
+    if not removed and await operator_log.enforcement(undo.enforcement_id) is not None:
+        return None
+    return undo
+
+
+async def effects_of(
+    decision: ReviewDecision,
+    state: EnforcementState,
+    operator_log: RedisEnforcementLog,
+    now: datetime,
+) -> list[EnforcementEvent]:
+    """The enforcement events a decision publishes (on enforcement.actions), its state changes
+    made. Raises UnknownEnforcementError for an id the log does not know."""
+    found = await find(operator_log, decision.enforcement_id)
+    if found.applied is None and found.reviewed is None:
+        raise UnknownEnforcementError(decision.enforcement_id)
+    by = f"reviewer:{decision.reviewer}"
+    if decision.outcome is ReviewOutcome.CONFIRM:
+        held = found.reviewed
+        if found.applied is None and held is not None and held.case_id is not None:
+            return [confirmed(held, decision, now)]
+        return []
+    target = found.applied or found.reviewed
+    assert target is not None
+    if found.applied is None and target.case_id is None:
+        return []  # a suspect: no strike, nothing applied
+    undo = await reverse(state, operator_log, target, decision.reason, by, now)
+    return [undo] if undo is not None else []
+
+
+def confirmed(held: EnforcementEvent, decision: ReviewDecision, now: datetime) -> EnforcementEvent:
+    """A held action applied because a person confirmed it."""
+    note = f"{held.reason} Confirmed by {decision.reviewer}: {decision.reason}"
+    return held.model_copy(
+        update={
+            "reason": note[:500],
+            "decided_at": now,
+            "evidence": {**held.evidence, "confirmed_by": decision.reviewer},
+        }
+    )

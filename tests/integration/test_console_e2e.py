@@ -1,0 +1,246 @@
+"""The review console end to end: the enforcer on the real Kafka and Redis, the console as its
+own process, and a person's decisions clicked in headless Chromium (Debian's, driven by
+selenium through Debian's chromedriver): a suspect dismissed from the queue and an applied
+action reversed from the account page, checked on review.decisions, enforcement.actions and
+the enforcer's strikes."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+import yaml
+from kafka import KafkaProducer
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.remote.webdriver import WebDriver
+
+from schemas.codec import encode, encode_key
+from schemas.events import Action, EnforcementEvent, Label, ReviewDecision, ReviewOutcome
+from schemas.topics import ENFORCEMENT_ACTIONS, ENFORCEMENT_REVIEW, REVIEW_DECISIONS
+from services.enforcement.policy import DEFAULT_POLICY
+from tests.integration.conftest import TEST_STATE
+from tests.integration.harness import decode_all, group_lag, read_all, wait_for
+from tests.integration.test_enforcement_e2e import publish_verdicts, settle, spam_verdict
+from usewatch.localstack import CONSOLE_READY, ServiceProcess, Stack
+from usewatch.operator import account_view
+from usewatch.settings import ClientSettings
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMEDRIVER = Path("/usr/bin/chromedriver")
+PASSWORD = "correct horse battery staple"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture
+def browser() -> Iterator[WebDriver]:
+    if not CHROMIUM.exists() or not CHROMEDRIVER.exists():
+        pytest.fail("Chromium and chromedriver are missing: run make setup")
+    options = webdriver.ChromeOptions()
+    options.binary_location = str(CHROMIUM)
+    for flag in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu"):
+        options.add_argument(flag)
+    driver = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
+    driver.implicitly_wait(2)
+    try:
+        yield driver
+    finally:
+        driver.quit()
+
+
+@pytest.fixture
+def console(stack: Stack, prefix: str, tmp_path: Path) -> Iterator[str]:
+    port = free_port()
+    proc = ServiceProcess(
+        module="services.console",
+        env={
+            **stack.script_env(),
+            "KAFKA_BOOTSTRAP_SERVERS": stack.bootstrap,
+            "TOPIC_PREFIX": prefix,
+            "CONSOLE_PORT": str(port),
+            "CONSOLE_PASSWORD": PASSWORD,
+            "CONSOLE_DATABASE_URL": f"sqlite:///{tmp_path}/console.db",
+        },
+        log_path=TEST_STATE / "logs" / f"{prefix}console.log",
+        ready_marker=CONSOLE_READY,
+    )
+    proc.start()
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        proc.stop()
+
+
+def _until_shown(driver: WebDriver, url: str, text: str, what: str) -> None:
+    def shown() -> bool:
+        driver.get(url)
+        return text in driver.page_source
+
+    wait_for(shown, 60, what)
+
+
+def test_a_reviewer_dismisses_a_suspect_and_reverses_an_action_in_the_browser(
+    stack: Stack,
+    prefix: str,
+    service: Callable[..., ServiceProcess],
+    console: str,
+    browser: WebDriver,
+) -> None:
+    service("enforcement")
+    suspect = spam_verdict("acct-s", 0, score=0.6).model_copy(update={"label": Label.SUSPECT})
+    publish_verdicts(stack, prefix, [spam_verdict("acct-c", 0), suspect])
+    settle(stack, prefix)
+    [action] = decode_all(
+        EnforcementEvent, read_all(stack.bootstrap, ENFORCEMENT_ACTIONS.full_name(prefix))
+    )
+    [review] = decode_all(
+        EnforcementEvent, read_all(stack.bootstrap, ENFORCEMENT_REVIEW.full_name(prefix))
+    )
+    client = ClientSettings(
+        kafka_bootstrap_servers=stack.bootstrap, redis_url=stack.redis_url, topic_prefix=prefix
+    )
+    assert asyncio.run(account_view(client, "acct-c")).strikes == {"spam": 1}
+
+    # Logged out, every page leads to the login; a wrong password gets nowhere.
+    browser.get(console + "/")
+    assert browser.current_url.endswith("/login")
+    browser.find_element(By.NAME, "reviewer").send_keys("ana")
+    browser.find_element(By.NAME, "password").send_keys("wrong")
+    browser.find_element(By.TAG_NAME, "form").submit()
+    assert "Wrong password" in browser.page_source
+    browser.find_element(By.NAME, "reviewer").send_keys("ana")
+    browser.find_element(By.NAME, "password").send_keys(PASSWORD)
+    browser.find_element(By.CSS_SELECTOR, "main form button").click()
+
+    # The queue: the suspect with its evidence; dismissed with a reason.
+    _until_shown(browser, console + "/", review.enforcement_id, "the suspect in the queue")
+    item = browser.find_element(By.ID, f"item-{review.enforcement_id}")
+    assert "acct-s" in item.text
+    item.find_element(By.NAME, "reason").send_keys("a newsletter the user subscribed to")
+    item.find_element(By.CSS_SELECTOR, "button[value=dismiss]").click()
+    assert "dismiss of " + review.enforcement_id in browser.find_element(By.ID, "done").text
+    assert f"item-{review.enforcement_id}" not in browser.page_source
+
+    # The open reports, least time left first, and the account's applied action: reversed.
+    _until_shown(browser, console + "/reports", "acct-c", "the report among the open ones")
+    browser.find_element(By.LINK_TEXT, "acct-c").click()
+    _until_shown(browser, browser.current_url, action.enforcement_id, "the action on the page")
+    section = browser.find_element(By.ID, f"action-{action.enforcement_id}")
+    section.find_element(By.NAME, "reason").send_keys("appeal upheld: opt-in list")
+    section.find_element(By.CSS_SELECTOR, "button[value=reverse]").click()
+    assert "reverse of " + action.enforcement_id in browser.find_element(By.ID, "done").text
+
+    # On the topics: two decisions with the reviewer's name; the enforcer published one
+    # reversal (the dismissed suspect had nothing applied) and removed the strike.
+    decisions = decode_all(
+        ReviewDecision, read_all(stack.bootstrap, REVIEW_DECISIONS.full_name(prefix))
+    )
+    assert [(d.outcome, d.reviewer, d.enforcement_id) for d in decisions] == [
+        (ReviewOutcome.DISMISS, "ana", review.enforcement_id),
+        (ReviewOutcome.REVERSE, "ana", action.enforcement_id),
+    ]
+
+    def reversals() -> list[EnforcementEvent]:
+        return [
+            a
+            for a in decode_all(
+                EnforcementEvent, read_all(stack.bootstrap, ENFORCEMENT_ACTIONS.full_name(prefix))
+            )
+            if a.reverses
+        ]
+
+    wait_for(lambda: len(reversals()) == 1, 60, "the enforcer to apply the reversal")
+    [undo] = reversals()
+    assert undo.reverses == action.enforcement_id
+    assert undo.evidence["by"] == "reviewer:ana"
+    assert undo.reason == "appeal upheld: opt-in list"
+    assert asyncio.run(account_view(client, "acct-c")).strikes.get("spam", 0) == 0
+
+    # The account page shows it reversed, with who and why, once the console has read it back.
+    _until_shown(
+        browser, f"{console}/accounts/acct-c", "reviewer:ana", "the reversal on the account page"
+    )
+    assert "appeal upheld" in browser.page_source
+    assert datetime.now(UTC) < action.report_due_at  # type: ignore[operator]
+
+
+def test_held_actions_are_applied_on_confirm_released_on_dismiss_and_each_decision_once(
+    stack: Stack, prefix: str, service: Callable[..., ServiceProcess], tmp_path: Path
+) -> None:
+    # Every action over its hourly quota: each violation's action is held for a person.
+    raw = yaml.safe_load(DEFAULT_POLICY.read_text())
+    raw["quotas_per_hour"] = {action.value: 0 for action in Action}
+    policy = tmp_path / "policy.yaml"
+    policy.write_text(yaml.safe_dump(raw))
+    service("enforcement", ENFORCEMENT_POLICY_PATH=str(policy))
+    publish_verdicts(stack, prefix, [spam_verdict("acct-h", 0), spam_verdict("acct-d", 0)])
+    settle(stack, prefix)
+    assert read_all(stack.bootstrap, ENFORCEMENT_ACTIONS.full_name(prefix)) == []
+    held = {
+        e.account_id: e
+        for e in decode_all(
+            EnforcementEvent, read_all(stack.bootstrap, ENFORCEMENT_REVIEW.full_name(prefix))
+        )
+    }
+
+    def decide(account: str, outcome: ReviewOutcome, decision_id: str) -> ReviewDecision:
+        return ReviewDecision(
+            decision_id=decision_id,
+            enforcement_id=held[account].enforcement_id,
+            account_id=account,
+            outcome=outcome,
+            reviewer="ana",
+            reason="looked at it",
+            decided_at=datetime.now(UTC),
+        )
+
+    confirm = decide("acct-h", ReviewOutcome.CONFIRM, "d-1")
+    dismiss = decide("acct-d", ReviewOutcome.DISMISS, "d-2")
+    publish_decisions(stack, prefix, [confirm, dismiss, confirm])  # the confirm twice
+
+    def actions() -> list[EnforcementEvent]:
+        return decode_all(
+            EnforcementEvent, read_all(stack.bootstrap, ENFORCEMENT_ACTIONS.full_name(prefix))
+        )
+
+    wait_for(lambda: len(actions()) >= 2, 60, "the decisions applied")
+    wait_for(
+        lambda: (
+            group_lag(
+                stack.bootstrap, f"{prefix}usewatch-enforcement", REVIEW_DECISIONS.full_name(prefix)
+            )
+            == 0
+        ),
+        60,
+        "every decision read",
+    )
+    applied, released = sorted(actions(), key=lambda a: a.account_id != "acct-h")
+    assert len(actions()) == 2  # the repeated confirm changed nothing
+    assert applied.enforcement_id == held["acct-h"].enforcement_id
+    assert applied.evidence["confirmed_by"] == "ana"
+    assert released.reverses == held["acct-d"].enforcement_id
+    client = ClientSettings(
+        kafka_bootstrap_servers=stack.bootstrap, redis_url=stack.redis_url, topic_prefix=prefix
+    )
+    assert asyncio.run(account_view(client, "acct-h")).strikes == {"spam": 1}
+    assert asyncio.run(account_view(client, "acct-d")).strikes.get("spam", 0) == 0
+
+
+def publish_decisions(stack: Stack, prefix: str, decisions: list[ReviewDecision]) -> None:
+    producer = KafkaProducer(bootstrap_servers=stack.bootstrap, acks="all")
+    for d in decisions:
+        producer.send(
+            REVIEW_DECISIONS.full_name(prefix), key=encode_key(d.account_id), value=encode(d)
+        )
+    producer.flush()
+    producer.close()

@@ -1,0 +1,239 @@
+"""The review console's store (SQLite), login and CSRF, and pages, without a broker: decisions
+go to an in-memory publisher here; tests/integration/test_console_e2e.py drives the real page
+in Chromium against Kafka and the enforcer."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+import pytest_asyncio
+from aiohttp import web
+from aiohttp.test_utils import TestClient, TestServer
+
+from schemas.events import (
+    REPORT_DEADLINE,
+    Action,
+    Category,
+    EnforcementEvent,
+    ReviewDecision,
+    ReviewOutcome,
+    Severity,
+    ViolationReport,
+)
+from services.console import auth
+from services.console.store import ConsoleStore
+from services.console.web import COOKIE, make_app
+from tests.factories import T0
+
+SECRET = b"k" * 32
+Client = TestClient[web.Request, web.Application]
+
+
+def enforcement(n: int, **overrides: object) -> EnforcementEvent:
+    fields: dict[str, object] = {
+        "enforcement_id": f"enf-{n}",
+        "event_id": f"evt-{n}",
+        "account_id": "acct-1",
+        "app_id": "app-1",
+        "category": Category.SPAM,
+        "action": Action.THROTTLE,
+        "severity": Severity.MEDIUM,
+        "reason": f"reason {n}",
+        "evidence": {"detector": "spam", "signals": ["near_duplicate_burst"]},
+        "policy_version": "p1",
+        "strikes": 2,
+        "decided_at": T0 + timedelta(minutes=n),
+        "case_id": f"case-{n}",
+    }
+    return EnforcementEvent.model_validate(fields | overrides)
+
+
+def report(n: int, due_in_h: float, **overrides: object) -> ViolationReport:
+    """Due `due_in_h` hours after T0 (so it occurred 24 h before that)."""
+    occurred = T0 + timedelta(hours=due_in_h) - REPORT_DEADLINE
+    fields: dict[str, object] = {
+        "report_id": f"rep-{n}",
+        "event_id": f"evt-{n}",
+        "account_id": "acct-1",
+        "app_id": "app-1",
+        "category": Category.SPAM,
+        "score": 0.9,
+        "occurred_at": occurred,
+        "reported_at": occurred,
+        "report_due_at": occurred + REPORT_DEADLINE,
+        "case_id": "case-1",
+    }
+    return ViolationReport.model_validate(fields | overrides)
+
+
+def decision(enforcement_id: str, outcome: ReviewOutcome, n: int = 0) -> ReviewDecision:
+    return ReviewDecision(
+        decision_id=f"d-{enforcement_id}-{n}",
+        enforcement_id=enforcement_id,
+        account_id="acct-1",
+        outcome=outcome,
+        reviewer="ana",
+        reason="checked",
+        decided_at=T0 + timedelta(hours=1),
+    )
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> ConsoleStore:
+    return ConsoleStore(f"sqlite:///{tmp_path}/console.db")
+
+
+def test_the_queue_is_what_nobody_decided_oldest_first(store: ConsoleStore) -> None:
+    for n in (3, 1, 2):
+        store.add_review(enforcement(n))
+    store.add_review(enforcement(1))  # delivered twice: stored once
+    assert [e.enforcement_id for e in store.queue()] == ["enf-1", "enf-2", "enf-3"]
+    store.add_decision(decision("enf-2", ReviewOutcome.CONFIRM))
+    store.add_decision(decision("enf-2", ReviewOutcome.CONFIRM))
+    assert [e.enforcement_id for e in store.queue()] == ["enf-1", "enf-3"]
+    assert len(store.decisions_on("enf-2")) == 1
+
+
+def test_open_reports_are_those_before_their_deadline_least_time_left_first(
+    store: ConsoleStore,
+) -> None:
+    store.add_report(report(1, 24))
+    store.add_report(report(2, 2))
+    store.add_report(report(3, 0.5))
+    now = (T0 + timedelta(hours=1)).timestamp()
+    assert [r.report_id for r in store.open_reports(now)] == ["rep-2", "rep-1"]
+
+
+def test_an_account_page_gathers_cases_actions_reversals_and_strikes(
+    store: ConsoleStore,
+) -> None:
+    store.add_action(enforcement(1, strikes=1, case_id="case-1"))
+    store.add_action(enforcement(2, strikes=2, case_id="case-2", action=Action.SUSPEND_API_KEY))
+    store.add_action(
+        enforcement(3, enforcement_id="rev-1", reverses="enf-2", case_id="case-2", strikes=1)
+    )
+    for n in range(3):
+        store.add_report(report(n, 24, case_id="case-1"))
+    store.add_report(report(9, 24, case_id="case-2"))
+    store.add_report(report(10, 24, account_id="acct-2"))
+    a = store.account("acct-1")
+    assert [e.enforcement_id for e in a.actions] == ["enf-2", "enf-1"]
+    assert [e.reverses for e in a.reversals] == ["enf-2"]
+    assert a.strikes == {"spam": 1}  # the reversal is the newest word on spam
+    cases = {c.case_id: (c.reports, c.reversed) for c in a.cases}
+    assert cases == {"case-1": (3, False), "case-2": (1, True)}
+    assert len(a.reports) == 4
+
+
+def test_a_store_url_it_cannot_serve_is_refused() -> None:
+    with pytest.raises(ValueError, match="unsupported database URL"):
+        ConsoleStore("mysql://somewhere/db")
+
+
+def test_a_session_cookie_cannot_be_forged_reused_after_expiry_or_bent() -> None:
+    s = auth.new_session("ana", 1000.0, hours=1)
+    cookie = auth.cookie_of(s, SECRET)
+    assert auth.session_of(cookie, SECRET, 1001.0) == s
+    assert auth.session_of(cookie, SECRET, 1000.0 + 3601) is None  # expired
+    assert auth.session_of(cookie, b"other" * 8, 1001.0) is None  # another secret
+    assert auth.session_of(cookie.replace("ana", "bob"), SECRET, 1001.0) is None
+    assert auth.session_of("garbage", SECRET, 1001.0) is None
+    assert auth.csrf_ok(s, SECRET, auth.csrf_token(s, SECRET))
+    assert not auth.csrf_ok(s, SECRET, None)
+    assert not auth.csrf_ok(auth.new_session("ana", 1000.0, 1), SECRET, auth.csrf_token(s, SECRET))
+    with pytest.raises(ValueError, match="reviewer name"):
+        auth.new_session("ana <script>", 1000.0, 1)
+
+
+class Published:
+    def __init__(self) -> None:
+        self.decisions: list[ReviewDecision] = []
+
+    async def publish(self, d: ReviewDecision) -> None:
+        self.decisions.append(d)
+
+
+@pytest_asyncio.fixture
+async def client(store: ConsoleStore) -> AsyncIterator[tuple[Client, Published]]:
+    published = Published()
+    app = make_app(store, published, "s3cret", SECRET)
+    async with TestClient(TestServer(app)) as c:
+        yield c, published
+
+
+async def _login(c: Client) -> str:
+    r = await c.post("/login", data={"reviewer": "ana", "password": "s3cret"})
+    assert r.status == 200
+    assert r.url.path == "/"
+    return re.search(r'name="csrf" value="([^"]+)"', await r.text()).group(1)  # type: ignore[union-attr]
+
+
+@pytest.mark.asyncio
+async def test_pages_need_a_login_and_a_wrong_password_gets_none(
+    client: tuple[Client, Published],
+) -> None:
+    c, _ = client
+    r = await c.get("/", allow_redirects=False)
+    assert r.status == 303
+    assert r.headers["Location"] == "/login"
+    assert (await c.post("/decisions", data={})).status == 403
+    r = await c.post("/login", data={"reviewer": "ana", "password": "nope"})
+    assert r.status == 401
+    assert COOKIE not in c.session.cookie_jar.filter_cookies(c.make_url("/"))
+    assert (await c.get("/healthz")).status == 200
+
+
+@pytest.mark.asyncio
+async def test_a_decision_needs_the_forms_token_and_goes_out_with_the_reviewers_name(
+    client: tuple[Client, Published], store: ConsoleStore
+) -> None:
+    c, published = client
+    store.add_review(enforcement(1, reason="<script>alert(1)</script> flagged"))
+    csrf = await _login(c)
+    page = await (await c.get("/")).text()
+    assert "enf-1" in page
+    assert "<script>alert" not in page
+    assert "&lt;script&gt;" in page
+    form = {"enforcement_id": "enf-1", "outcome": "dismiss", "reason": "a newsletter"}
+    assert (await c.post("/decisions", data=form)).status == 403  # no token
+    assert (await c.post("/decisions", data=form | {"csrf": "forged"})).status == 403
+    bad = await c.post("/decisions", data=form | {"csrf": csrf, "outcome": "ban"})
+    assert bad.status == 400
+    assert (await c.post("/decisions", data=form | {"csrf": csrf, "reason": ""})).status == 400
+    missing = await c.post("/decisions", data=form | {"csrf": csrf, "enforcement_id": "enf-9"})
+    assert missing.status == 404
+    r = await c.post("/decisions", data=form | {"csrf": csrf, "decision_id": "form-1"})
+    assert r.status == 200
+    assert "dismiss of enf-1 sent to the enforcer" in await r.text()
+    [d] = published.decisions
+    assert (d.decision_id, d.outcome, d.reviewer, d.account_id, d.reason) == (
+        "form-1",
+        ReviewOutcome.DISMISS,
+        "ana",
+        "acct-1",
+        "a newsletter",
+    )
+    assert "enf-1" not in await (await c.get("/")).text()  # out of the queue at once
+
+
+@pytest.mark.asyncio
+async def test_reports_and_account_pages_render(
+    client: tuple[Client, Published], store: ConsoleStore
+) -> None:
+    c, _ = client
+    hours_ahead = (datetime.now(UTC) - T0).total_seconds() / 3600 + 5
+    store.add_report(report(1, hours_ahead))  # due in 5 h whenever the test runs
+    store.add_action(enforcement(1))
+    await _login(c)
+    page = await (await c.get("/reports")).text()
+    assert "rep-1" in page
+    assert re.search(r"<td>4 h 5\d min</td>", page)
+    page = await (await c.get("/accounts/acct-1")).text()
+    assert "enf-1" in page
+    assert 'value="reverse"' in page
+    r = await c.get("/accounts?account_id=acct-1", allow_redirects=False)
+    assert r.headers["Location"] == "/accounts/acct-1"
