@@ -370,6 +370,56 @@ def console_command() -> None:
 
 
 @app.command()
+def quality(
+    days: Annotated[float, typer.Option(help="Decisions of the last N days.")] = 7.0,
+    as_json: Annotated[bool, typer.Option("--json", help="As JSON.")] = False,
+) -> None:
+    """Measured precision from people's decisions, per detector, category and model version:
+    of what reached review (confirmed / decided) and of what was sanctioned (upheld / decided).
+    Reads the review console's store (CONSOLE_DATABASE_URL)."""
+    from services.console.quality import quality as measure
+    from services.console.settings import ConsoleSettings
+    from services.console.store import ConsoleStore
+
+    try:
+        store = ConsoleStore(ConsoleSettings().console_database_url)
+    except Exception as exc:  # a bad URL or an unreachable server: one line, no traceback
+        _fail(f"cannot open the console's store: {exc}")
+    try:
+        rows = measure(store.decided(time.time() - days * 86400))
+    finally:
+        store.close()
+    if as_json:
+        _print_json([q.as_dict() for q in rows])
+        return
+
+    def share(value: float | None) -> str:
+        return "–" if value is None else f"{value:.1%}"
+
+    table = Table(
+        "detector",
+        "category",
+        "model version",
+        "review: confirmed / dismissed",
+        "review precision",
+        "sanctions: upheld / reversed",
+        "sanction precision",
+        title=f"people's decisions, last {days:g} days",
+    )
+    for q in rows:
+        table.add_row(
+            q.detector,
+            q.category,
+            q.model_version,
+            f"{q.review_confirmed} / {q.review_dismissed}",
+            share(q.review_precision),
+            f"{q.sanctions_upheld} / {q.sanctions_reversed}",
+            share(q.sanction_precision),
+        )
+    console.print(table)
+
+
+@app.command()
 def reports(
     open_only: Annotated[
         bool, typer.Option("--open/--all", help="Only reports not yet due, or the last 48 h.")

@@ -16,7 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from schemas.codec import decode
-from schemas.events import EnforcementEvent, ReviewDecision, ViolationReport
+from schemas.events import EnforcementEvent, ReviewDecision, ReviewOutcome, ViolationReport
+from services.console.quality import Decided
 
 SCHEMA = (
     """CREATE TABLE IF NOT EXISTS reviews (
@@ -233,6 +234,33 @@ class ConsoleStore:
             (enforcement_id,),
         )
         return [_decision(r) for r in rows]
+
+    def decided(self, since_s: float) -> list[Decided]:
+        """The latest decision on each enforcement decided since `since_s`, with what it was
+        about: the action if it had been applied before the decision, else the review item."""
+        latest: dict[str, tuple[str, float]] = {}
+        for enforcement_id, outcome, at in self._rows(
+            "SELECT enforcement_id, outcome, decided_at FROM decisions WHERE decided_at >= ? "
+            "ORDER BY decided_at, decision_id",
+            (since_s,),
+        ):
+            latest[enforcement_id] = (outcome, at)
+        out = []
+        for enforcement_id, (outcome, at) in latest.items():
+            applied = self._rows(
+                "SELECT body FROM actions WHERE enforcement_id = ? AND reverses IS NULL "
+                "AND decided_at < ?",
+                (enforcement_id, at),
+            )
+            reviewed = self._rows(
+                "SELECT body FROM reviews WHERE enforcement_id = ?", (enforcement_id,)
+            )
+            body = applied[0][0] if applied else reviewed[0][0] if reviewed else None
+            if body is not None:
+                out.append(
+                    Decided(ReviewOutcome(outcome), decode(EnforcementEvent, body), bool(applied))
+                )
+        return out
 
     def account(self, account_id: str) -> Account:
         actions = [

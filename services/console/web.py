@@ -2,6 +2,8 @@
 
 - `/` the review queue, oldest first, with each item's evidence and a decision form;
 - `/reports` open reports, the least time left to their 24-hour deadline first;
+- `/quality` measured precision from people's decisions per detector, category and model
+  version (`quality.py`; `usewatch quality` prints the same);
 - `/accounts/<id>` an account: strikes, cases, actions, reversals, reports, reviews, decisions,
   with a reverse form on each applied action;
 - `POST /decisions` a confirm, dismiss or reverse, published on `review.decisions` (acknowledged
@@ -27,6 +29,7 @@ from pydantic import ValidationError
 
 from schemas.events import ReviewDecision, ReviewOutcome
 from services.console import auth
+from services.console.quality import quality
 from services.console.store import ConsoleStore
 from usewatch.durations import readable
 
@@ -155,6 +158,12 @@ async def reports(request: web.Request) -> web.Response:
     return _render(request, "reports.html", rows=rows)
 
 
+async def quality_page(request: web.Request) -> web.Response:
+    days = 7.0
+    rows = quality(request.app[STORE].decided(time.time() - days * 86400))
+    return _render(request, "quality.html", rows=rows, days=days)
+
+
 async def account(request: web.Request) -> web.Response:
     account_id = request.match_info["account_id"]
     view = request.app[STORE].account(account_id)
@@ -232,6 +241,7 @@ def make_app(
             web.post("/logout", logout),
             web.get("/", queue),
             web.get("/reports", reports),
+            web.get("/quality", quality_page),
             web.get("/accounts", find_account),
             web.get("/accounts/{account_id}", account),
             web.post("/decisions", decide),

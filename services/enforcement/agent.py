@@ -126,7 +126,7 @@ async def apply_decision(decision: ReviewDecision, source: EventT[Any] | None = 
     the effect, not a generation stream)."""
     now = datetime.now(UTC)
     try:
-        events = await with_backoff(
+        applied = await with_backoff(
             partial(reviews.effects_of, decision, state, operator_log, now), "review decision", log
         )
     except (reviews.UnknownEnforcementError, ValueError) as exc:
@@ -139,6 +139,7 @@ async def apply_decision(decision: ReviewDecision, source: EventT[Any] | None = 
             exc,
         )
         return
+    events = applied.events
     headers = inject_headers()
     acks = [
         await send(
@@ -158,6 +159,7 @@ async def apply_decision(decision: ReviewDecision, source: EventT[Any] | None = 
     await with_backoff(
         partial(operator_log.record, entries, [], now.timestamp()), "operator log", log
     )
+    metrics.count_decision(decision.outcome.value, applied.target, applied.was_applied)
     log.info(
         "review decision %s: %s of %s by %s, %d enforcement event(s) published",
         decision.decision_id,

@@ -161,6 +161,14 @@ def in_force_of(e: EnforcementEvent) -> str | None:
     return in_force_key(e.action, e.event_id, e.case_id, e.api_key_id)
 
 
+def source_of(e: EnforcementEvent) -> tuple[str, str, str]:
+    """(detector, category, model version) an enforcement stems from, from the evidence
+    `decide` copied from its verdict: what a person's decision on it judges."""
+    detector = str(e.evidence.get("detector", "unknown"))
+    version = str(e.evidence.get("model_version", "unknown"))
+    return detector, e.category.value, version
+
+
 def reason(verdict: Verdict, action: Action, strikes: int, held: bool) -> str:
     signals = verdict.evidence.get("signals") or []
     because = f" ({', '.join(map(str, signals[:3]))})" if signals else ""

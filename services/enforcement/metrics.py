@@ -10,6 +10,8 @@ from datetime import UTC, datetime
 from opentelemetry import metrics
 from opentelemetry.metrics import Observation
 
+from schemas.events import EnforcementEvent
+from services.enforcement.decide import source_of
 from services.enforcement.enforcer import Outcome
 from services.enforcement.report_clock import ReportClock
 from services.stage_metrics import UP_TO_TWO_DAYS_S
@@ -35,6 +37,12 @@ _meter.create_observable_gauge(
     unit="s",
     description="Age of the oldest report still inside its 24-hour window (this worker).",
 )
+review_decisions = _meter.create_counter(
+    "usewatch.review.decisions",
+    description="People's decisions applied (review.decisions), by outcome, the detector, "
+    "category and model version they judge, and whether the enforcement had been applied "
+    "(sanction) or only sent to a person (review): the precision a dashboard shows.",
+)
 rebuilds = _meter.create_counter(
     "usewatch.enforcement.state_rebuilds",
     description="Times the state store came back empty and was rebuilt from the topics.",
@@ -55,6 +63,20 @@ def observe_pending(size: Callable[[], int]) -> None:
         "usewatch.enforcement.pending_state_writes",
         callbacks=[lambda _: [Observation(size())]],
         description="State writes decided while Redis was away, not yet written (fail open).",
+    )
+
+
+def count_decision(outcome: str, target: EnforcementEvent, was_applied: bool) -> None:
+    detector, category, version = source_of(target)
+    review_decisions.add(
+        1,
+        {
+            "outcome": outcome,
+            "detector": detector,
+            "category": category,
+            "model_version": version,
+            "stage": "sanction" if was_applied else "review",
+        },
     )
 
 

@@ -70,29 +70,41 @@ async def reverse(
     return undo
 
 
+@dataclass(frozen=True, slots=True)
+class Applied:
+    """What a decision was about (`target`, and whether it had been applied: a sanction) and
+    the enforcement events it publishes."""
+
+    target: EnforcementEvent
+    was_applied: bool
+    events: list[EnforcementEvent]
+
+
 async def effects_of(
     decision: ReviewDecision,
     state: EnforcementState,
     operator_log: RedisEnforcementLog,
     now: datetime,
-) -> list[EnforcementEvent]:
-    """The enforcement events a decision publishes (on enforcement.actions), its state changes
-    made. Raises UnknownEnforcementError for an id the log does not know."""
+) -> Applied:
+    """A decision's state changes made, and the events it publishes (on enforcement.actions).
+    Raises UnknownEnforcementError for an id the log does not know."""
     found = await find(operator_log, decision.enforcement_id)
-    if found.applied is None and found.reviewed is None:
-        raise UnknownEnforcementError(decision.enforcement_id)
-    by = f"reviewer:{decision.reviewer}"
-    if decision.outcome is ReviewOutcome.CONFIRM:
-        held = found.reviewed
-        if found.applied is None and held is not None and held.case_id is not None:
-            return [confirmed(held, decision, now)]
-        return []
     target = found.applied or found.reviewed
-    assert target is not None
-    if found.applied is None and target.case_id is None:
-        return []  # a suspect: no strike, nothing applied
-    undo = await reverse(state, operator_log, target, decision.reason, by, now)
-    return [undo] if undo is not None else []
+    if target is None:
+        raise UnknownEnforcementError(decision.enforcement_id)
+    was_applied = found.applied is not None
+
+    def publishing(*events: EnforcementEvent | None) -> Applied:
+        return Applied(target, was_applied, [e for e in events if e is not None])
+
+    if decision.outcome is ReviewOutcome.CONFIRM:
+        if not was_applied and target.case_id is not None:
+            return publishing(confirmed(target, decision, now))  # it was held
+        return publishing()
+    if not was_applied and target.case_id is None:
+        return publishing()  # a suspect: no strike, nothing applied
+    by = f"reviewer:{decision.reviewer}"
+    return publishing(await reverse(state, operator_log, target, decision.reason, by, now))
 
 
 def confirmed(held: EnforcementEvent, decision: ReviewDecision, now: datetime) -> EnforcementEvent:

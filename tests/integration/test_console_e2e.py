@@ -171,6 +171,11 @@ def test_a_reviewer_dismisses_a_suspect_and_reverses_an_action_in_the_browser(
         browser, f"{console}/accounts/acct-c", "reviewer:ana", "the reversal on the account page"
     )
     assert "appeal upheld" in browser.page_source
+
+    # The loop closed: both decisions judged spam model "m" wrong, one in review, one sanction.
+    browser.find_element(By.LINK_TEXT, "Quality").click()
+    row = browser.find_element(By.XPATH, "//td[text()='spam']/..").text
+    assert "0 / 1 0.0 % 0 / 1 0.0 %" in row, row
     assert datetime.now(UTC) < action.report_due_at  # type: ignore[operator]
 
 

@@ -33,6 +33,8 @@ def store(postgres_url: str) -> Iterator[ConsoleStore]:
         contract.test_the_queue_is_what_nobody_decided_oldest_first,
         contract.test_open_reports_are_those_before_their_deadline_least_time_left_first,
         contract.test_an_account_page_gathers_cases_actions_reversals_and_strikes,
+        contract.test_quality_is_measured_per_detector_model_and_stage_from_the_latest_decisions,
+        contract.test_a_held_action_confirmed_counts_as_review_not_as_a_sanction,
     ],
     ids=lambda f: f.__name__.removeprefix("test_"),
 )

@@ -25,6 +25,7 @@ from schemas.events import (
     ViolationReport,
 )
 from services.console import auth
+from services.console.quality import quality
 from services.console.store import ConsoleStore
 from services.console.web import COOKIE, make_app
 from tests.factories import T0
@@ -235,5 +236,41 @@ async def test_reports_and_account_pages_render(
     page = await (await c.get("/accounts/acct-1")).text()
     assert "enf-1" in page
     assert 'value="reverse"' in page
+    assert "No decisions yet" in await (await c.get("/quality")).text()
     r = await c.get("/accounts?account_id=acct-1", allow_redirects=False)
     assert r.headers["Location"] == "/accounts/acct-1"
+
+
+def test_quality_is_measured_per_detector_model_and_stage_from_the_latest_decisions(
+    store: ConsoleStore,
+) -> None:
+    old = {"detector": "spam", "model_version": "m1"}
+    new = {"detector": "spam", "model_version": "m2"}
+    # Review items (never applied): m1 confirmed twice, m2 dismissed twice, once confirmed.
+    for n, evidence in ((1, old), (2, old), (3, new), (4, new), (5, new)):
+        store.add_review(enforcement(n, evidence=evidence))
+    # A sanction of m2 applied, then reversed by a person.
+    store.add_action(enforcement(6, evidence=new))
+    for n, outcome in ((1, "confirm"), (2, "confirm"), (3, "dismiss"), (4, "dismiss")):
+        store.add_decision(decision(f"enf-{n}", ReviewOutcome(outcome)))
+    store.add_decision(decision("enf-5", ReviewOutcome.DISMISS, 0))
+    store.add_decision(
+        decision("enf-5", ReviewOutcome.CONFIRM, 1).model_copy(
+            update={"decided_at": T0 + timedelta(hours=2)}
+        )
+    )  # a person changed their mind: the latest counts
+    store.add_decision(decision("enf-6", ReviewOutcome.REVERSE))
+    rows = {q.model_version: q for q in quality(store.decided(0))}
+    assert (rows["m1"].review_precision, rows["m1"].sanction_precision) == (1.0, None)
+    assert rows["m2"].review_precision == pytest.approx(1 / 3)
+    assert (rows["m2"].sanctions_reversed, rows["m2"].sanction_precision) == (1, 0.0)
+    assert [q.model_version for q in quality(store.decided(0))] == ["m2", "m1"]  # worst first
+
+
+def test_a_held_action_confirmed_counts_as_review_not_as_a_sanction(store: ConsoleStore) -> None:
+    store.add_review(enforcement(1))
+    store.add_decision(decision("enf-1", ReviewOutcome.CONFIRM))
+    # The enforcer applies it after the decision, under the same id.
+    store.add_action(enforcement(1, decided_at=T0 + timedelta(hours=3)))
+    [q] = quality(store.decided(0))
+    assert (q.review_confirmed, q.sanctions_decided) == (1, 0)
