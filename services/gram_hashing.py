@@ -24,6 +24,10 @@ _P = np.uint64(0x100000001B3)
 _M1 = np.uint64(0xBF58476D1CE4E5B9)
 
 
+WORD_SALT = np.uint64(1 << 40)
+"""Added to a word n-gram's hash times n, so that a word and a bigram never share a hash."""
+
+
 def _mix(h: np.ndarray, n_features: int) -> np.ndarray:
     """A 64-bit finaliser (splitmix64's), then the column."""
     h = h ^ (h >> np.uint64(31))
@@ -32,24 +36,39 @@ def _mix(h: np.ndarray, n_features: int) -> np.ndarray:
     return (h & np.uint64(n_features - 1)).astype(np.int64)
 
 
-def _matrix(rows: np.ndarray, cols: np.ndarray, n_texts: int, n_features: int) -> sp.csr_matrix:
+def columns(hashes: np.ndarray, n_features: int) -> np.ndarray:
+    """The column of each 64-bit gram hash in a space of `n_features` (a power of two)."""
+    if n_features & (n_features - 1):
+        raise ValueError("n_features must be a power of two")
+    return _mix(hashes, n_features)
+
+
+def count_matrix(
+    rows: np.ndarray, cols: np.ndarray, n_texts: int, n_features: int
+) -> sp.csr_matrix:
+    """Counts of each column per row (float32, duplicates summed)."""
     x = sp.csr_matrix(
         (np.ones(len(rows), dtype=np.float32), (rows, cols)), shape=(n_texts, n_features)
     )
     x.sum_duplicates()
+    return x
+
+
+def _l2_rows(x: sp.csr_matrix) -> sp.csr_matrix:
     norms = np.sqrt(np.asarray(x.multiply(x).sum(axis=1)).ravel())
     norms[norms == 0.0] = 1.0
     x.data /= np.repeat(norms, np.diff(x.indptr)).astype(np.float32)
     return x
 
 
-def char_wb_grams(
-    texts: Sequence[str], n_features: int, lengths: range = range(3, 6)
-) -> sp.csr_matrix:
-    """In-word character n-grams: each whitespace-separated word padded with one space on each
-    side, every gram of each length that fits inside it."""
-    if n_features & (n_features - 1):
-        raise ValueError("n_features must be a power of two")
+_EMPTY = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.uint64))
+
+
+def char_wb_hashes(
+    texts: Sequence[str], lengths: range = range(3, 6)
+) -> tuple[np.ndarray, np.ndarray]:
+    """(row, hash) of every in-word character n-gram: each whitespace-separated word padded
+    with one space on each side, every gram of each length that fits inside it."""
     padded: list[str] = []
     owners: list[int] = []
     for row, text in enumerate(texts):
@@ -57,43 +76,65 @@ def char_wb_grams(
             padded.append(f" {word} ")
             owners.append(row)
     if not padded:
-        return sp.csr_matrix((len(texts), n_features), dtype=np.float32)
+        return _EMPTY
     sizes = np.fromiter(map(len, padded), dtype=np.int64, count=len(padded))
     codes = np.frombuffer("".join(padded).encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
     word_of = np.repeat(np.arange(len(padded)), sizes)
     row_of = np.asarray(owners, dtype=np.int64)[word_of]
     rows: list[np.ndarray] = []
-    cols: list[np.ndarray] = []
+    hashes: list[np.ndarray] = []
     h = codes
     for n in range(2, lengths.stop):
         h = h[:-1] * _P + codes[n - 1 :]
         if n in lengths:
             inside = word_of[: len(h)] == word_of[n - 1 :]
             rows.append(row_of[: len(h)][inside])
-            cols.append(_mix(h[inside] + np.uint64(n), n_features))
-    return _matrix(np.concatenate(rows), np.concatenate(cols), len(texts), n_features)
+            hashes.append(h[inside] + np.uint64(n))
+    if not rows:
+        return _EMPTY
+    return np.concatenate(rows), np.concatenate(hashes)
 
 
-def word_grams(texts: Sequence[str], n_features: int, max_n: int = 2) -> sp.csr_matrix:
-    """Word 1..max_n-grams (`hashed_grams.WORD` tokens) of each text."""
-    if n_features & (n_features - 1) or max_n < 1:
-        raise ValueError("n_features must be a power of two and max_n at least 1")
-    tokens: list[str] = []
-    owners: list[int] = []
-    for row, text in enumerate(texts):
-        found = _WORD.findall(text)
-        tokens += found
-        owners += [row] * len(found)
-    if not tokens:
-        return sp.csr_matrix((len(texts), n_features), dtype=np.float32)
-    h = np.fromiter((zlib.crc32(t.encode()) for t in tokens), np.uint64, len(tokens))
-    row_of = np.asarray(owners, dtype=np.int64)
-    rows = [row_of]
-    cols = [_mix(h + np.uint64(1 << 40), n_features)]
+def token_hashes(token_lists: Sequence[Sequence[str]]) -> tuple[np.ndarray, np.ndarray]:
+    """(row, hash) of every token of each row's list, in order (crc32 of its UTF-8)."""
+    flat = [t for tokens in token_lists for t in tokens]
+    if not flat:
+        return _EMPTY
+    sizes = np.fromiter(map(len, token_lists), dtype=np.int64, count=len(token_lists))
+    rows = np.repeat(np.arange(len(token_lists), dtype=np.int64), sizes)
+    h = np.fromiter((zlib.crc32(t.encode()) for t in flat), np.uint64, len(flat))
+    return rows, h
+
+
+def ngram_hashes(rows: np.ndarray, h: np.ndarray, max_n: int) -> tuple[np.ndarray, np.ndarray]:
+    """(row, hash) of the 1..max_n-grams of consecutive tokens of one row (rows as given by
+    `token_hashes`: each row's tokens contiguous and in order)."""
+    out_rows = [rows]
+    out = [h + WORD_SALT]
     grams = h
     for n in range(2, max_n + 1):
         grams = grams[:-1] * _P + h[n - 1 :]
-        inside = row_of[: len(grams)] == row_of[n - 1 :]
-        rows.append(row_of[: len(grams)][inside])
-        cols.append(_mix(grams[inside] + np.uint64(n << 40), n_features))
-    return _matrix(np.concatenate(rows), np.concatenate(cols), len(texts), n_features)
+        inside = rows[: len(grams)] == rows[n - 1 :]
+        out_rows.append(rows[: len(grams)][inside])
+        out.append(grams[inside] + np.uint64(n) * WORD_SALT)
+    return np.concatenate(out_rows), np.concatenate(out)
+
+
+def char_wb_grams(
+    texts: Sequence[str], n_features: int, lengths: range = range(3, 6)
+) -> sp.csr_matrix:
+    """In-word character n-grams (`char_wb_hashes`), counts, l2-normalised rows."""
+    rows, hashes = char_wb_hashes(texts, lengths)
+    cols = columns(hashes, n_features)
+    return _l2_rows(count_matrix(rows, cols, len(texts), n_features))
+
+
+def word_grams(texts: Sequence[str], n_features: int, max_n: int = 2) -> sp.csr_matrix:
+    """Word 1..max_n-grams (`hashed_grams.WORD` tokens) of each text, counts, l2-normalised."""
+    if max_n < 1:
+        raise ValueError("max_n must be at least 1")
+    rows, h = token_hashes([_WORD.findall(text) for text in texts])
+    if len(h):
+        rows, h = ngram_hashes(rows, h, max_n)
+    cols = columns(h, n_features)
+    return _l2_rows(count_matrix(rows, cols, len(texts), n_features))

@@ -265,13 +265,10 @@ def cues(x: Extracted) -> Cues:
 CHAR_GRAM_CHARS = 300
 
 
-def tokens(x: Extracted, c: Cues, group: str) -> list[str]:
-    """The model's tokens for one extracted text read in a channel group (see the module
-    docstring). Built with list operations rather than a generator: this is the detector's
-    hottest loop."""
-    words = x.words
-    out = ["w:" + w for w in words]
-    out += [f"b:{a} {b}" for a, b in itertools.pairwise(words)]
+def kind_tokens(x: Extracted, c: Cues) -> list[str]:
+    """The tokens of a text's things and shape: one per URL (and its shape), amount and phone
+    number, the five shape tokens, one per cue that fired, one if a brand is named."""
+    out: list[str] = []
     for link in x.links:
         out += ["s:URL", "s:URL_" + link.shape]
     out += ["s:MONEY"] * x.money
@@ -280,6 +277,17 @@ def tokens(x: Extracted, c: Cues, group: str) -> list[str]:
     out += ["c:" + name for name, n in c.counts.items() if n]
     if c.brands:
         out.append("c:brand")
+    return out
+
+
+def tokens(x: Extracted, c: Cues, group: str) -> list[str]:
+    """The model's tokens for one extracted text read in a channel group (see the module
+    docstring), as strings: the definition of the feature space, which `model.counts` hashes
+    for a whole batch at once without building them."""
+    words = x.words
+    out = ["w:" + w for w in words]
+    out += [f"b:{a} {b}" for a, b in itertools.pairwise(words)]
+    out += kind_tokens(x, c)
     out += [f"{group}|{t}" for t in out]
     out.append("g:" + group)
     for w in x.skeleton[:CHAR_GRAM_CHARS].split():

@@ -9,6 +9,7 @@ detectors' shared score scale so that a text at its group's violation threshold 
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,10 +17,18 @@ from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.feature_extraction import FeatureHasher
 
+from services import gram_hashing as gh
 from services.linear_heads import Head, Thresholds, fingerprint, load_heads, save_heads
-from services.spam.features import CHANNEL_GROUPS, Cues, Extracted, cues, extract, tokens
+from services.spam.features import (
+    CHANNEL_GROUPS,
+    CHAR_GRAM_CHARS,
+    Cues,
+    Extracted,
+    cues,
+    extract,
+    kind_tokens,
+)
 
 ARTIFACT_DIR = Path(__file__).parent / "model"
 STEM = "content_model"
@@ -39,16 +48,41 @@ SET_BUDGETS: dict[str, float] = {"spamassassin_hard_ham": 0.05}
 marketing mail and newsletters are a few percent of mail but most of its false positives, and a
 budget over all mail would let them be flagged at several times the rate of the rest."""
 
-_HASHER = FeatureHasher(
-    n_features=N_FEATURES, input_type="string", alternate_sign=False, dtype=np.float32
-)
+KIND_SALT = np.uint64(3 << 40)
+TAG_SALT = np.uint64(5 << 40)
+GROUP_SALT = {
+    g: np.uint64(zlib.crc32(g.encode()) << 24) for g in sorted(set(CHANNEL_GROUPS.values()))
+}
 
 
-def counts(texts: Sequence[Extracted], text_cues: Sequence[Cues], groups: Sequence[str]) -> Any:
-    """Raw hashed token counts, one row per text."""
-    return _HASHER.transform(
-        tokens(x, c, g) for x, c, g in zip(texts, text_cues, groups, strict=True)
+def counts(
+    texts: Sequence[Extracted],
+    text_cues: Sequence[Cues],
+    groups: Sequence[str],
+    n_features: int = N_FEATURES,
+) -> sp.csr_matrix:
+    """Raw hashed counts of each text's `features.tokens`, one row per text, for the whole
+    batch at once (services/gram_hashing.py): the words, bigrams and kind tokens hashed, each
+    also with its channel group mixed in (the tagged copy), one group token, and the in-word
+    character grams. Building the tokens as strings and hashing them one by one
+    (scikit-learn's FeatureHasher) was two thirds of the content model's cost: 431 -> 92 µs
+    per event of demo traffic at batch 64."""
+    n = len(texts)
+    word_rows, word_h = gh.token_hashes([x.words for x in texts])
+    if len(word_h):
+        word_rows, word_h = gh.ngram_hashes(word_rows, word_h, 2)
+    kind_rows, kind_h = gh.token_hashes(
+        [kind_tokens(x, c) for x, c in zip(texts, text_cues, strict=True)]
     )
+    rows = np.concatenate([word_rows, kind_rows])
+    h = np.concatenate([word_h, kind_h + KIND_SALT])
+    salts = np.array([GROUP_SALT[g] for g in groups], dtype=np.uint64)
+    char_rows, char_h = gh.char_wb_hashes(
+        [x.skeleton[:CHAR_GRAM_CHARS] for x in texts], range(2, 6)
+    )
+    all_rows = np.concatenate([rows, rows, np.arange(n, dtype=np.int64), char_rows])
+    all_h = np.concatenate([h, (h ^ salts[rows]) + TAG_SALT, salts + KIND_SALT + TAG_SALT, char_h])
+    return gh.count_matrix(all_rows, gh.columns(all_h, n_features), n, n_features)
 
 
 FINGERPRINT_TEXTS = (

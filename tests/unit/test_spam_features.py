@@ -147,3 +147,33 @@ def test_plain_prose_fires_no_lure_cues() -> None:
 def test_brands_are_named_by_word() -> None:
     assert cues_of("Your PayPal account").brands == ("paypal",)
     assert cues_of("a pineapple for the first purchase").brands == ()
+
+
+def test_the_batch_counts_are_the_counts_of_the_tokens_with_another_hash() -> None:
+    # `tokens` defines the feature space; `counts` hashes the same tokens for a whole batch
+    # without building them. Same count profile per row in a space too wide for collisions.
+    from sklearn.feature_extraction import FeatureHasher
+
+    from services.spam.model import counts
+
+    texts = [
+        ("FREE fr33 entry: call 0906 170 1461 or bit.ly/abc for £1,000 £5", "sms"),
+        ("Your PayPal account is limited, confirm at http://paypa1-secure.com/login", "email"),
+        ("", "chat"),
+        ("645", "sms"),
+        ("check out my channel check out my channel!!! www.example.com", "comment"),
+    ]
+    xs = [extract(normalize_text(t)) for t, _ in texts]
+    cs = [cues(x) for x in xs]
+    groups = [g for _, g in texts]
+    wide = 2**30
+    ours = counts(xs, cs, groups, n_features=wide)
+    hasher = FeatureHasher(n_features=wide, input_type="string", alternate_sign=False)
+    theirs = hasher.transform(tokens(x, c, g) for x, c, g in zip(xs, cs, groups, strict=True))
+    for i in range(len(texts)):
+        assert sorted(ours[i].data) == sorted(theirs.tocsr()[i].data), texts[i][0]
+    # The same text read on two channels shares its untagged tokens and nothing else.
+    both = counts([xs[0], xs[0]], [cs[0], cs[0]], ["sms", "email"], n_features=wide)
+    untagged = {t for t in tokens(xs[0], cs[0], "sms") if not t.startswith(("sms|", "g:"))}
+    assert len(set(both[0].indices) & set(both[1].indices)) == len(untagged)
+    assert both[0].nnz == both[1].nnz
