@@ -6,12 +6,21 @@ module's own, on ports of their own; the rest of the tier runs unsecured."""
 from __future__ import annotations
 
 import asyncio
+import http.cookiejar
+import itertools
 import os
+import re
 import secrets
 import shutil
 import subprocess
+import time
+import urllib.parse
+import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import partial
+from pathlib import Path
 from typing import Any
 
 import aiokafka.errors
@@ -21,16 +30,28 @@ from aiokafka import AIOKafkaConsumer
 from kafka import KafkaConsumer, KafkaProducer
 from kafka.admin import KafkaAdminClient
 from kafka.errors import KafkaError, TopicAuthorizationFailedError
-from pydantic import SecretStr
+from pydantic import BaseModel, SecretStr
 
 from schemas.codec import decode, encode, encode_key
-from schemas.events import Channel, ViolationReport
+from schemas.events import (
+    REPORT_DEADLINE,
+    Action,
+    Category,
+    Channel,
+    EnforcementEvent,
+    ReviewDecision,
+    ReviewOutcome,
+    Severity,
+    ViolationReport,
+)
 from schemas.topics import (
     ENFORCEMENT_ACTIONS,
     ENFORCEMENT_REPORTS,
+    ENFORCEMENT_REVIEW,
     GENERATIONS,
     GENERATIONS_ACCEPTED,
     REGISTRY,
+    REVIEW_DECISIONS,
     VERDICTS,
 )
 from services.registry import approval, publish_approvals
@@ -39,7 +60,7 @@ from tests.integration.otlp_receiver import otlp_receiver
 from tests.integration.test_enforcement_e2e import spam_verdict
 from usewatch import security
 from usewatch.admin import ensure_topics
-from usewatch.localstack import ROOT, ServiceProcess
+from usewatch.localstack import CONSOLE_READY, ROOT, ServiceProcess
 from usewatch.prometheus import scrape
 from usewatch.sdk import Emitter
 
@@ -275,3 +296,138 @@ def _wait_for_report_of(secure: SecureStack, event_id: str) -> ViolationReport:
     finally:
         consumer.close()
     raise AssertionError(f"no report of {event_id} within 90 s")
+
+
+def test_the_console_runs_as_its_own_principal_and_only_it_writes_decisions(
+    secure: SecureStack, tmp_path: Path
+) -> None:
+    decision = ReviewDecision(
+        decision_id="forged",
+        enforcement_id="enf-x",
+        account_id="acct-x",
+        outcome=ReviewOutcome.REVERSE,
+        reviewer="mallory",
+        reason="forged",
+        decided_at=datetime.now(UTC),
+    )
+    for principal in ("app", "enforcement", "operator"):
+        producer = KafkaProducer(**secure.kafka(principal), acks="all", max_block_ms=10_000)
+        try:
+            assert _refused(partial(_send, producer, REVIEW_DECISIONS.full_name(), decision))
+        finally:
+            producer.close()
+
+    # The console, logged in as `console`, keeps its store from the enforcement topics ...
+    report = spam_report("acct-console")
+    review = EnforcementEvent(
+        enforcement_id="sus-console",
+        event_id=report.event_id,
+        account_id=report.account_id,
+        app_id="app-1",
+        category=Category.SPAM,
+        action=Action.FLAG_FOR_REVIEW,
+        severity=Severity.LOW,
+        reason="Possible spam; a person should decide.",
+        policy_version="p",
+        strikes=0,
+        decided_at=datetime.now(UTC),
+    )
+    enforcer = KafkaProducer(**secure.kafka("enforcement"), acks="all")
+    _send(enforcer, ENFORCEMENT_REPORTS.full_name(), report)
+    _send(enforcer, ENFORCEMENT_REVIEW.full_name(), review)
+    enforcer.close()
+    port = 19780
+    console = ServiceProcess(
+        "services.console",
+        {
+            **secure.env("console"),
+            "CONSOLE_PORT": str(port),
+            "CONSOLE_PASSWORD": "pw-" + secure.passwords["console"],
+            "CONSOLE_DATABASE_URL": f"sqlite:///{tmp_path}/console.db",
+        },
+        STATE / "logs" / "console.log",
+        ready_marker=CONSOLE_READY,
+    )
+    console.start()
+    try:
+        page = ConsolePage(f"http://127.0.0.1:{port}")
+        page.login("ana", "pw-" + secure.passwords["console"])
+        deadline = time.monotonic() + 60
+        while report.report_id not in page.get("/reports"):
+            assert time.monotonic() < deadline, "the console never read the report"
+            time.sleep(0.5)
+        # ... and publishes a person's decision on review.decisions, which the enforcer reads.
+        queue = page.get("/")
+        csrf = re.search(r'name="csrf" value="([^"]+)"', queue)
+        assert csrf is not None
+        assert "sus-console" in queue
+        done = page.post(
+            "/decisions",
+            {
+                "csrf": csrf.group(1),
+                "enforcement_id": "sus-console",
+                "outcome": "dismiss",
+                "reason": "fine",
+            },
+        )
+        assert "dismiss of sus-console sent to the enforcer" in done
+    finally:
+        console.stop()
+    reader = KafkaConsumer(
+        REVIEW_DECISIONS.full_name(),
+        **secure.kafka("enforcement"),
+        group_id="usewatch-enforcement-check",
+        auto_offset_reset="earliest",
+        consumer_timeout_ms=30_000,
+    )
+    try:
+        [sent] = [decode(ReviewDecision, r.value) for r in itertools.islice(reader, 1)]
+    finally:
+        reader.close()
+    assert (sent.reviewer, sent.enforcement_id) == ("ana", "sus-console")
+    assert not [
+        pw for pw in secure.passwords.values() if pw in console.log_path.read_text(errors="replace")
+    ]
+
+
+def _send(producer: KafkaProducer, topic: str, message: BaseModel) -> None:
+    producer.send(topic, key=b"acct", value=encode(message)).get(timeout=30)
+
+
+def spam_report(account: str) -> ViolationReport:
+    now = datetime.now(UTC)
+    return ViolationReport(
+        report_id=f"rep-{account}",
+        event_id=f"evt-{account}",
+        account_id=account,
+        app_id="app-1",
+        category=Category.SPAM,
+        score=0.9,
+        occurred_at=now,
+        reported_at=now,
+        report_due_at=now + REPORT_DEADLINE,
+    )
+
+
+class ConsolePage:
+    """The console over plain HTTP with a cookie jar, as a browser would use it."""
+
+    def __init__(self, base: str) -> None:
+        self.base = base
+        self.opener = urllib.request.build_opener(
+            urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar())
+        )
+
+    def get(self, path: str) -> str:
+        with self.opener.open(self.base + path, timeout=10) as response:
+            return str(response.read().decode())
+
+    def post(self, path: str, form: dict[str, str]) -> str:
+        data = urllib.parse.urlencode(form).encode()
+        with self.opener.open(self.base + path, data=data, timeout=30) as response:
+            return str(response.read().decode())
+
+    def login(self, reviewer: str, password: str) -> None:
+        form = urllib.parse.urlencode({"reviewer": reviewer, "password": password}).encode()
+        with self.opener.open(self.base + "/login", data=form, timeout=10) as response:
+            assert "Review queue" in response.read().decode()
