@@ -22,7 +22,7 @@ import scipy.sparse as sp
 
 WORD = re.compile(r"[a-z][a-z']*")
 """Words of a skeleton (`services.skeleton`: lower-case, letters folded to ASCII). Letters only,
-unlike the n-grams' `hashed_grams.WORD`: a number has no meaning of its own to distil."""
+unlike the n-grams' `gram_hashing.WORD`: a number has no meaning of its own to distil."""
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
-from services.hashed_grams import char_grams, word_grams
+from services.gram_hashing import char_wb_grams, word_grams
 from services.linear_heads import Head, fingerprint, load_heads, save_heads
 from services.misrepresentation.cues import PROMPT_CUE_NAMES, PromptCues, ask_cues, instruction_of
 
@@ -24,16 +24,16 @@ HEADS = ("human_authorship", "false_identity")
 PROMPT_CHARS = 1500
 """The ask sits at the start of a prompt; pasted documents after it are not the intent."""
 
-_WORDS = word_grams(N_FEATURES, (1, 3), lowercase=True)
-_CHARS = char_grams(N_FEATURES, lowercase=True)
 SIZE = 2 * N_FEATURES + len(PROMPT_CUE_NAMES)
 
 
 def design_matrix(prompts: Sequence[str], cue_rows: Sequence[PromptCues]) -> sp.csr_matrix:
     """[word n-grams | char n-grams | cues]: the one matrix both heads score."""
-    clipped = [p[:PROMPT_CHARS] for p in prompts]
+    clipped = [p[:PROMPT_CHARS].lower() for p in prompts]
     dense = sp.csr_matrix(np.asarray([c.as_vector() for c in cue_rows], dtype=np.float32))
-    return sp.hstack([_WORDS.transform(clipped), _CHARS.transform(clipped), dense], format="csr")
+    words = word_grams(clipped, N_FEATURES, max_n=3)
+    chars = char_wb_grams(clipped, N_FEATURES)
+    return sp.hstack([words, chars, dense], format="csr")
 
 
 FINGERPRINT_PROMPTS = (

@@ -5,10 +5,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from sklearn.feature_extraction.text import HashingVectorizer
 
-from services.gram_hashing import char_wb_grams, word_grams
-from services.hashed_grams import char_grams
-from services.hashed_grams import word_grams as sklearn_word_grams
+from services.gram_hashing import WORD, char_wb_grams, word_grams
 
 pytestmark = pytest.mark.unit
 
@@ -22,6 +21,20 @@ TEXTS = [
 ]
 
 
+def sklearn(analyzer: str, ngram_range: tuple[int, int]) -> HashingVectorizer:
+    """The reference: scikit-learn's vectoriser as the models once used it."""
+    return HashingVectorizer(
+        analyzer=analyzer,
+        ngram_range=ngram_range,
+        n_features=N,
+        alternate_sign=False,
+        norm="l2",
+        dtype=np.float32,
+        lowercase=False,
+        token_pattern=WORD,
+    )
+
+
 def _profiles(x: object) -> list[list[float]]:
     rows = x.tocsr()  # type: ignore[attr-defined]
     return [sorted(np.round(rows[i].data, 5)) for i in range(rows.shape[0])]
@@ -29,16 +42,17 @@ def _profiles(x: object) -> list[list[float]]:
 
 def test_character_grams_are_scikit_learns_char_wb_grams_with_another_hash() -> None:
     ours = char_wb_grams(TEXTS, N)
-    theirs = char_grams(N, lowercase=False).transform(TEXTS)
+    theirs = sklearn("char_wb", (3, 5)).transform(TEXTS)
     assert _profiles(ours) == _profiles(theirs)
     assert ours.dtype == np.float32
     assert ours.shape == (len(TEXTS), N)
 
 
 def test_word_grams_are_scikit_learns_word_grams_with_another_hash() -> None:
-    ours = word_grams(TEXTS, N, max_n=2)
-    theirs = sklearn_word_grams(N, (1, 2), lowercase=False).transform(TEXTS)
-    assert _profiles(ours) == _profiles(theirs)
+    for n in (2, 3):
+        ours = word_grams(TEXTS, N, max_n=n)
+        theirs = sklearn("word", (1, n)).transform(TEXTS)
+        assert _profiles(ours) == _profiles(theirs)
 
 
 def test_no_gram_crosses_a_word_or_a_text() -> None:
