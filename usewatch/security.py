@@ -92,13 +92,13 @@ def grants() -> tuple[Grant, ...]:
             # the last second of marks (services/state/enforcement.py).
             redis_commands=("+info",),
         ),
-        # The review console keeps its store from the enforcement topics and is the only
-        # writer of review.decisions; it has no Redis user (its store is its own database).
+        # The review console keeps its store from the enforcement topics (no consumer group:
+        # the store holds its own positions) and is the only writer of review.decisions; it
+        # has no Redis user (its store is its own database).
         Grant(
             "console",
             reads=(*ENFORCEMENT_TOPICS, REVIEW_DECISIONS),
             writes=(REVIEW_DECISIONS,),
-            group="console",
             redis=False,
         ),
         # The operator's CLI: reads everything, writes the registry, and publishes the

@@ -1,10 +1,13 @@
 """Keeps the console's store from the topics: review items, actions (reversals included),
-reports and decisions, each upserted by its own id, the offsets committed only after the store
-committed (so a restart replays, never skips). A record that does not decode is logged and
-skipped: the enforcer and the console wrote it, so it is a bug, not a reason to stop."""
+reports and decisions, each upserted by its own id. No consumer group: the store keeps its own
+position in every partition, in the same transaction as the records (store.py), so a new or
+lost store reads the topics from the beginning and rebuilds itself. A record that does not
+decode is logged and skipped: the enforcer and the console wrote it, so it is a bug, not a
+reason to stop."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable
 from typing import Any
@@ -61,17 +64,31 @@ class Projector:
                 REVIEW_DECISIONS,
             )
         }
+        # Group-less and subscribed: every partition of the four topics, new ones included.
         self._consumer = AIOKafkaConsumer(
             *self._by_name,
             **kafka,
-            group_id=f"{prefix}usewatch-console",
+            group_id=None,
             enable_auto_commit=False,
             auto_offset_reset="earliest",
         )
         self.records = 0
 
-    async def start(self) -> None:
+    async def start(self, timeout_s: float = 60.0) -> None:
+        """Connect and go to where the store got to (the beginning for a new store)."""
         await self._consumer.start()
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout_s
+        while {tp.topic for tp in self._consumer.assignment()} != set(self._by_name):
+            if loop.time() > deadline:
+                raise RuntimeError("the console's topics have no partitions; run usewatch topics")
+            await asyncio.sleep(0.05)
+        stored = self.store.offsets()
+        for tp in self._consumer.assignment():
+            at = stored.get((tp.topic, tp.partition))
+            if at is not None:
+                self._consumer.seek(tp, at)
+        log.info("projecting from %d stored partition positions", len(stored))
 
     async def stop(self) -> None:
         await self._consumer.stop()
@@ -80,10 +97,12 @@ class Projector:
         """Until cancelled."""
         while True:
             batches = await self._consumer.getmany(timeout_ms=500, max_records=500)
-            for tp, records in batches.items():
-                topic = self._by_name[tp.topic]
-                for record in records:
-                    project(self.store, topic, record.value)
-                    self.records += 1
-            if batches:
-                await self._consumer.commit()
+            if not batches:
+                continue
+            with self.store.batch():
+                for tp, records in batches.items():
+                    topic = self._by_name[tp.topic]
+                    for record in records:
+                        project(self.store, topic, record.value)
+                    self.store.set_offset(tp.topic, tp.partition, records[-1].offset + 1)
+                    self.records += len(records)

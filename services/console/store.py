@@ -1,5 +1,10 @@
 """The console's queryable store, kept from the topics (`projector.py`) and read by its pages.
 
+The store keeps its own position in each topic partition (`offsets`), written in the same
+transaction as the records read up to it: a store that is new or was lost starts from the
+topics' beginning and rebuilds itself, and no record is applied twice or skipped, whatever
+happens to the process (consumer-group offsets would say where a *previous* store got to).
+
 One schema, two engines: SQLite (embedded, the default: `sqlite:///path`) and PostgreSQL
 (`postgresql://…`, psycopg 3). Every write is an upsert keyed by the record's own id, so a record
 delivered twice (at-least-once) is stored once. Times are epoch seconds, bodies the records'
@@ -36,6 +41,9 @@ SCHEMA = (
         decision_id TEXT PRIMARY KEY, enforcement_id TEXT NOT NULL, account_id TEXT NOT NULL,
         outcome TEXT NOT NULL, reviewer TEXT NOT NULL, reason TEXT NOT NULL,
         decided_at DOUBLE PRECISION NOT NULL)""",
+    """CREATE TABLE IF NOT EXISTS offsets (
+        topic TEXT NOT NULL, part INTEGER NOT NULL, next_offset BIGINT NOT NULL,
+        PRIMARY KEY (topic, part))""",
     "CREATE INDEX IF NOT EXISTS reviews_account ON reviews (account_id)",
     "CREATE INDEX IF NOT EXISTS actions_account ON actions (account_id)",
     "CREATE INDEX IF NOT EXISTS reports_account ON reports (account_id)",
@@ -90,9 +98,21 @@ class ConsoleStore:
             self._mark = "%s"
         else:
             raise ValueError(f"unsupported database URL {url!r}: sqlite:///… or postgresql://…")
+        self._open: Any = None
         with self._cursor() as cur:
             for statement in SCHEMA:
                 cur.execute(statement)
+
+    @contextmanager
+    def batch(self) -> Iterator[None]:
+        """Every write inside is one transaction (the projector: records and their offsets).
+        No reads inside: the store's lock is held."""
+        with self._cursor() as cur:
+            self._open = cur
+            try:
+                yield
+            finally:
+                self._open = None
 
     @contextmanager
     def _cursor(self) -> Iterator[Any]:
@@ -182,19 +202,32 @@ class ConsoleStore:
             },
         )
 
+    def set_offset(self, topic: str, partition: int, next_offset: int) -> None:
+        self._upsert(
+            "offsets",
+            "topic, part",
+            {"topic": topic, "part": partition, "next_offset": next_offset},
+        )
+
+    def offsets(self) -> dict[tuple[str, int], int]:
+        """Per (topic, partition), the offset of the next record to read."""
+        return {(t, p): n for t, p, n in self._rows("SELECT topic, part, next_offset FROM offsets")}
+
     def _upsert(self, table: str, key: str, row: dict[str, Any]) -> None:
         """Insert, or replace the row of the same id (a newer delivery of the same record)."""
         names = ", ".join(row)
         marks = ", ".join("?" for _ in row)
-        updates = ", ".join(f"{n} = excluded.{n}" for n in row if n != key)
+        keys = {k.strip() for k in key.split(",")}
+        updates = ", ".join(f"{n} = excluded.{n}" for n in row if n not in keys)
+        statement = self._sql(
+            f"INSERT INTO {table} ({names}) VALUES ({marks}) "  # names are ours
+            f"ON CONFLICT ({key}) DO UPDATE SET {updates}"
+        )
+        if self._open is not None:
+            self._open.execute(statement, tuple(row.values()))
+            return
         with self._cursor() as cur:
-            cur.execute(
-                self._sql(
-                    f"INSERT INTO {table} ({names}) VALUES ({marks}) "  # names are ours
-                    f"ON CONFLICT ({key}) DO UPDATE SET {updates}"
-                ),
-                tuple(row.values()),
-            )
+            cur.execute(statement, tuple(row.values()))
 
     # -- reads (the pages) ---------------------------------------------------------------------
 

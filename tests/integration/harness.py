@@ -4,10 +4,13 @@ Redis and service processes come from `usewatch.localstack`."""
 from __future__ import annotations
 
 import asyncio
+import http.cookiejar
 import os
 import subprocess
 import sys
 import time
+import urllib.parse
+import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeVar
@@ -97,3 +100,27 @@ def usewatch_cli(bootstrap: str, prefix: str, *args: str) -> subprocess.Complete
         text=True,
         timeout=120,
     )
+
+
+class ConsolePage:
+    """The console over plain HTTP with a cookie jar, as a browser would use it."""
+
+    def __init__(self, base: str) -> None:
+        self.base = base
+        self.opener = urllib.request.build_opener(
+            urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar())
+        )
+
+    def get(self, path: str) -> str:
+        with self.opener.open(self.base + path, timeout=10) as response:
+            return str(response.read().decode())
+
+    def post(self, path: str, form: dict[str, str]) -> str:
+        data = urllib.parse.urlencode(form).encode()
+        with self.opener.open(self.base + path, data=data, timeout=30) as response:
+            return str(response.read().decode())
+
+    def login(self, reviewer: str, password: str) -> None:
+        form = urllib.parse.urlencode({"reviewer": reviewer, "password": password}).encode()
+        with self.opener.open(self.base + "/login", data=form, timeout=10) as response:
+            assert "Review queue" in response.read().decode()

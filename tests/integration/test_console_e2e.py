@@ -2,7 +2,8 @@
 own process, and a person's decisions clicked in headless Chromium (Debian's, driven by
 selenium through Debian's chromedriver): a suspect dismissed from the queue and an applied
 action reversed from the account page, checked on review.decisions, enforcement.actions and
-the enforcer's strikes."""
+the enforcer's strikes. Then held actions confirmed and dismissed (each decision once), and a
+console whose store was lost rebuilding it from the topics."""
 
 from __future__ import annotations
 
@@ -21,11 +22,18 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 
 from schemas.codec import encode, encode_key
-from schemas.events import Action, EnforcementEvent, Label, ReviewDecision, ReviewOutcome
+from schemas.events import (
+    Action,
+    EnforcementEvent,
+    Label,
+    ReviewDecision,
+    ReviewOutcome,
+    Severity,
+)
 from schemas.topics import ENFORCEMENT_ACTIONS, ENFORCEMENT_REVIEW, REVIEW_DECISIONS
 from services.enforcement.policy import DEFAULT_POLICY
 from tests.integration.conftest import TEST_STATE
-from tests.integration.harness import decode_all, group_lag, read_all, wait_for
+from tests.integration.harness import ConsolePage, decode_all, group_lag, read_all, wait_for
 from tests.integration.test_enforcement_e2e import publish_verdicts, settle, spam_verdict
 from usewatch.localstack import CONSOLE_READY, ServiceProcess, Stack
 from usewatch.operator import account_view
@@ -249,3 +257,67 @@ def publish_decisions(stack: Stack, prefix: str, decisions: list[ReviewDecision]
         )
     producer.flush()
     producer.close()
+
+
+def test_a_lost_console_store_rebuilds_itself_from_the_topics(
+    stack: Stack, prefix: str, tmp_path: Path
+) -> None:
+    db = tmp_path / "console.db"
+    port = free_port()
+
+    def console() -> ServiceProcess:
+        proc = ServiceProcess(
+            module="services.console",
+            env={
+                **stack.script_env(),
+                "KAFKA_BOOTSTRAP_SERVERS": stack.bootstrap,
+                "TOPIC_PREFIX": prefix,
+                "CONSOLE_PORT": str(port),
+                "CONSOLE_PASSWORD": PASSWORD,
+                "CONSOLE_DATABASE_URL": f"sqlite:///{db}",
+            },
+            log_path=TEST_STATE / "logs" / f"{prefix}console.log",
+            ready_marker=CONSOLE_READY,
+        )
+        proc.start()
+        return proc
+
+    def shows(path: str, text: str) -> None:
+        page = ConsolePage(f"http://127.0.0.1:{port}")
+        page.login("ana", PASSWORD)
+        wait_for(lambda: text in page.get(path), 60, f"{text} on {path}")
+
+    review = spam_verdict("acct-l", 0, score=0.6).model_copy(update={"label": Label.SUSPECT})
+    first = console()
+    try:
+        publish_verdicts(stack, prefix, [review])
+        # No enforcer here: the review item is published as the enforcer would have.
+        item = EnforcementEvent(
+            enforcement_id="sus-lost",
+            event_id=review.event_id,
+            account_id="acct-l",
+            app_id="app-1",
+            category=review.category,
+            action=Action.FLAG_FOR_REVIEW,
+            severity=Severity.LOW,
+            reason="Possible spam; a person should decide.",
+            policy_version="p",
+            strikes=0,
+            decided_at=datetime.now(UTC),
+        )
+        producer = KafkaProducer(bootstrap_servers=stack.bootstrap, acks="all")
+        producer.send(
+            ENFORCEMENT_REVIEW.full_name(prefix), key=encode_key("acct-l"), value=encode(item)
+        ).get(timeout=30)
+        producer.close()
+        shows("/", "sus-lost")
+    finally:
+        first.stop()
+    for leftover in tmp_path.glob("console.db*"):  # the database and its write-ahead log
+        leftover.unlink()
+    second = console()
+    try:
+        shows("/", "sus-lost")  # read again from the topic's beginning
+        assert db.exists()
+    finally:
+        second.stop()

@@ -35,6 +35,7 @@ def store(postgres_url: str) -> Iterator[ConsoleStore]:
         contract.test_an_account_page_gathers_cases_actions_reversals_and_strikes,
         contract.test_quality_is_measured_per_detector_model_and_stage_from_the_latest_decisions,
         contract.test_a_held_action_confirmed_counts_as_review_not_as_a_sanction,
+        contract.test_the_store_keeps_its_position_with_its_records_in_one_transaction,
     ],
     ids=lambda f: f.__name__.removeprefix("test_"),
 )

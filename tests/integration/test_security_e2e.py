@@ -6,7 +6,6 @@ module's own, on ports of their own; the rest of the tier runs unsecured."""
 from __future__ import annotations
 
 import asyncio
-import http.cookiejar
 import itertools
 import os
 import re
@@ -14,8 +13,6 @@ import secrets
 import shutil
 import subprocess
 import time
-import urllib.parse
-import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -56,6 +53,7 @@ from schemas.topics import (
 )
 from services.registry import approval, publish_approvals
 from tests.factories import credential_lure_sms, event
+from tests.integration.harness import ConsolePage
 from tests.integration.otlp_receiver import otlp_receiver
 from tests.integration.test_enforcement_e2e import spam_verdict
 from usewatch import security
@@ -407,27 +405,3 @@ def spam_report(account: str) -> ViolationReport:
         reported_at=now,
         report_due_at=now + REPORT_DEADLINE,
     )
-
-
-class ConsolePage:
-    """The console over plain HTTP with a cookie jar, as a browser would use it."""
-
-    def __init__(self, base: str) -> None:
-        self.base = base
-        self.opener = urllib.request.build_opener(
-            urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar())
-        )
-
-    def get(self, path: str) -> str:
-        with self.opener.open(self.base + path, timeout=10) as response:
-            return str(response.read().decode())
-
-    def post(self, path: str, form: dict[str, str]) -> str:
-        data = urllib.parse.urlencode(form).encode()
-        with self.opener.open(self.base + path, data=data, timeout=30) as response:
-            return str(response.read().decode())
-
-    def login(self, reviewer: str, password: str) -> None:
-        form = urllib.parse.urlencode({"reviewer": reviewer, "password": password}).encode()
-        with self.opener.open(self.base + "/login", data=form, timeout=10) as response:
-            assert "Review queue" in response.read().decode()

@@ -274,3 +274,25 @@ def test_a_held_action_confirmed_counts_as_review_not_as_a_sanction(store: Conso
     store.add_action(enforcement(1, decided_at=T0 + timedelta(hours=3)))
     [q] = quality(store.decided(0))
     assert (q.review_confirmed, q.sanctions_decided) == (1, 0)
+
+
+def test_the_store_keeps_its_position_with_its_records_in_one_transaction(
+    store: ConsoleStore,
+) -> None:
+    assert store.offsets() == {}
+    with store.batch():
+        store.add_review(enforcement(1))
+        store.set_offset("enforcement.review", 3, 8)
+    assert store.offsets() == {("enforcement.review", 3): 8}
+
+    def dies_mid_batch() -> None:
+        with store.batch():
+            store.add_review(enforcement(2))
+            store.set_offset("enforcement.review", 3, 9)
+            raise RuntimeError("the process dies mid-batch")
+
+    with pytest.raises(RuntimeError):
+        dies_mid_batch()
+    # Neither the record nor the position moved: the batch is read again, once.
+    assert [e.enforcement_id for e in store.queue()] == ["enf-1"]
+    assert store.offsets() == {("enforcement.review", 3): 8}
