@@ -45,6 +45,7 @@ from services.enforcement.enforcer import Enforcer, Outcome, StateLostError, Sta
 from services.enforcement.outage import ActionEntry, PendingWrites, ReportEntry
 from services.enforcement.policy import PolicyFile, StateOutage
 from services.enforcement.rebuild import rebuild, reconcile
+from services.enforcement.reviews import review_entry
 from services.enforcement.settings import EnforcementSettings
 from services.faust_app import decode_batch, make_app, raw_topic, send
 from services.registry import RegistryView
@@ -139,6 +140,11 @@ async def apply_decision(decision: ReviewDecision, source: EventT[Any] | None = 
             exc,
         )
         return
+    if applied.confirmed_suspect is not None:
+        # A person says the suspect is a violation: enforced and reported as one, now.
+        rule = policy_file.policy.rule(applied.confirmed_suspect.category)
+        violation = reviews.as_violation(applied.confirmed_suspect, decision, rule.violation_at)
+        await process_verdicts([violation], {})
     events = applied.events
     headers = inject_headers()
     acks = [
@@ -321,8 +327,8 @@ async def commit(outcome: Outcome, now: datetime, degraded: bool) -> None:
     hour = hour_bucket(now)
     actions, reports = _log_entries(outcome)
     reviews = [
-        (d.review.enforcement_id, d.review.model_dump_json(exclude_none=True))
-        for _, d in outcome.decisions
+        (d.review.enforcement_id, review_entry(d.review, v))
+        for v, d in outcome.decisions
         if d.review is not None
     ]
     if not degraded:

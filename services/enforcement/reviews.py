@@ -2,7 +2,9 @@
 enforcement topics and the enforcer's state. Shared with `usewatch reverse`.
 
 - confirm: the decision stands. An action that was held for a person (a quota, a state-store
-  outage) and never applied is applied now, under its own id; anything else is only recorded.
+  outage) and never applied is applied now, under its own id; a suspect becomes a violation
+  (its verdict, kept with the review item, enforced again as one: strike, action, and the
+  report due 24 h after the generation); anything else is only recorded.
 - dismiss: not a violation. What was applied for it is reversed; an action held for it is
   released; its case's strike is removed. A suspect (no case, nothing applied) is recorded only.
 - reverse: an applied enforcement undone, its case's strike removed.
@@ -12,12 +14,13 @@ decision delivered twice changes nothing the second time."""
 
 from __future__ import annotations
 
+import json
 import logging
 from dataclasses import dataclass
 from datetime import datetime
 
 from schemas.codec import decode
-from schemas.events import EnforcementEvent, ReviewDecision, ReviewOutcome
+from schemas.events import EnforcementEvent, Label, ReviewDecision, ReviewOutcome, Verdict
 from services.enforcement.decide import in_force_of, reversal
 from services.state.enforcement import EnforcementState, RedisEnforcementLog
 
@@ -30,19 +33,48 @@ class UnknownEnforcementError(LookupError):
 
 @dataclass(frozen=True, slots=True)
 class Found:
-    """What the log knows of one enforcement id: the action published under it, and what went
-    to a person under it (either may be missing)."""
+    """What the log knows of one enforcement id: the action published under it, what went to a
+    person under it, and the verdict that sent it (any may be missing)."""
 
     applied: EnforcementEvent | None
     reviewed: EnforcementEvent | None
+    verdict: Verdict | None = None
+
+
+def review_entry(review: EnforcementEvent, verdict: Verdict) -> str:
+    """What the operator's log keeps of a review item: the item and its verdict."""
+    return json.dumps(
+        {
+            "review": json.loads(review.model_dump_json(exclude_none=True)),
+            "verdict": json.loads(verdict.model_dump_json(exclude_none=True)),
+        }
+    )
 
 
 async def find(operator_log: RedisEnforcementLog, enforcement_id: str) -> Found:
     applied = await operator_log.enforcement(enforcement_id)
-    reviewed = await operator_log.review(enforcement_id)
-    return Found(
-        decode(EnforcementEvent, applied) if applied else None,
-        decode(EnforcementEvent, reviewed) if reviewed else None,
+    entry = await operator_log.review(enforcement_id)
+    reviewed, verdict = None, None
+    if entry:
+        raw = json.loads(entry)
+        if "review" in raw:
+            reviewed = EnforcementEvent.model_validate(raw["review"])
+            verdict = Verdict.model_validate(raw["verdict"])
+        else:  # written before items kept their verdict
+            reviewed = EnforcementEvent.model_validate(raw)
+    return Found(decode(EnforcementEvent, applied) if applied else None, reviewed, verdict)
+
+
+def as_violation(suspect: Verdict, decision: ReviewDecision, violation_at: float) -> Verdict:
+    """A suspect verdict a person confirmed, as the violation it is: at least the category's
+    violation threshold, the reviewer in its evidence."""
+    return suspect.model_copy(
+        update={
+            "label": Label.VIOLATION,
+            "score": max(suspect.score, violation_at),
+            "evidence": {**suspect.evidence, "confirmed_by": decision.reviewer},
+            "decided_at": decision.decided_at,
+        }
     )
 
 
@@ -78,6 +110,8 @@ class Applied:
     target: EnforcementEvent
     was_applied: bool
     events: list[EnforcementEvent]
+    confirmed_suspect: Verdict | None = None
+    """A suspect's verdict a person confirmed: to be enforced as a violation (`as_violation`)."""
 
 
 async def effects_of(
@@ -100,6 +134,8 @@ async def effects_of(
     if decision.outcome is ReviewOutcome.CONFIRM:
         if not was_applied and target.case_id is not None:
             return publishing(confirmed(target, decision, now))  # it was held
+        if not was_applied and found.verdict is not None:
+            return Applied(target, was_applied, [], found.verdict)  # a suspect
         return publishing()
     if not was_applied and target.case_id is None:
         return publishing()  # a suspect: no strike, nothing applied

@@ -23,14 +23,21 @@ from selenium.webdriver.remote.webdriver import WebDriver
 
 from schemas.codec import encode, encode_key
 from schemas.events import (
+    REPORT_DEADLINE,
     Action,
     EnforcementEvent,
     Label,
     ReviewDecision,
     ReviewOutcome,
     Severity,
+    ViolationReport,
 )
-from schemas.topics import ENFORCEMENT_ACTIONS, ENFORCEMENT_REVIEW, REVIEW_DECISIONS
+from schemas.topics import (
+    ENFORCEMENT_ACTIONS,
+    ENFORCEMENT_REPORTS,
+    ENFORCEMENT_REVIEW,
+    REVIEW_DECISIONS,
+)
 from services.enforcement.policy import DEFAULT_POLICY
 from tests.integration.conftest import TEST_STATE
 from tests.integration.harness import ConsolePage, decode_all, group_lag, read_all, wait_for
@@ -321,3 +328,55 @@ def test_a_lost_console_store_rebuilds_itself_from_the_topics(
         assert db.exists()
     finally:
         second.stop()
+
+
+def test_a_confirmed_suspect_is_enforced_and_reported_as_a_violation(
+    stack: Stack, prefix: str, service: Callable[..., ServiceProcess]
+) -> None:
+    service("enforcement")
+    suspect = spam_verdict("acct-q", 0, score=0.6).model_copy(update={"label": Label.SUSPECT})
+    publish_verdicts(stack, prefix, [suspect])
+    settle(stack, prefix)
+    [item] = decode_all(
+        EnforcementEvent, read_all(stack.bootstrap, ENFORCEMENT_REVIEW.full_name(prefix))
+    )
+    assert read_all(stack.bootstrap, ENFORCEMENT_REPORTS.full_name(prefix)) == []
+    confirm = ReviewDecision(
+        decision_id="d-q",
+        enforcement_id=item.enforcement_id,
+        account_id="acct-q",
+        outcome=ReviewOutcome.CONFIRM,
+        reviewer="ana",
+        reason="a phishing run, not a newsletter",
+        decided_at=datetime.now(UTC),
+    )
+    publish_decisions(stack, prefix, [confirm, confirm])
+
+    def reports() -> list[ViolationReport]:
+        return decode_all(
+            ViolationReport, read_all(stack.bootstrap, ENFORCEMENT_REPORTS.full_name(prefix))
+        )
+
+    wait_for(lambda: len(reports()) == 1, 60, "the confirmed suspect's report")
+    wait_for(
+        lambda: (
+            group_lag(
+                stack.bootstrap, f"{prefix}usewatch-enforcement", REVIEW_DECISIONS.full_name(prefix)
+            )
+            == 0
+        ),
+        60,
+        "both deliveries of the decision read",
+    )
+    [report] = reports()  # the decision twice: one report
+    assert report.event_id == suspect.event_id
+    assert report.report_due_at == suspect.subject.occurred_at + REPORT_DEADLINE
+    [action] = decode_all(
+        EnforcementEvent, read_all(stack.bootstrap, ENFORCEMENT_ACTIONS.full_name(prefix))
+    )
+    assert action.evidence["confirmed_by"] == "ana"
+    assert action.enforcement_id != item.enforcement_id  # enf-…, beside the suspect's sus-…
+    client = ClientSettings(
+        kafka_bootstrap_servers=stack.bootstrap, redis_url=stack.redis_url, topic_prefix=prefix
+    )
+    assert asyncio.run(account_view(client, "acct-q")).strikes == {"spam": 1}
