@@ -260,9 +260,12 @@ def _scenarios(
 
     published = asyncio.run(backtest(stream, variant=Variant(spam_rules)))
     violations: dict[str, set[Category]] = {}
+    suspects: set[str] = set()
     for _, message in published:
         if isinstance(message, Verdict) and message.label == Label.VIOLATION:
             violations.setdefault(message.event_id, set()).add(message.category)
+        elif isinstance(message, Verdict) and message.label == Label.SUSPECT:
+            suspects.add(message.event_id)
     by_scenario: dict[str, list[GenerationEvent]] = {}
     for e in stream:
         by_scenario.setdefault(e.account_id.rsplit("-", 1)[0], []).append(e)
@@ -271,9 +274,12 @@ def _scenarios(
         expected = STREAM_EXPECTED.get(scenario)
         got = [violations.get(e.event_id, set()) for e in rows]
         if expected is None:
+            # What a person's review queue gets: suspects not already violations.
+            review = sum(not g and e.event_id in suspects for e, g in zip(rows, got, strict=True))
             out[scenario] = {
                 "events": len(rows),
                 "legitimate_flagged": round(sum(bool(g) for g in got) / len(rows), 4),
+                "legitimate_to_review": round(review / len(rows), 4),
             }
         else:
             out[scenario] = {
@@ -292,7 +298,8 @@ def streams_table(result: dict[str, Any]) -> str:
         figure = (
             f"recall {f['recall']:.3f}"
             if "recall" in f
-            else f"legitimate flagged {f['legitimate_flagged']:.4f}"
+            else f"legitimate flagged {f['legitimate_flagged']:.4f}, "
+            f"to review {f.get('legitimate_to_review', 0.0):.4f}"
         )
         lines.append(f"  {scenario:16} {f['events']:>6} events  {figure}")
     ablation = result.get("spam_rules_switched_off", {})

@@ -625,6 +625,64 @@ SENSE_FRAMES = [
 ]
 
 
+EVERYDAY: dict[str, list[str]] = {
+    "marketing": [
+        "product description for a ceramic coffee mug",
+        "product page for a waterproof hiking backpack",
+        "launch announcement for our new budgeting app",
+        "sales email about our spring discount on garden furniture",
+        "landing page headline for a dog-walking service",
+        "Instagram caption for a bakery's new sourdough loaf",
+        "tagline for a family-run bicycle repair shop",
+        "newsletter intro about our summer opening hours",
+    ],
+    "personal": [
+        "birthday poem for my grandmother's ninetieth",
+        "wedding toast for my best friend",
+        "thank-you note to my son's teacher",
+        "bedtime story about a dragon who is afraid of the dark",
+        "apology message to a friend for missing her party",
+        "short speech for my parents' anniversary dinner",
+        "get-well card message for a colleague",
+        "haiku about autumn leaves",
+    ],
+    "work": [
+        "cover letter for a junior data analyst role",
+        "meeting agenda for our quarterly planning session",
+        "job advert for a part-time receptionist",
+        "press release about our company's new office in Leeds",
+        "status update for the project steering group",
+        "LinkedIn post celebrating five years at my company",
+        "polite reminder to a client about an overdue invoice",
+        "onboarding checklist for new support staff",
+    ],
+    "teaching": [
+        "lesson plan on the water cycle for ten-year-olds",
+        "quiz with ten questions about the solar system",
+        "summary of the causes of the First World War for revision",
+        "worksheet on adding fractions",
+        "reading list on the history of jazz",
+        "study timetable for my final exams",
+        "explanation of photosynthesis for a school project",
+        "set of flashcards for Spanish verbs",
+    ],
+}
+"""Everyday generation tasks, the bulk of what people ask an AI for, in the imperative frames the
+harmful-request sets open with (`TASK_FRAMES`): they teach that "Write a …" is not the harm,
+the ask is. Family by family, every fourth (in name order: `work`) held out."""
+TASK_FRAMES = [
+    "Write a {}",
+    "Create a {}",
+    "Draft a {}",
+    "Generate a {}",
+    "Compose a {}",
+    "Can you write me a {}?",
+    "Give me a {}",
+    "Develop a {}",
+    "I need a {}",
+]
+
+
 OPENERS = ["", "", "", "hey ", "pls ", "Quick question: ", "ok so ", "Honestly, "]
 ENDINGS = ["", "", "", ".", "!!", " asap", " thanks", "?"]
 
@@ -649,8 +707,8 @@ def _noise(text: str, rng: random.Random) -> str:
 
 
 def build(seed: int = SEED, per_phrasing: int = 10) -> list[Row]:
-    """Every family's phrasings, each filled `per_phrasing` times, then the benign senses, each in
-    four frames; exact duplicates dropped."""
+    """Every family's phrasings, each filled `per_phrasing` times, then the benign senses and the
+    everyday tasks, each in four frames; exact duplicates dropped."""
     rng = random.Random(seed)
     rows: list[Row] = []
     seen: set[str] = set()
@@ -670,6 +728,14 @@ def build(seed: int = SEED, per_phrasing: int = 10) -> list[Row]:
                 if text not in seen:
                     seen.add(text)
                     rows.append(Row(text, CLEAN, f"{CLEAN}/senses_{name}", "train"))
+    for i, name in enumerate(sorted(EVERYDAY)):
+        split = "test" if i % 4 == 3 else "train"
+        for task in EVERYDAY[name]:
+            for frame in rng.sample(TASK_FRAMES, 4):
+                text = _noise(frame.format(task), rng)
+                if text not in seen:
+                    seen.add(text)
+                    rows.append(Row(text, CLEAN, f"{CLEAN}/everyday_{name}", split))
     return rows
 
 

@@ -35,16 +35,36 @@ C = 30.0
 PRUNE_BELOW = 0.01
 
 
+def is_request(e: Example) -> bool:
+    """A clean text shaped like a request to an AI: everyday prompts, the benign twins of the
+    harmful sets' frames, and the self-made hard negatives."""
+    return not e.positive and (
+        e.set in ("prompts", "frame_swaps")
+        or (e.set == "self_made" and e.family.startswith("clean/"))
+    )
+
+
 def fit_one(x: Any, examples: list[Example], head: str) -> tuple[Head, Thresholds, dict[str, Any]]:
     targets = [e.target(head) for e in examples]
     rows = np.array([t is not None for t in targets])
     y = np.array([bool(t) for t in targets])[rows]
     fitted, oof = fit_head_cv(x[rows], y, C, seed=SEED)
     negative = ~y
-    violation = max(threshold_at_fpr(oof, negative, BUDGETS["violation"]), FLOORS["violation"])
-    suspect = min(
-        max(threshold_at_fpr(oof, negative, BUDGETS["suspect"]), FLOORS["suspect"]), violation
+    # The budgets hold over all negatives and, on their own, over the clean requests: most
+    # negatives are tweets, SMS and mail, among which a request to an AI stands out, so a
+    # budget over all of them let a quarter of everyday prompts go to review.
+    requests = negative & np.array(
+        [is_request(e) for e, t in zip(examples, targets, strict=True) if t is not None]
     )
+
+    def at(budget: float) -> float:
+        return max(
+            threshold_at_fpr(oof, negative, budget),
+            threshold_at_fpr(oof, requests, budget) if requests.any() else 0.0,
+        )
+
+    violation = max(at(BUDGETS["violation"]), FLOORS["violation"])
+    suspect = min(max(at(BUDGETS["suspect"]), FLOORS["suspect"]), violation)
     pruned = Head(
         np.where(np.abs(fitted.weights) >= PRUNE_BELOW, fitted.weights, 0.0).astype(np.float32),
         fitted.intercept,
