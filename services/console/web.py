@@ -15,6 +15,7 @@ token. Pages are read from the store only: the console never touches the enforce
 from __future__ import annotations
 
 import json
+import re
 import time
 import uuid
 from collections.abc import Awaitable, Callable
@@ -36,6 +37,7 @@ from usewatch.durations import readable
 COOKIE = "uw_console"
 TEMPLATES = Path(__file__).parent / "templates"
 OPEN = frozenset({"/login", "/healthz"})
+SAFE_BACK = re.compile(r"/(?:[A-Za-z0-9_.%-]+(?:/[A-Za-z0-9_.%-]+)*)?")
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -211,7 +213,7 @@ async def decide(request: web.Request) -> web.Response:
     await request.app[PUBLISHER].publish(decision)
     store.add_decision(decision)
     back = str(form.get("back", "/"))
-    if not back.startswith("/") or back.startswith("//"):
+    if not SAFE_BACK.fullmatch(back):  # a page of this console, never another site
         back = "/"
     done = quote(f"{decision.outcome.value} of {enforcement_id} sent to the enforcer")
     raise web.HTTPSeeOther(f"{back}?done={done}")

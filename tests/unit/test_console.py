@@ -219,6 +219,15 @@ async def test_a_decision_needs_the_forms_token_and_goes_out_with_the_reviewers_
         "a newsletter",
     )
     assert "enf-1" not in await (await c.get("/")).text()  # out of the queue at once
+    # The page it returns to is one of the console's own, never another site's.
+    store.add_review(enforcement(2))
+    for back in ("//evil.example", "/\\evil.example", "https://evil.example", "/accounts/a b"):
+        r = await c.post(
+            "/decisions",
+            data=form | {"csrf": csrf, "enforcement_id": "enf-2", "back": back},
+            allow_redirects=False,
+        )
+        assert r.headers["Location"].startswith("/?done="), back
 
 
 @pytest.mark.asyncio
