@@ -11,6 +11,7 @@ import secrets
 
 from aiohttp import web
 from aiokafka import AIOKafkaProducer
+from aiokafka.errors import KafkaConnectionError
 
 from schemas.codec import encode, encode_key
 from schemas.events import ReviewDecision
@@ -49,8 +50,6 @@ async def serve(settings: ConsoleSettings) -> None:
     store = ConsoleStore(settings.console_database_url)
     projector = Projector(store, settings.kafka_client(), settings.topic_prefix)
     publisher = KafkaPublisher(settings.kafka_client(), settings.topic_prefix)
-    await projector.start()
-    await publisher.start()
     # A fresh secret per process: sessions end when the console restarts (log in again).
     app = make_app(
         store,
@@ -60,22 +59,19 @@ async def serve(settings: ConsoleSettings) -> None:
         settings.console_session_hours,
     )
     runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, settings.console_host, settings.console_port)
-    await site.start()
-    log.info(
-        "review console on http://%s:%d (store %s)",
-        settings.console_host,
-        settings.console_port,
-        settings.console_database_url.split("@")[-1],
-    )
-    task = asyncio.create_task(projector.run())
     try:
-        await task
+        await projector.start()
+        await publisher.start()
+        await runner.setup()
+        await web.TCPSite(runner, settings.console_host, settings.console_port).start()
+        log.info(
+            "review console on http://%s:%d (store %s)",
+            settings.console_host,
+            settings.console_port,
+            settings.console_database_url.split("@")[-1],
+        )
+        await projector.run()  # until cancelled
     finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
         await runner.cleanup()
         await publisher.stop()
         await projector.stop()
@@ -84,5 +80,10 @@ async def serve(settings: ConsoleSettings) -> None:
 
 def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(serve(ConsoleSettings()))
+    try:
+        with contextlib.suppress(KeyboardInterrupt):
+            asyncio.run(serve(ConsoleSettings()))
+    except (KafkaConnectionError, RuntimeError, OSError, ValueError) as exc:
+        # A broker that does not answer, topics not created, a port taken, a bad store URL:
+        # one line for the operator, not a traceback.
+        raise SystemExit(f"usewatch console: {exc}") from None
