@@ -142,35 +142,10 @@ class ConsoleStore:
     # -- writes (the projector, and the console's own decisions) -------------------------------
 
     def add_review(self, e: EnforcementEvent) -> None:
-        self._upsert(
-            "reviews",
-            "enforcement_id",
-            {
-                "enforcement_id": e.enforcement_id,
-                "account_id": e.account_id,
-                "category": e.category.value,
-                "action": e.action.value,
-                "decided_at": e.decided_at.timestamp(),
-                "case_id": e.case_id,
-                "body": e.model_dump_json(exclude_none=True),
-            },
-        )
+        self._upsert("reviews", "enforcement_id", _enforcement_row(e))
 
     def add_action(self, e: EnforcementEvent) -> None:
-        self._upsert(
-            "actions",
-            "enforcement_id",
-            {
-                "enforcement_id": e.enforcement_id,
-                "account_id": e.account_id,
-                "category": e.category.value,
-                "action": e.action.value,
-                "decided_at": e.decided_at.timestamp(),
-                "case_id": e.case_id,
-                "reverses": e.reverses,
-                "body": e.model_dump_json(exclude_none=True),
-            },
-        )
+        self._upsert("actions", "enforcement_id", _enforcement_row(e) | {"reverses": e.reverses})
 
     def add_report(self, r: ViolationReport) -> None:
         self._upsert(
@@ -353,6 +328,19 @@ class ConsoleStore:
             reviews=reviews,
             decisions=decisions,
         )
+
+
+def _enforcement_row(e: EnforcementEvent) -> dict[str, Any]:
+    """The columns an enforcement is found and sorted by, and its JSON as published."""
+    return {
+        "enforcement_id": e.enforcement_id,
+        "account_id": e.account_id,
+        "category": e.category.value,
+        "action": e.action.value,
+        "decided_at": e.decided_at.timestamp(),
+        "case_id": e.case_id,
+        "body": e.model_dump_json(exclude_none=True),
+    }
 
 
 def _decision(row: tuple[Any, ...]) -> ReviewDecision:

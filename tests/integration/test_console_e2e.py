@@ -73,9 +73,8 @@ def browser() -> Iterator[WebDriver]:
         driver.quit()
 
 
-@pytest.fixture
-def console(stack: Stack, prefix: str, tmp_path: Path) -> Iterator[str]:
-    port = free_port()
+def console_process(stack: Stack, prefix: str, db: Path, port: int) -> ServiceProcess:
+    """The console as its own process on the test stack, started (ready when it serves)."""
     proc = ServiceProcess(
         module="services.console",
         env={
@@ -84,12 +83,19 @@ def console(stack: Stack, prefix: str, tmp_path: Path) -> Iterator[str]:
             "TOPIC_PREFIX": prefix,
             "CONSOLE_PORT": str(port),
             "CONSOLE_PASSWORD": PASSWORD,
-            "CONSOLE_DATABASE_URL": f"sqlite:///{tmp_path}/console.db",
+            "CONSOLE_DATABASE_URL": f"sqlite:///{db}",
         },
         log_path=TEST_STATE / "logs" / f"{prefix}console.log",
         ready_marker=CONSOLE_READY,
     )
     proc.start()
+    return proc
+
+
+@pytest.fixture
+def console(stack: Stack, prefix: str, tmp_path: Path) -> Iterator[str]:
+    port = free_port()
+    proc = console_process(stack, prefix, tmp_path / "console.db", port)
     try:
         yield f"http://127.0.0.1:{port}"
     finally:
@@ -273,21 +279,7 @@ def test_a_lost_console_store_rebuilds_itself_from_the_topics(
     port = free_port()
 
     def console() -> ServiceProcess:
-        proc = ServiceProcess(
-            module="services.console",
-            env={
-                **stack.script_env(),
-                "KAFKA_BOOTSTRAP_SERVERS": stack.bootstrap,
-                "TOPIC_PREFIX": prefix,
-                "CONSOLE_PORT": str(port),
-                "CONSOLE_PASSWORD": PASSWORD,
-                "CONSOLE_DATABASE_URL": f"sqlite:///{db}",
-            },
-            log_path=TEST_STATE / "logs" / f"{prefix}console.log",
-            ready_marker=CONSOLE_READY,
-        )
-        proc.start()
-        return proc
+        return console_process(stack, prefix, db, port)
 
     def shows(path: str, text: str) -> None:
         page = ConsolePage(f"http://127.0.0.1:{port}")
