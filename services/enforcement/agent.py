@@ -45,7 +45,6 @@ from services.enforcement.enforcer import Enforcer, Outcome, StateLostError, Sta
 from services.enforcement.outage import ActionEntry, PendingWrites, ReportEntry
 from services.enforcement.policy import PolicyFile, StateOutage
 from services.enforcement.rebuild import rebuild, reconcile
-from services.enforcement.reviews import review_entry
 from services.enforcement.settings import EnforcementSettings
 from services.faust_app import decode_batch, make_app, raw_topic, send
 from services.registry import RegistryView
@@ -81,6 +80,10 @@ metrics.observe_pending(lambda: len(pending))
 
 T = TypeVar("T")
 
+enforcing = asyncio.Lock()
+"""One batch of verdicts or one person's decision at a time: both read an account's strikes and
+write them back across awaits, and two interleaved would count from the same strikes."""
+
 
 class StateUnavailableError(Exception):
     """Redis stayed away past the grace period and the policy fails open."""
@@ -110,14 +113,16 @@ async def enforce(stream: faust.StreamT[bytes]) -> None:
     ):
         pairs = decode_batch(Verdict, batch, log)
         with stage_batch("enforcement", batch):
-            await process_verdicts([v for _, v in pairs], {v.event_id: e for e, v in pairs})
+            async with enforcing:
+                await process_verdicts([v for _, v in pairs], {v.event_id: e for e, v in pairs})
 
 
 @app.agent(decisions_topic)
 async def apply_decisions(stream: faust.StreamT[bytes]) -> None:
     async for batch in cast(faust.Stream[bytes], stream).take_events(64, within=0.5):
         for source, decision in decode_batch(ReviewDecision, batch, log):
-            await apply_decision(decision, source)
+            async with enforcing:
+                await apply_decision(decision, source)
 
 
 async def apply_decision(decision: ReviewDecision, source: EventT[Any] | None = None) -> None:
@@ -326,8 +331,8 @@ async def commit(outcome: Outcome, now: datetime, degraded: bool) -> None:
     (fail open), keep them for `flush_pending`."""
     hour = hour_bucket(now)
     actions, reports = _log_entries(outcome)
-    reviews = [
-        (d.review.enforcement_id, review_entry(d.review, v))
+    review_entries = [
+        (d.review.enforcement_id, reviews.review_entry(d.review, v))
         for v, d in outcome.decisions
         if d.review is not None
     ]
@@ -335,14 +340,14 @@ async def commit(outcome: Outcome, now: datetime, degraded: bool) -> None:
         try:
             await with_state(partial(state.commit, outcome.effects, hour), "effects commit")
             await with_state(
-                partial(operator_log.record, actions, reports, now.timestamp(), reviews),
+                partial(operator_log.record, actions, reports, now.timestamp(), review_entries),
                 "operator log",
             )
             return
         except StateUnavailableError:
             pass
     pending.add_effects(outcome.effects, hour)
-    pending.add_record(actions, reports, now.timestamp(), reviews)
+    pending.add_record(actions, reports, now.timestamp(), review_entries)
 
 
 def _log_entries(outcome: Outcome) -> tuple[list[ActionEntry], list[ReportEntry]]:
