@@ -51,6 +51,13 @@ CHROMEDRIVER = Path("/usr/bin/chromedriver")
 PASSWORD = "correct horse battery staple"
 
 
+def operator_settings(stack: Stack, prefix: str) -> ClientSettings:
+    """What `usewatch account` reads the enforcer's state with, on the test stack."""
+    return ClientSettings(
+        kafka_bootstrap_servers=stack.bootstrap, redis_url=stack.redis_url, topic_prefix=prefix
+    )
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -127,9 +134,7 @@ def test_a_reviewer_dismisses_a_suspect_and_reverses_an_action_in_the_browser(
     [review] = decode_all(
         EnforcementEvent, read_all(stack.bootstrap, ENFORCEMENT_REVIEW.full_name(prefix))
     )
-    client = ClientSettings(
-        kafka_bootstrap_servers=stack.bootstrap, redis_url=stack.redis_url, topic_prefix=prefix
-    )
+    client = operator_settings(stack, prefix)
     assert asyncio.run(account_view(client, "acct-c")).strikes == {"spam": 1}
 
     # Logged out, every page leads to the login; a wrong password gets nowhere.
@@ -240,26 +245,23 @@ def test_held_actions_are_applied_on_confirm_released_on_dismiss_and_each_decisi
         )
 
     wait_for(lambda: len(actions()) >= 2, 60, "the decisions applied")
-    wait_for(
-        lambda: (
-            group_lag(
-                stack.bootstrap, f"{prefix}usewatch-enforcement", REVIEW_DECISIONS.full_name(prefix)
-            )
-            == 0
-        ),
-        60,
-        "every decision read",
-    )
+    decisions_read(stack, prefix, "every decision read")
     applied, released = sorted(actions(), key=lambda a: a.account_id != "acct-h")
     assert len(actions()) == 2  # the repeated confirm changed nothing
     assert applied.enforcement_id == held["acct-h"].enforcement_id
     assert applied.evidence["confirmed_by"] == "ana"
     assert released.reverses == held["acct-d"].enforcement_id
-    client = ClientSettings(
-        kafka_bootstrap_servers=stack.bootstrap, redis_url=stack.redis_url, topic_prefix=prefix
-    )
+    client = operator_settings(stack, prefix)
     assert asyncio.run(account_view(client, "acct-h")).strikes == {"spam": 1}
     assert asyncio.run(account_view(client, "acct-d")).strikes.get("spam", 0) == 0
+
+
+def decisions_read(stack: Stack, prefix: str, what: str) -> None:
+    """Wait until the enforcer has read every decision on the topic."""
+    topic = REVIEW_DECISIONS.full_name(prefix)
+    wait_for(
+        lambda: group_lag(stack.bootstrap, f"{prefix}usewatch-enforcement", topic) == 0, 60, what
+    )
 
 
 def publish_decisions(stack: Stack, prefix: str, decisions: list[ReviewDecision]) -> None:
@@ -350,16 +352,7 @@ def test_a_confirmed_suspect_is_enforced_and_reported_as_a_violation(
         )
 
     wait_for(lambda: len(reports()) == 1, 60, "the confirmed suspect's report")
-    wait_for(
-        lambda: (
-            group_lag(
-                stack.bootstrap, f"{prefix}usewatch-enforcement", REVIEW_DECISIONS.full_name(prefix)
-            )
-            == 0
-        ),
-        60,
-        "both deliveries of the decision read",
-    )
+    decisions_read(stack, prefix, "both deliveries of the decision read")
     [report] = reports()  # the decision twice: one report
     assert report.event_id == suspect.event_id
     assert report.report_due_at == suspect.subject.occurred_at + REPORT_DEADLINE
@@ -368,7 +361,5 @@ def test_a_confirmed_suspect_is_enforced_and_reported_as_a_violation(
     )
     assert action.evidence["confirmed_by"] == "ana"
     assert action.enforcement_id != item.enforcement_id  # enf-…, beside the suspect's sus-…
-    client = ClientSettings(
-        kafka_bootstrap_servers=stack.bootstrap, redis_url=stack.redis_url, topic_prefix=prefix
-    )
+    client = operator_settings(stack, prefix)
     assert asyncio.run(account_view(client, "acct-q")).strikes == {"spam": 1}
