@@ -17,13 +17,19 @@ help: ## List the targets
 	  awk 'BEGIN {FS = ":.*## "}; {printf "  \033[36m%-17s\033[0m %s\n", $$1, $$2}'
 
 SYSTEM_TOOLS := /usr/bin/redis-server /usr/bin/promtool /usr/bin/chromium /usr/bin/chromedriver /usr/share/doc/postgresql/copyright
-setup: $(VENV_STAMP) $(KAFKA_JARS) $(SYSTEM_TOOLS) ## Install Python deps, Kafka jars, Redis, promtool, Chromium, PostgreSQL
+ASYNCAPI_PARSER := infra/asyncapi/node_modules/.package-lock.json
+
+setup: $(VENV_STAMP) $(KAFKA_JARS) $(SYSTEM_TOOLS) $(ASYNCAPI_PARSER) ## Install Python deps, Kafka jars, Redis, promtool, Chromium, PostgreSQL, the AsyncAPI parser
 
 $(VENV_STAMP): requirements.lock pyproject.toml
 	test -d .venv || python3 -m venv .venv
 	.venv/bin/pip install -q -r requirements.lock
 	.venv/bin/pip install -q --no-deps -e .
 	touch $@
+
+# The AsyncAPI initiative's parser (npm, locked), which make test runs on schemas/asyncapi.yaml.
+$(ASYNCAPI_PARSER): infra/asyncapi/package-lock.json
+	npm ci --prefix infra/asyncapi --no-audit --no-fund --loglevel=error
 
 $(KAFKA_JARS): infra/kafka/pom.xml
 	infra/kafka/kafkactl fetch

@@ -1,5 +1,6 @@
 """Write the JSON Schema of every message model beside the models, and the AsyncAPI document
-of the topics: `python -m schemas.generate`.
+of the topics (its operations from the principals' grants, usewatch/security.py):
+`python -m schemas.generate`.
 
 `--check` exits 1 when a committed file differs from what the models produce (a test runs it).
 """
@@ -22,6 +23,7 @@ from schemas.events import (
     Verdict,
     ViolationReport,
 )
+from usewatch.security import grants
 
 SCHEMA_DIR = Path(__file__).parent / "json"
 ASYNCAPI = Path(__file__).parent / "asyncapi.yaml"
@@ -54,7 +56,7 @@ def stale_files() -> list[str]:
         path = SCHEMA_DIR / file_name(model)
         if not path.exists() or path.read_text() != render(model):
             stale.append(path.name)
-    if not ASYNCAPI.exists() or ASYNCAPI.read_text() != asyncapi.render():
+    if not ASYNCAPI.exists() or ASYNCAPI.read_text() != asyncapi.render(grants()):
         stale.append(ASYNCAPI.name)
     return stale
 
@@ -69,7 +71,7 @@ def main(argv: list[str]) -> int:
     SCHEMA_DIR.mkdir(exist_ok=True)
     for model in MODELS:
         (SCHEMA_DIR / file_name(model)).write_text(render(model))
-    ASYNCAPI.write_text(asyncapi.render())
+    ASYNCAPI.write_text(asyncapi.render(grants()))
     print(f"wrote {len(MODELS)} schemas to {SCHEMA_DIR} and {ASYNCAPI}")
     return 0
 

@@ -1,7 +1,11 @@
 from __future__ import annotations
 
 import hashlib
+import json
+import shutil
+import subprocess
 from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,6 +21,7 @@ from schemas.events import (
 from schemas.generate import stale_files
 from schemas.topics import ALL_TOPICS, DEFAULT_PARTITIONS, GENERATIONS, REGISTRY, topic_named
 from tests.factories import T0, event, event_fields
+from usewatch.security import grants
 
 
 def _errors(fields: dict[str, object]) -> list[tuple[str, str]]:
@@ -191,10 +196,101 @@ def test_the_asyncapi_document_names_every_topic_and_its_schema_file() -> None:
     from schemas.topics import ALL_TOPICS
 
     doc = yaml.safe_load(ASYNCAPI.read_text())
-    assert doc == document()
+    assert doc == document(grants())
     addresses = {c["address"] for c in doc["channels"].values()}
     assert addresses == {t.name for t in ALL_TOPICS}
     for message in doc["components"]["messages"].values():
         ref = message["payload"]["schema"]["$ref"]
         assert (SCHEMA_DIR.parent / ref).exists()
         assert "traceparent" in message["headers"]["properties"]
+
+
+def test_the_asyncapi_operations_are_the_grants_the_broker_enforces() -> None:
+    """Each service's operations in the document are exactly what its ACLs allow, so a
+    subscriber reading it sees who really writes and reads each topic."""
+    from schemas.asyncapi import document
+
+    doc = document(grants())
+    said = {
+        (op["tags"][0]["name"], op["action"], op["channel"]["$ref"].rsplit("/", 1)[1])
+        for op in doc["operations"].values()
+    }
+    granted = {
+        (g.principal, action, t.name.replace(".", "_"))
+        for g in grants()
+        for action, ts in (("receive", g.reads), ("send", g.writes))
+        for t in ts
+    }
+    assert said == granted
+    assert ("console", "send", "review_decisions") in said
+    assert ("enforcement", "receive", "review_decisions") in said
+    assert not any(who == "app" and action == "receive" for who, action, _ in said)
+    # Every channel has someone who writes it and someone who reads it.
+    for channel in doc["channels"]:
+        assert {a for _, a, c in said if c == channel} == {"send", "receive"}, channel
+
+
+def test_messages_name_their_kafka_key() -> None:
+    from schemas.asyncapi import document
+
+    messages = document(grants())["components"]["messages"]
+    assert "account_id" in messages["Verdict"]["bindings"]["kafka"]["key"]["description"]
+    assert "app_id" in messages["AppApproval"]["bindings"]["kafka"]["key"]["description"]
+    assert "unchanged" in messages["DeadLetter"]["bindings"]["kafka"]["key"]["description"]
+
+
+def test_the_schema_files_use_only_keywords_draft_07_reads_alike() -> None:
+    """The AsyncAPI document declares its payloads draft-07 so that its tooling checks them
+    (schemas/asyncapi.py: JSON_SCHEMA); that is true only while the files stay in the subset."""
+    from schemas.asyncapi import SHARED_KEYWORDS
+    from schemas.generate import SCHEMA_DIR
+
+    def keywords(node: object, under_properties: bool = False) -> set[str]:
+        found: set[str] = set()
+        if isinstance(node, dict):
+            # Draft-07 ignores every keyword beside a $ref.
+            assert under_properties or "$ref" not in node or len(node) == 1, node
+            for key, value in node.items():
+                if not under_properties:
+                    found.add(key)
+                # Under `properties` and `$defs` the keys are names, not keywords.
+                found |= keywords(value, key in ("properties", "$defs") and not under_properties)
+        elif isinstance(node, list):
+            for item in node:
+                found |= keywords(item)
+        return found
+
+    for path in sorted(SCHEMA_DIR.glob("*.schema.json")):
+        used = {k for k in keywords(json.loads(path.read_text())) if not k.startswith("x-")}
+        assert used <= SHARED_KEYWORDS, (path.name, sorted(used - SHARED_KEYWORDS))
+
+
+def _validate_asyncapi(path: Path) -> subprocess.CompletedProcess[str]:
+    script = Path(__file__).resolve().parents[2] / "infra" / "asyncapi" / "validate.mjs"
+    return subprocess.run(
+        ["node", str(script), str(path)], capture_output=True, text=True, timeout=120
+    )
+
+
+def test_the_asyncapi_parser_accepts_the_document_payloads_included() -> None:
+    from schemas.generate import ASYNCAPI
+
+    result = _validate_asyncapi(ASYNCAPI)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "7 messages" in result.stdout
+
+
+def test_the_asyncapi_parser_checks_the_payload_schemas(tmp_path: Path) -> None:
+    """The check reaches into the JSON Schema files: a broken one fails it."""
+    from schemas.generate import ASYNCAPI, SCHEMA_DIR
+
+    copy = tmp_path / "schemas"
+    shutil.copytree(SCHEMA_DIR, copy / "json")
+    shutil.copy(ASYNCAPI, copy / "asyncapi.yaml")
+    broken = copy / "json" / "verdict.schema.json"
+    schema = json.loads(broken.read_text())
+    schema["properties"]["score"]["type"] = "probability"
+    broken.write_text(json.dumps(schema))
+    result = _validate_asyncapi(copy / "asyncapi.yaml")
+    assert result.returncode == 1
+    assert "components.messages.Verdict.payload" in result.stdout
