@@ -362,11 +362,40 @@ def reverse(
 def console_command() -> None:
     """Serve the review console (CONSOLE_HOST:CONSOLE_PORT, default 127.0.0.1:8088): the review
     queue, open reports, accounts, and decisions published on review.decisions. Needs
-    CONSOLE_PASSWORD; CONSOLE_DATABASE_URL picks its store (default sqlite:///.run/console.db,
-    or postgresql://...)."""
+    CONSOLE_USERS (reviewer accounts, see console-user) or CONSOLE_PASSWORD (one shared
+    password); CONSOLE_SECRET keeps sessions across restarts; CONSOLE_DATABASE_URL picks its
+    store (default sqlite:///.run/console.db, or postgresql://...)."""
     from services.console.main import main as serve
 
     serve()
+
+
+@app.command("console-user")
+def console_user(
+    name: Annotated[str, typer.Argument(help="The reviewer's name, recorded on their decisions.")],
+    file: Annotated[
+        Path | None,
+        typer.Option(help="The accounts file [default: CONSOLE_USERS, else .run/console-users]."),
+    ] = None,
+) -> None:
+    """Add a reviewer account to the console, or change its password (asked twice on a
+    terminal, else read from the first line of stdin). The file keeps scrypt hashes only."""
+    from services.console import reviewers
+    from services.console.settings import ConsoleSettings
+
+    path = file or ConsoleSettings().console_users or Path(".run/console-users")
+    if sys.stdin.isatty():
+        password = getpass.getpass(f"password for {name}: ")
+        if getpass.getpass("again: ") != password:
+            _fail("the two passwords differ; nothing changed")
+    else:
+        password = sys.stdin.readline().rstrip("\n")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        reviewers.set_password(path, name, password)
+    except (OSError, ValueError) as exc:
+        _fail(str(exc))
+    console.print(f"{name} can log in to the console (accounts in {path}; CONSOLE_USERS={path})")
 
 
 @app.command()

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import logging
 import secrets
 
@@ -16,6 +17,7 @@ from aiokafka.errors import KafkaConnectionError
 from schemas.codec import encode, encode_key
 from schemas.events import ReviewDecision
 from schemas.topics import REVIEW_DECISIONS
+from services.console import reviewers
 from services.console.projector import Projector
 from services.console.settings import ConsoleSettings
 from services.console.store import ConsoleStore
@@ -44,19 +46,31 @@ class KafkaPublisher:
         )
 
 
+def _signing_key(settings: ConsoleSettings) -> bytes:
+    if settings.console_secret is not None and settings.console_secret.get_secret_value():
+        return hashlib.sha256(settings.console_secret.get_secret_value().encode()).digest()
+    # A fresh key per process: sessions end when the console restarts (log in again).
+    return secrets.token_bytes(32)
+
+
 async def serve(settings: ConsoleSettings) -> None:
-    if settings.console_password is None or not settings.console_password.get_secret_value():
-        raise SystemExit("usewatch console: set CONSOLE_PASSWORD (the operators' password)")
+    accounts = reviewers.load(settings.console_users) if settings.console_users else None
+    password = settings.console_password.get_secret_value() if settings.console_password else ""
+    if not accounts and not password:
+        raise SystemExit(
+            "usewatch console: set CONSOLE_USERS (reviewer accounts: usewatch console-user NAME) "
+            "or CONSOLE_PASSWORD (the operators' shared password)"
+        )
     store = ConsoleStore(settings.console_database_url)
     projector = Projector(store, settings.kafka_client(), settings.topic_prefix)
     publisher = KafkaPublisher(settings.kafka_client(), settings.topic_prefix)
-    # A fresh secret per process: sessions end when the console restarts (log in again).
     app = make_app(
         store,
         publisher,
-        settings.console_password.get_secret_value(),
-        secrets.token_bytes(32),
+        password,
+        _signing_key(settings),
         settings.console_session_hours,
+        reviewer_accounts=accounts,
     )
     runner = web.AppRunner(app, access_log=None)
     try:

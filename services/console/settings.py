@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from pathlib import Path
+
 from pydantic import Field, SecretStr
 
 from services.settings import ServiceSettings
@@ -17,5 +19,16 @@ class ConsoleSettings(ServiceSettings):
     console_password: SecretStr | None = Field(
         default=None,
         description="The operators' password; the console refuses to start without one.",
+    )
+    console_users: Path | None = Field(
+        default=None,
+        description="A file of reviewer accounts (name:scrypt hash per line, made by "
+        "`usewatch console-user NAME`); when set, each reviewer logs in with their own password "
+        "and CONSOLE_PASSWORD is not used.",
+    )
+    console_secret: SecretStr | None = Field(
+        default=None,
+        description="The key sessions are signed with; set it and sessions outlive a restart "
+        "(unset: a fresh key per process, everyone logs in again).",
     )
     console_session_hours: float = Field(default=12.0, gt=0)

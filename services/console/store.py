@@ -44,6 +44,10 @@ SCHEMA = (
     """CREATE TABLE IF NOT EXISTS offsets (
         topic TEXT NOT NULL, part INTEGER NOT NULL, next_offset BIGINT NOT NULL,
         PRIMARY KEY (topic, part))""",
+    # Sessions logged out before they expired: a cookie stays valid across console restarts
+    # (CONSOLE_SECRET), so logging out must end it here, not only in the browser.
+    """CREATE TABLE IF NOT EXISTS ended_sessions (
+        nonce TEXT PRIMARY KEY, expires_s DOUBLE PRECISION NOT NULL)""",
     "CREATE INDEX IF NOT EXISTS reviews_account ON reviews (account_id)",
     "CREATE INDEX IF NOT EXISTS actions_account ON actions (account_id)",
     "CREATE INDEX IF NOT EXISTS reports_account ON reports (account_id)",
@@ -187,6 +191,15 @@ class ConsoleStore:
     def offsets(self) -> dict[tuple[str, int], int]:
         """Per (topic, partition), the offset of the next record to read."""
         return {(t, p): n for t, p, n in self._rows("SELECT topic, part, next_offset FROM offsets")}
+
+    def end_session(self, nonce: str, expires_s: float, now_s: float) -> None:
+        """Mark a session ended until it would have expired; forget those past expiry."""
+        self._upsert("ended_sessions", "nonce", {"nonce": nonce, "expires_s": expires_s})
+        with self._cursor() as cur:
+            cur.execute(self._sql("DELETE FROM ended_sessions WHERE expires_s <= ?"), (now_s,))
+
+    def session_ended(self, nonce: str) -> bool:
+        return bool(self._rows("SELECT 1 FROM ended_sessions WHERE nonce = ?", (nonce,)))
 
     def _upsert(self, table: str, key: str, row: dict[str, Any]) -> None:
         """Insert, or replace the row of the same id (a newer delivery of the same record)."""

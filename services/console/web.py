@@ -10,11 +10,15 @@
   by the broker before the page says so) and kept in the store at once.
 
 Every page but `/login` and `/healthz` needs a session; every form carries its session's CSRF
-token. Pages are read from the store only: the console never touches the enforcer's Redis."""
+token. A login is a reviewer's own name and password (CONSOLE_USERS, `reviewers.py`) or, without
+that file, a name beside the operators' shared password; misses are throttled (`throttle.py`).
+Pages are read from the store only: the console never touches the enforcer's Redis."""
 
 from __future__ import annotations
 
+import asyncio
 import json
+import math
 import re
 import time
 import uuid
@@ -29,9 +33,10 @@ from aiohttp import web
 from pydantic import ValidationError
 
 from schemas.events import ReviewDecision, ReviewOutcome
-from services.console import auth
+from services.console import auth, reviewers
 from services.console.quality import quality
 from services.console.store import ConsoleStore
+from services.console.throttle import LoginThrottle
 from usewatch.durations import readable
 
 COOKIE = "uw_console"
@@ -52,6 +57,8 @@ STORE = web.AppKey("store", ConsoleStore)
 PUBLISHER = web.AppKey("publisher", Publisher)
 SECRET = web.AppKey("secret", bytes)
 PASSWORD = web.AppKey("password", str)
+REVIEWERS = web.AppKey("reviewers", dict[str, str])
+THROTTLE = web.AppKey("throttle", LoginThrottle)
 HOURS = web.AppKey("hours", float)
 TEMPLATE_ENV = web.AppKey("templates", jinja2.Environment)
 SESSION = web.RequestKey("session", auth.Session)
@@ -97,6 +104,8 @@ async def _security(request: web.Request, handler: Handler) -> web.StreamRespons
     """Sessions on every page but the open ones, and headers that keep the page to itself."""
     if request.path not in OPEN:
         session = auth.session_of(request.cookies.get(COOKIE), request.app[SECRET], time.time())
+        if session is not None and request.app[STORE].session_ended(session.nonce):
+            session = None
         if session is None:
             if request.method == "GET":
                 raise web.HTTPSeeOther("/login")
@@ -116,18 +125,42 @@ async def healthz(request: web.Request) -> web.Response:
 
 
 async def login_page(request: web.Request) -> web.Response:
-    return _render(request, "login.html", error="")
+    return _login_form(request, "")
+
+
+def _login_form(request: web.Request, error: str, status: int = 200) -> web.Response:
+    return _render(
+        request, "login.html", status=status, error=error, accounts=bool(request.app[REVIEWERS])
+    )
 
 
 async def login(request: web.Request) -> web.Response:
+    throttle, client = request.app[THROTTLE], request.remote or "?"
+    wait = throttle.retry_after(client, time.monotonic())
+    if wait > 0:
+        response = _login_form(
+            request, f"Too many failed logins: try again in {readable(wait)}.", status=429
+        )
+        response.headers["Retry-After"] = str(math.ceil(wait))
+        return response
     form = await request.post()
     reviewer = str(form.get("reviewer", "")).strip()
-    if not auth.password_ok(str(form.get("password", "")), request.app[PASSWORD]):
-        return _render(request, "login.html", status=401, error="Wrong password.")
+    password = str(form.get("password", ""))
+    known = request.app[REVIEWERS]
+    if known:
+        # scrypt takes ~50 ms of CPU: off the loop, so pages keep being served meanwhile.
+        ok = await asyncio.to_thread(reviewers.check, known, reviewer, password)
+    else:
+        ok = auth.password_ok(password, request.app[PASSWORD])
+    if not ok:
+        throttle.failed(client, time.monotonic())
+        error = "Wrong name or password." if known else "Wrong password."
+        return _login_form(request, error, status=401)
+    throttle.succeeded(client)
     try:
         session = auth.new_session(reviewer, time.time(), request.app[HOURS])
     except ValueError as exc:
-        return _render(request, "login.html", status=400, error=str(exc))
+        return _login_form(request, str(exc), status=400)
     response = web.HTTPSeeOther("/")
     response.set_cookie(
         COOKIE,
@@ -141,6 +174,8 @@ async def login(request: web.Request) -> web.Response:
 
 async def logout(request: web.Request) -> web.Response:
     await _checked_form(request)
+    session: auth.Session = request[SESSION]
+    request.app[STORE].end_session(session.nonce, session.expires_s, time.time())
     response = web.HTTPSeeOther("/login")
     response.del_cookie(COOKIE)
     raise response
@@ -222,17 +257,25 @@ async def decide(request: web.Request) -> web.Response:
 def make_app(
     store: ConsoleStore,
     publisher: Publisher,
-    password: str,
+    password: str | None,
     secret: bytes,
     session_hours: float = 12.0,
+    reviewer_accounts: dict[str, str] | None = None,
+    throttle: LoginThrottle | None = None,
 ) -> web.Application:
-    if not password:
-        raise ValueError("the console needs an operator password (CONSOLE_PASSWORD)")
+    """`reviewer_accounts` (name → scrypt hash), when given, replace the shared `password`."""
+    if not password and not reviewer_accounts:
+        raise ValueError(
+            "the console needs reviewer accounts (CONSOLE_USERS) or an operators' password "
+            "(CONSOLE_PASSWORD)"
+        )
     app = web.Application(middlewares=[_security], client_max_size=64 * 1024)
     app[STORE] = store
     app[PUBLISHER] = publisher
     app[SECRET] = secret
-    app[PASSWORD] = password
+    app[PASSWORD] = password or ""
+    app[REVIEWERS] = reviewer_accounts or {}
+    app[THROTTLE] = throttle or LoginThrottle()
     app[HOURS] = session_hours
     app[TEMPLATE_ENV] = _templates()
     app.add_routes(

@@ -36,6 +36,7 @@ def store(postgres_url: str) -> Iterator[ConsoleStore]:
         contract.test_quality_is_measured_per_detector_model_and_stage_from_the_latest_decisions,
         contract.test_a_held_action_confirmed_counts_as_review_not_as_a_sanction,
         contract.test_the_store_keeps_its_position_with_its_records_in_one_transaction,
+        contract.test_an_ended_session_stays_ended_until_it_would_have_expired,
     ],
     ids=lambda f: f.__name__.removeprefix("test_"),
 )

@@ -72,3 +72,33 @@ def test_version_and_the_environment_in_help() -> None:
     assert helped.returncode == 0
     for variable in ("KAFKA_BOOTSTRAP_SERVERS", "REDIS_URL", "TOPIC_PREFIX"):
         assert variable in helped.stdout
+
+
+def test_console_user_adds_an_account_and_refuses_an_empty_password(tmp_path: Path) -> None:
+    from services.console import reviewers
+
+    users = tmp_path / "users"
+    made = subprocess.run(
+        [sys.executable, "-m", "usewatch", "console-user", "ana", "--file", str(users)],
+        input="long enough\n",
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert made.returncode == 0, made.stderr
+    assert reviewers.check(reviewers.load(users), "ana", "long enough")
+    one_line_error(
+        subprocess.run(
+            [sys.executable, "-m", "usewatch", "console-user", "bo", "--file", str(users)],
+            input="\n",
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        ),
+        "cannot be empty",
+    )
+    # The console refuses a broken accounts file in one line too.
+    users.write_text("ana:plaintext\n")
+    one_line_error(usewatch("console", CONSOLE_USERS=str(users)), "expected name:scrypt")

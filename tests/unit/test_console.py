@@ -24,9 +24,10 @@ from schemas.events import (
     Severity,
     ViolationReport,
 )
-from services.console import auth
+from services.console import auth, reviewers
 from services.console.quality import quality
 from services.console.store import ConsoleStore
+from services.console.throttle import LoginThrottle
 from services.console.web import COOKIE, make_app
 from tests.factories import T0
 
@@ -305,3 +306,108 @@ def test_the_store_keeps_its_position_with_its_records_in_one_transaction(
     # Neither the record nor the position moved: the batch is read again, once.
     assert [e.enforcement_id for e in store.queue()] == ["enf-1"]
     assert store.offsets() == {("enforcement.review", 3): 8}
+
+
+def test_login_misses_lock_an_address_out_for_longer_each_time_and_many_lock_all() -> None:
+    t = LoginThrottle(free_failures=3, window_s=60, base_lockout_s=10, global_failures=8)
+    for i in range(3):
+        assert t.retry_after("a", i) == 0
+        t.failed("a", i)
+    assert t.retry_after("a", 3) == 0  # three misses are free
+    t.failed("a", 3)
+    assert t.retry_after("a", 4) == pytest.approx(9)
+    assert t.retry_after("b", 4) == 0  # another address is not slowed by a's misses
+    t.failed("a", 13)
+    assert t.retry_after("a", 14) == pytest.approx(19)  # doubled
+    t.succeeded("a")
+    assert t.retry_after("a", 14) == 0
+    # Spread over many addresses, the misses lock every login out for a while.
+    for i in range(9):
+        t.failed(f"c{i}", 20)
+    assert t.retry_after("fresh", 21) == pytest.approx(9)
+    assert t.retry_after("fresh", 31) == 0
+    # Its memory is bounded.
+    small = LoginThrottle(max_clients=2)
+    for name in "xyz":
+        small.failed(name, 0)
+    assert len(small._clients) == 2
+
+
+def test_reviewer_accounts_keep_hashes_only_and_check_name_and_password(tmp_path: Path) -> None:
+    path = tmp_path / "users"
+    reviewers.set_password(path, "ana", "correct horse")
+    reviewers.set_password(path, "bo", "battery staple")
+    reviewers.set_password(path, "ana", "new one")  # a change, not a second line
+    text = path.read_text()
+    assert "horse" not in text
+    assert "new one" not in text
+    assert path.stat().st_mode & 0o077 == 0
+    accounts = reviewers.load(path)
+    assert sorted(accounts) == ["ana", "bo"]
+    assert reviewers.check(accounts, "ana", "new one")
+    assert not reviewers.check(accounts, "ana", "correct horse")
+    assert not reviewers.check(accounts, "bo", "new one")  # someone else's password
+    assert not reviewers.check(accounts, "cy", "new one")
+    (tmp_path / "bad").write_text("ana:plaintext\n")
+    with pytest.raises(ValueError, match="bad:1"):
+        reviewers.load(tmp_path / "bad")
+    with pytest.raises(ValueError, match="reviewer name"):
+        reviewers.set_password(path, "a b", "x")
+
+
+@pytest.mark.asyncio
+async def test_with_accounts_each_reviewer_logs_in_as_themselves(
+    store: ConsoleStore, tmp_path: Path
+) -> None:
+    reviewers.set_password(tmp_path / "users", "ana", "ana's own")
+    app = make_app(
+        store, Published(), None, SECRET, reviewer_accounts=reviewers.load(tmp_path / "users")
+    )
+    async with TestClient(TestServer(app)) as c:
+        # The name is the account's: another name with ana's password gets no session.
+        assert (
+            await c.post("/login", data={"reviewer": "bo", "password": "ana's own"})
+        ).status == 401
+        r = await c.post("/login", data={"reviewer": "ana", "password": "ana's own"})
+        assert r.status == 200
+        assert "ana" in await r.text()
+    with pytest.raises(ValueError, match="CONSOLE_USERS"):
+        make_app(store, Published(), None, SECRET)
+
+
+@pytest.mark.asyncio
+async def test_guessing_gets_too_many_requests_and_logging_out_ends_the_session(
+    store: ConsoleStore,
+) -> None:
+    throttle = LoginThrottle(free_failures=2, base_lockout_s=60)
+    app = make_app(store, Published(), "s3cret", SECRET, throttle=throttle)
+    async with TestClient(TestServer(app)) as c:
+        for _ in range(3):
+            assert (
+                await c.post("/login", data={"reviewer": "x", "password": "guess"})
+            ).status == 401
+        r = await c.post("/login", data={"reviewer": "ana", "password": "s3cret"})
+        assert r.status == 429  # even the right password waits out the lockout
+        assert 0 < int(r.headers["Retry-After"]) <= 60
+        assert "try again in" in await r.text()
+    async with TestClient(TestServer(make_app(store, Published(), "s3cret", SECRET))) as c:
+        csrf = await _login(c)
+        cookie = c.session.cookie_jar.filter_cookies(c.make_url("/"))[COOKIE].value
+        r = await c.post("/logout", data={"csrf": csrf}, allow_redirects=False)
+        assert r.status == 303
+        # The same cookie, replayed after logging out (a copy kept by someone else), is dead.
+        r = await c.get("/", cookies={COOKIE: cookie}, allow_redirects=False)
+        assert r.status == 303
+        assert r.headers["Location"] == "/login"
+
+
+def test_an_ended_session_stays_ended_until_it_would_have_expired(store: ConsoleStore) -> None:
+    store.end_session("n1", expires_s=100.0, now_s=10.0)
+    store.end_session("n1", expires_s=100.0, now_s=11.0)  # twice is once
+    store.end_session("n2", expires_s=50.0, now_s=12.0)
+    assert store.session_ended("n1")
+    assert store.session_ended("n2")
+    assert not store.session_ended("n3")
+    store.end_session("n3", expires_s=200.0, now_s=60.0)  # n2 is past expiry: forgotten
+    assert not store.session_ended("n2")
+    assert store.session_ended("n1")
