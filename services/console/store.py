@@ -219,23 +219,33 @@ class ConsoleStore:
 
     # -- reads (the pages) ---------------------------------------------------------------------
 
-    def queue(self, limit: int = 200) -> list[EnforcementEvent]:
-        """What went to a person and nobody has decided yet, oldest first (it waited longest)."""
+    def queue(self, limit: int = 50, offset: int = 0) -> list[EnforcementEvent]:
+        """What went to a person and nobody has decided yet, oldest first (it waited longest);
+        one page of it."""
         rows = self._rows(
-            "SELECT body FROM reviews WHERE enforcement_id NOT IN "
-            "(SELECT enforcement_id FROM decisions) ORDER BY decided_at, enforcement_id LIMIT ?",
-            (limit,),
+            f"SELECT body FROM reviews WHERE {_UNDECIDED} "
+            "ORDER BY decided_at, enforcement_id LIMIT ? OFFSET ?",
+            (limit, offset),
         )
         return [decode(EnforcementEvent, body) for (body,) in rows]
 
-    def open_reports(self, now_s: float, limit: int = 500) -> list[ViolationReport]:
-        """Reports not yet past their deadline, the least time left first."""
+    def queue_size(self) -> int:
+        return int(self._rows(f"SELECT COUNT(*) FROM reviews WHERE {_UNDECIDED}")[0][0])
+
+    def open_reports(
+        self, now_s: float, limit: int = 200, offset: int = 0
+    ) -> list[ViolationReport]:
+        """Reports not yet past their deadline, the least time left first; one page of them."""
         rows = self._rows(
             "SELECT body FROM reports WHERE report_due_at > ? "
-            "ORDER BY report_due_at, report_id LIMIT ?",
-            (now_s, limit),
+            "ORDER BY report_due_at, report_id LIMIT ? OFFSET ?",
+            (now_s, limit, offset),
         )
         return [decode(ViolationReport, body) for (body,) in rows]
+
+    def open_report_count(self, now_s: float) -> int:
+        rows = self._rows("SELECT COUNT(*) FROM reports WHERE report_due_at > ?", (now_s,))
+        return int(rows[0][0])
 
     def enforcement(self, enforcement_id: str) -> EnforcementEvent | None:
         """An enforcement the console knows, as applied or else as it went to review."""
@@ -341,6 +351,9 @@ class ConsoleStore:
             reviews=reviews,
             decisions=decisions,
         )
+
+
+_UNDECIDED = "enforcement_id NOT IN (SELECT enforcement_id FROM decisions)"
 
 
 def _enforcement_row(e: EnforcementEvent) -> dict[str, Any]:

@@ -23,6 +23,7 @@ import re
 import time
 import uuid
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
@@ -181,18 +182,57 @@ async def logout(request: web.Request) -> web.Response:
     raise response
 
 
+@dataclass(frozen=True, slots=True)
+class Page:
+    """Which slice of a long list a page shows: every row is reachable, none silently cut."""
+
+    number: int
+    size: int
+    total: int
+
+    @property
+    def offset(self) -> int:
+        return (self.number - 1) * self.size
+
+    @property
+    def last(self) -> int:
+        return max(1, math.ceil(self.total / self.size))
+
+    @property
+    def showing(self) -> str:
+        if not self.total:
+            return ""
+        return f"{self.offset + 1}–{min(self.offset + self.size, self.total)} of {self.total}"
+
+
+def _page(request: web.Request, size: int, total: int) -> Page:
+    try:
+        number = max(1, int(request.query.get("page", "1")))
+    except ValueError:
+        number = 1
+    return Page(min(number, max(1, math.ceil(total / size))), size, total)
+
+
+QUEUE_PAGE = 50
+REPORTS_PAGE = 200
+
+
 async def queue(request: web.Request) -> web.Response:
-    items = request.app[STORE].queue()
-    return _render(request, "queue.html", items=items, form_id=lambda: uuid.uuid4().hex)
+    store = request.app[STORE]
+    page = _page(request, QUEUE_PAGE, store.queue_size())
+    items = store.queue(page.size, page.offset)
+    return _render(request, "queue.html", items=items, page=page, form_id=lambda: uuid.uuid4().hex)
 
 
 async def reports(request: web.Request) -> web.Response:
     now = datetime.now(UTC)
+    store = request.app[STORE]
+    page = _page(request, REPORTS_PAGE, store.open_report_count(now.timestamp()))
     rows = [
         (r, readable(r.report_due_at - now))
-        for r in request.app[STORE].open_reports(now.timestamp())
+        for r in store.open_reports(now.timestamp(), page.size, page.offset)
     ]
-    return _render(request, "reports.html", rows=rows)
+    return _render(request, "reports.html", rows=rows, page=page)
 
 
 async def quality_page(request: web.Request) -> web.Response:

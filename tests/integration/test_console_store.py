@@ -37,6 +37,7 @@ def store(postgres_url: str) -> Iterator[ConsoleStore]:
         contract.test_a_held_action_confirmed_counts_as_review_not_as_a_sanction,
         contract.test_the_store_keeps_its_position_with_its_records_in_one_transaction,
         contract.test_an_ended_session_stays_ended_until_it_would_have_expired,
+        contract.test_long_lists_come_in_pages_with_every_row_reachable,
     ],
     ids=lambda f: f.__name__.removeprefix("test_"),
 )

@@ -411,3 +411,40 @@ def test_an_ended_session_stays_ended_until_it_would_have_expired(store: Console
     store.end_session("n3", expires_s=200.0, now_s=60.0)  # n2 is past expiry: forgotten
     assert not store.session_ended("n2")
     assert store.session_ended("n1")
+
+
+def test_long_lists_come_in_pages_with_every_row_reachable(store: ConsoleStore) -> None:
+    for n in range(1, 121):
+        store.add_review(enforcement(n, decided_at=T0 + timedelta(seconds=n)))
+        store.add_report(report(n, 1 + n / 100))
+    store.add_decision(decision("enf-1", ReviewOutcome.DISMISS))
+    assert store.queue_size() == 119
+    pages = [store.queue(50, offset) for offset in (0, 50, 100)]
+    assert [len(p) for p in pages] == [50, 50, 19]
+    seen = [e.enforcement_id for p in pages for e in p]
+    assert seen == [f"enf-{n}" for n in range(2, 121)]
+    now = T0.timestamp()
+    assert store.open_report_count(now) == 120
+    assert store.open_reports(now, 100, 100)[-1].report_id == "rep-120"
+
+
+@pytest.mark.asyncio
+async def test_the_queue_and_reports_pages_say_the_whole_count_and_link_the_next_page(
+    client: tuple[Client, Published], store: ConsoleStore
+) -> None:
+    c, _ = client
+    for n in range(1, 61):
+        store.add_review(enforcement(n, decided_at=T0 + timedelta(seconds=n)))
+    await _login(c)
+    first = await (await c.get("/")).text()
+    assert "60 waiting" in first
+    assert "1–50 of 60" in first
+    assert 'href="/?page=2" rel="next"' in first
+    assert "enf-50" in first
+    assert 'id="item-enf-51"' not in first
+    second = await (await c.get("/?page=2")).text()
+    assert 'id="item-enf-51"' in second
+    assert 'id="item-enf-60"' in second
+    assert 'rel="prev"' in second
+    assert "51–60 of 60" in await (await c.get("/?page=99")).text()  # past the end: the last
+    assert "1–50 of 60" in await (await c.get("/?page=x")).text()
