@@ -1,15 +1,22 @@
-"""Wait and retry with capped exponential back-off while a dependency is away (SPEC §4)."""
+"""Wait and retry with capped, jittered exponential back-off while a dependency is away
+(SPEC §4), by tenacity."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
-import time
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 import aiokafka.errors
 import redis.exceptions
+from tenacity import (
+    AsyncRetrying,
+    RetryCallState,
+    retry_if_exception_type,
+    stop_before_delay,
+    stop_never,
+    wait_random_exponential,
+)
 
 T = TypeVar("T")
 
@@ -48,18 +55,25 @@ async def with_backoff(
     give_up_after_s: float | None = None,
 ) -> T:
     """Run `call` until it succeeds. Only `retryable` errors are retried: a bug still raises.
-    With `give_up_after_s`, the last retryable error is raised once that much time has passed
-    (for callers that have something better to do meanwhile, e.g. a fail-open policy)."""
-    delay = first_delay_s
-    attempt = 0
-    deadline = None if give_up_after_s is None else time.monotonic() + give_up_after_s
-    while True:
-        try:
-            return await call()
-        except retryable as exc:
-            if deadline is not None and time.monotonic() + delay > deadline:
-                raise
-            attempt += 1
-            log.warning("%s failed (attempt %d): %r; retrying in %.1fs", what, attempt, exc, delay)
-            await asyncio.sleep(delay)
-            delay = min(delay * 2, max_delay_s)
+    The n-th wait is drawn uniformly from 0 to first_delay_s * 2^(n-1), capped at max_delay_s
+    ("full jitter"): every worker of a stage loses Redis or a broker at the same moment, and
+    waits without jitter would bring them all back in the same instant, again and again.
+    With `give_up_after_s`, the last retryable error is raised rather than waiting past that
+    much time (for callers that have something better to do meanwhile, e.g. a fail-open
+    policy)."""
+
+    def warn(state: RetryCallState) -> None:
+        error = state.outcome.exception() if state.outcome else None
+        wait = state.next_action.sleep if state.next_action else 0.0
+        log.warning(
+            "%s failed (attempt %d): %r; retrying in %.2fs", what, state.attempt_number, error, wait
+        )
+
+    retrying = AsyncRetrying(
+        retry=retry_if_exception_type(retryable),
+        wait=wait_random_exponential(multiplier=first_delay_s, max=max_delay_s),
+        stop=stop_never if give_up_after_s is None else stop_before_delay(give_up_after_s),
+        before_sleep=warn,
+        reraise=True,
+    )
+    return await retrying(call)

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import random
+import re
 from collections.abc import Awaitable, Callable
 
 import pytest
@@ -40,11 +42,25 @@ def test_a_bug_is_not_retried() -> None:
 
 
 def test_gives_up_after_the_grace_period_with_the_last_error() -> None:
+    random.seed(7)  # the waits are random (jitter): the same draws each run
     calls, call = flaky(1000, ConnectionError("refused"))
     with pytest.raises(ConnectionError):
         asyncio.run(with_backoff(call, "x", log, first_delay_s=0.01, give_up_after_s=0.05))
-    assert 2 <= len(calls) <= 5
+    assert 2 <= len(calls) <= 12
     calls, call = flaky(1000, ConnectionError("refused"))
     with pytest.raises(ConnectionError):
         asyncio.run(with_backoff(call, "x", log, give_up_after_s=0))
     assert len(calls) == 1
+
+
+def test_waits_are_jittered_under_a_doubling_cap(caplog: pytest.LogCaptureFixture) -> None:
+    """Workers that lost Redis together must not all come back in the same instant."""
+    random.seed(3)
+    _, call = flaky(6, ConnectionError("refused"))
+    with caplog.at_level(logging.WARNING, logger="test"):
+        assert asyncio.run(with_backoff(call, "x", log, first_delay_s=0.001, max_delay_s=0.01))
+    waits = [float(m) for m in re.findall(r"retrying in ([0-9.]+)s", caplog.text)]
+    assert len(waits) == 6
+    caps = [min(0.001 * 2**n, 0.01) for n in range(6)]
+    assert all(0 <= w <= cap + 0.005 for w, cap in zip(waits, caps, strict=True))
+    assert len(set(waits)) > 1
