@@ -104,11 +104,15 @@ def features_fingerprint() -> str:
 class Weighting:
     """Sublinear TF-IDF with l2-normalised rows, as scikit-learn's TfidfTransformer does it
     (smooth idf), with the document frequencies learnt on the training texts. Rare n-grams
-    weigh more than "call" and "free"; a long message does not outweigh a short one."""
+    weigh more than "call" and "free"; a long message does not outweigh a short one. Columns
+    seen in fewer than `min_df` training texts weigh nothing (scikit-learn's `min_df`): a token
+    of one text can only be memorised, and its large idf took most of that text's norm away
+    from the tokens that generalise."""
 
     df: np.ndarray  # document frequency, one per hashed column
     documents: int
-    idf: np.ndarray  # float32, one per hashed column
+    min_df: int
+    idf: np.ndarray  # float32, one per hashed column; 0 where df < min_df
 
     def apply(self, x: sp.csr_matrix) -> sp.csr_matrix:
         x = x.copy()
@@ -119,13 +123,14 @@ class Weighting:
         return x
 
     @classmethod
-    def of(cls, df: np.ndarray, documents: int) -> Weighting:
+    def of(cls, df: np.ndarray, documents: int, min_df: int) -> Weighting:
         idf = (np.log((1 + documents) / (1 + df)) + 1.0).astype(np.float32)
-        return cls(df, documents, idf)
+        idf[df < min_df] = 0.0
+        return cls(df, documents, min_df, idf)
 
     @classmethod
-    def fit(cls, x: sp.csr_matrix) -> Weighting:
-        return cls.of(np.bincount(x.indices, minlength=x.shape[1]), x.shape[0])
+    def fit(cls, x: sp.csr_matrix, min_df: int) -> Weighting:
+        return cls.of(np.bincount(x.indices, minlength=x.shape[1]), x.shape[0], min_df)
 
 
 @dataclass(frozen=True)
@@ -155,7 +160,7 @@ class ContentModel:
         arrays = np.load(directory / f"{STEM}.npz", allow_pickle=False)
         df = np.zeros(N_FEATURES, dtype=np.int64)
         df[np.cumsum(arrays["df_columns_delta"].astype(np.int64))] = arrays["df"]
-        weighting = Weighting.of(df, int(card["documents"]))
+        weighting = Weighting.of(df, int(card["documents"]), int(card["min_df"]))
         thresholds = {
             head: {g: Thresholds(t["suspect"], t["violation"]) for g, t in groups.items()}
             for head, groups in card["thresholds"].items()
@@ -168,10 +173,12 @@ class ContentModel:
         return cls(card["version"], heads, weighting, thresholds, card)
 
     def save(self, directory: Path = ARTIFACT_DIR) -> None:
-        """Document frequencies as the deltas between seen columns and their counts (small
-        integers, which compress to a fraction of the float idf)."""
-        seen = np.flatnonzero(self.weighting.df)
+        """Document frequencies as the deltas between kept columns and their counts (small
+        integers, which compress to a fraction of the float idf); columns under `min_df` weigh
+        nothing and are left out."""
+        seen = np.flatnonzero(self.weighting.df >= self.weighting.min_df)
         self.card["documents"] = self.weighting.documents
+        self.card["min_df"] = self.weighting.min_df
         self.card["thresholds"] = {
             head: {g: {"suspect": t.suspect, "violation": t.violation} for g, t in groups.items()}
             for head, groups in self.thresholds.items()
