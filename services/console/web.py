@@ -210,7 +210,7 @@ def _page(request: web.Request, size: int, total: int) -> Page:
         number = max(1, int(request.query.get("page", "1")))
     except ValueError:
         number = 1
-    return Page(min(number, max(1, math.ceil(total / size))), size, total)
+    return Page(min(number, Page(1, size, total).last), size, total)  # past the end: the last
 
 
 QUEUE_PAGE = 50
