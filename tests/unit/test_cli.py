@@ -15,9 +15,10 @@ from tests.factories import event
 pytestmark = pytest.mark.unit
 
 
-def usewatch(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
+def usewatch(*args: str, stdin: str | None = None, **env: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "usewatch", *args],
+        input=stdin,
         capture_output=True,
         text=True,
         env={**os.environ, **env},
@@ -78,27 +79,11 @@ def test_console_user_adds_an_account_and_refuses_an_empty_password(tmp_path: Pa
     from services.console import reviewers
 
     users = tmp_path / "users"
-    made = subprocess.run(
-        [sys.executable, "-m", "usewatch", "console-user", "ana", "--file", str(users)],
-        input="long enough\n",
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    made = usewatch("console-user", "ana", "--file", str(users), stdin="long enough\n")
     assert made.returncode == 0, made.stderr
     assert reviewers.check(reviewers.load(users), "ana", "long enough")
-    one_line_error(
-        subprocess.run(
-            [sys.executable, "-m", "usewatch", "console-user", "bo", "--file", str(users)],
-            input="\n",
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=False,
-        ),
-        "cannot be empty",
-    )
+    empty = usewatch("console-user", "bo", "--file", str(users), stdin="\n")
+    one_line_error(empty, "cannot be empty")
     # The console refuses a broken accounts file in one line too.
     users.write_text("ana:plaintext\n")
     one_line_error(usewatch("console", CONSOLE_USERS=str(users)), "expected name:scrypt")
