@@ -30,7 +30,7 @@ from schemas.topics import GENERATIONS_ACCEPTED, VERDICTS
 from services.event_view import BatchJudge
 from services.faust_app import decode_batch, make_app, raw_topic, send
 from services.retry import with_backoff
-from services.settings import ServiceSettings
+from services.settings import DetectorSettings, ServiceSettings
 from services.stage_metrics import outputs, redis_client, stage_batch
 from services.stage_metrics import verdicts as verdicts_counter
 from services.state.round_trip import RedisClient, RoundTrip
@@ -47,13 +47,14 @@ from services.telemetry import (
 @dataclass(frozen=True)
 class DetectorSpec:
     """One detector, as a worker hosts it. `name` labels its judged-event marks in Redis, its
-    spans and metrics, and (hosted alone) its consumer group."""
+    spans and metrics, and (hosted alone) its consumer group; `build` makes its pipeline from
+    the worker's Redis client and connection settings; `settings` are its own knobs (its
+    batching among them). Each detector's `agent.spec()` makes one, reading its settings only
+    then: importing a detector reads no environment and builds nothing."""
 
     name: str
-    build: Callable[[RedisClient], BatchJudge]
-    batch_size: int
-    within_s: float
-    judged_ttl_s: int
+    build: Callable[[RedisClient, ServiceSettings], BatchJudge]
+    settings: DetectorSettings
 
 
 @dataclass
@@ -79,13 +80,13 @@ def detectors_app(name: str, settings: ServiceSettings, specs: Sequence[Detector
     hosted = [
         _Hosted(
             s.name,
-            s.build(client),
-            RedisSeenEvents(client, prefix=f"uw:{prefix}{s.name}:", ttl_s=s.judged_ttl_s),
+            s.build(client, settings),
+            RedisSeenEvents(client, prefix=f"uw:{prefix}{s.name}:", ttl_s=s.settings.seen_ttl_s),
         )
         for s in specs
     ]
-    batch_size = max(s.batch_size for s in specs)
-    within_s = min(s.within_s for s in specs)
+    batch_size = max(s.settings.batch_size for s in specs)
+    within_s = min(s.settings.batch_within_s for s in specs)
 
     async def judge(
         d: _Hosted, events: list[GenerationEvent], now: datetime, after: RoundTrip

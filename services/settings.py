@@ -1,5 +1,7 @@
-"""Settings every process shares. Each service subclasses `ServiceSettings` once (its own typed,
-frozen settings class); no other code reads the environment. Telemetry reads OTEL_* itself."""
+"""Settings every process shares (`ServiceSettings`: the broker, Redis, the topic prefix), and the
+knobs every detector has (`DetectorSettings`), each detector's read under its own environment
+prefix (SPAM_BATCH_SIZE, MULTI_IDENTITY_WINDOW_S, …) by a subclass that adds what is particular to
+it. No other code reads the environment. Telemetry reads OTEL_* itself."""
 
 from __future__ import annotations
 
@@ -10,10 +12,15 @@ from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
-class ServiceSettings(BaseSettings):
-    """Where the broker and Redis are, and the prefix that namespaces every topic."""
+class Settings(BaseSettings):
+    """Typed, frozen, read from the environment when made; a subclass for one service's own
+    knobs names its prefix (`model_config = SettingsConfigDict(env_prefix="GATEWAY_")`)."""
 
     model_config = SettingsConfigDict(frozen=True, extra="ignore", case_sensitive=False)
+
+
+class ServiceSettings(Settings):
+    """Where the broker and Redis are, and the prefix that namespaces every topic."""
 
     kafka_bootstrap_servers: str = Field(
         default="127.0.0.1:9092", description="Comma-separated host:port list."
@@ -66,6 +73,21 @@ class ServiceSettings(BaseSettings):
     def faust_broker(self) -> str:
         """faust's URL form: kafka://host1:port;host2:port."""
         return "kafka://" + ";".join(self.bootstrap_list)
+
+
+class DetectorSettings(Settings):
+    """One detector's own knobs. Subclasses set `env_prefix` (`SPAM_`) and add their own fields;
+    the connection settings stay `ServiceSettings`', shared by every detector a worker hosts."""
+
+    batch_size: int = Field(default=256, ge=1, le=10_000, description="Events judged at once.")
+    batch_within_s: float = Field(
+        default=0.01, gt=0, description="Longest wait for a batch to fill."
+    )
+    seen_ttl_s: int = Field(
+        default=72 * 3600,
+        ge=48 * 3600,
+        description="How long a judged event is remembered, so a redelivery is not judged again.",
+    )
 
 
 def _reveal(secret: SecretStr | None) -> str:

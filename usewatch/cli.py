@@ -383,7 +383,7 @@ def console_user(
     from services.console import reviewers
     from services.console.settings import ConsoleSettings
 
-    path = file or ConsoleSettings().console_users or Path(".run/console-users")
+    path = file or ConsoleSettings().users or Path(".run/console-users")
     if sys.stdin.isatty():
         password = getpass.getpass(f"password for {name}: ")
         if getpass.getpass("again: ") != password:
@@ -411,7 +411,7 @@ def quality(
     from services.console.store import ConsoleStore
 
     try:
-        store = ConsoleStore(ConsoleSettings().console_database_url)
+        store = ConsoleStore(ConsoleSettings().database_url)
     except Exception as exc:  # a bad URL or an unreachable server: one line, no traceback
         _fail(f"cannot open the console's store: {exc}")
     try:

@@ -22,6 +22,7 @@ from services.console.projector import Projector
 from services.console.settings import ConsoleSettings
 from services.console.store import ConsoleStore
 from services.console.web import make_app
+from services.settings import ServiceSettings
 
 log = logging.getLogger("usewatch.console")
 
@@ -46,30 +47,30 @@ class KafkaPublisher:
         )
 
 
-def _signing_key(settings: ConsoleSettings) -> bytes:
-    if settings.console_secret is not None and settings.console_secret.get_secret_value():
-        return hashlib.sha256(settings.console_secret.get_secret_value().encode()).digest()
+def _signing_key(own: ConsoleSettings) -> bytes:
+    if own.secret is not None and own.secret.get_secret_value():
+        return hashlib.sha256(own.secret.get_secret_value().encode()).digest()
     # A fresh key per process: sessions end when the console restarts (log in again).
     return secrets.token_bytes(32)
 
 
-async def serve(settings: ConsoleSettings) -> None:
-    accounts = reviewers.load(settings.console_users) if settings.console_users else None
-    password = settings.console_password.get_secret_value() if settings.console_password else ""
+async def serve(settings: ServiceSettings, own: ConsoleSettings) -> None:
+    accounts = reviewers.load(own.users) if own.users else None
+    password = own.password.get_secret_value() if own.password else ""
     if not accounts and not password:
         raise SystemExit(
             "usewatch console: set CONSOLE_USERS (reviewer accounts: usewatch console-user NAME) "
             "or CONSOLE_PASSWORD (the operators' shared password)"
         )
-    store = ConsoleStore(settings.console_database_url)
+    store = ConsoleStore(own.database_url)
     projector = Projector(store, settings.kafka_client(), settings.topic_prefix)
     publisher = KafkaPublisher(settings.kafka_client(), settings.topic_prefix)
     app = make_app(
         store,
         publisher,
         password,
-        _signing_key(settings),
-        settings.console_session_hours,
+        _signing_key(own),
+        own.session_hours,
         reviewer_accounts=accounts,
     )
     runner = web.AppRunner(app, access_log=None)
@@ -77,12 +78,12 @@ async def serve(settings: ConsoleSettings) -> None:
         await projector.start()
         await publisher.start()
         await runner.setup()
-        await web.TCPSite(runner, settings.console_host, settings.console_port).start()
+        await web.TCPSite(runner, own.host, own.port).start()
         log.info(
             "review console on http://%s:%d (store %s)",
-            settings.console_host,
-            settings.console_port,
-            settings.console_database_url.split("@")[-1],
+            own.host,
+            own.port,
+            own.database_url.split("@")[-1],
         )
         await projector.run()  # until cancelled
     finally:
@@ -96,7 +97,7 @@ def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     try:
         with contextlib.suppress(KeyboardInterrupt):
-            asyncio.run(serve(ConsoleSettings()))
+            asyncio.run(serve(ServiceSettings(), ConsoleSettings()))
     except (KafkaConnectionError, RuntimeError, OSError, ValueError) as exc:
         # A broker that does not answer, topics not created, a port taken, a bad store URL:
         # one line for the operator, not a traceback.

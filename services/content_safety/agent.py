@@ -9,22 +9,17 @@ from services.content_safety.pipeline import ContentSafetyPipeline
 from services.content_safety.settings import ContentSafetySettings
 from services.detector_agent import DetectorSpec
 from services.registry import RegistryView
+from services.settings import ServiceSettings
 from services.state.round_trip import RedisClient
 
-settings = ContentSafetySettings()
 
+def spec() -> DetectorSpec:
+    """How a worker hosts this detector: alone (`python -m services.content_safety`) or with
+    others (`python -m services.detectors`)."""
+    own = ContentSafetySettings()
 
-def build(_: RedisClient) -> ContentSafetyPipeline:
-    registry = RegistryView(settings.kafka_client(), REGISTRY.full_name(settings.topic_prefix))
-    return ContentSafetyPipeline([classifier.load(n) for n in settings.classifier_names], registry)
+    def build(_: RedisClient, service: ServiceSettings) -> ContentSafetyPipeline:
+        registry = RegistryView(service.kafka_client(), REGISTRY.full_name(service.topic_prefix))
+        return ContentSafetyPipeline([classifier.load(n) for n in own.classifier_names], registry)
 
-
-SPEC = DetectorSpec(
-    "content_safety",
-    build,
-    batch_size=settings.content_safety_batch_size,
-    within_s=settings.content_safety_batch_within_s,
-    judged_ttl_s=settings.content_safety_seen_ttl_s,
-)
-"""How a worker hosts this detector: alone (`python -m services.content_safety`) or with others
-(`python -m services.detectors`)."""
+    return DetectorSpec("content_safety", build, own)

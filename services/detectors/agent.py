@@ -12,7 +12,7 @@ from services.detectors.settings import DetectorsSettings
 
 def spec_of(name: str) -> DetectorSpec:
     """A detector's spec, imported only when hosted (each builds its own model and settings)."""
-    spec: DetectorSpec = importlib.import_module(f"services.{name}.agent").SPEC
+    spec: DetectorSpec = importlib.import_module(f"services.{name}.agent").spec()
     return spec
 
 

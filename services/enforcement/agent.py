@@ -49,6 +49,7 @@ from services.enforcement.settings import EnforcementSettings
 from services.faust_app import decode_batch, make_app, raw_topic, send
 from services.registry import RegistryView
 from services.retry import KAFKA_RETRYABLE, RETRYABLE, with_backoff
+from services.settings import ServiceSettings
 from services.stage_metrics import outputs, redis_client, stage_batch
 from services.state.enforcement import (
     RedisEnforcementLog,
@@ -58,7 +59,8 @@ from services.telemetry import inject_headers, process_span, setup_metrics, setu
 
 log = logging.getLogger("usewatch.enforcement")
 
-settings = EnforcementSettings()
+settings = ServiceSettings()
+own = EnforcementSettings()
 tracer = setup_tracing("enforcement")
 setup_metrics("enforcement", settings.metrics_port, settings.metrics_host)
 app = make_app("enforcement", settings)
@@ -73,7 +75,7 @@ redis = redis_client(settings, socket_connect_timeout=2.0, socket_timeout=5.0)
 state = RedisEnforcementState(redis, f"uw:{prefix}enf:")
 registry = RegistryView(settings.kafka_client(), REGISTRY.full_name(prefix))
 operator_log = RedisEnforcementLog(redis, f"uw:{prefix}enf:")
-policy_file = PolicyFile(settings.enforcement_policy_path)
+policy_file = PolicyFile(own.policy_path)
 enforcer = Enforcer(state, lambda: policy_file.policy, registry.red_team_approved)
 pending = PendingWrites()
 metrics.observe_pending(lambda: len(pending))
@@ -94,7 +96,7 @@ async def with_state(call: Callable[[], Awaitable[T]], what: str) -> T:
     at once while writes from an earlier outage are still pending) with StateUnavailableError."""
     if policy_file.policy.when_state_unavailable is StateOutage.FAIL_CLOSED:
         return await with_backoff(call, what, log)
-    grace = 0.0 if pending else settings.enforcement_fail_open_after_s
+    grace = 0.0 if pending else own.fail_open_after_s
     try:
         return await with_backoff(call, what, log, give_up_after_s=grace)
     except RETRYABLE as exc:
@@ -109,7 +111,7 @@ async def follow_registry() -> None:
 @app.agent(verdicts_topic)
 async def enforce(stream: faust.StreamT[bytes]) -> None:
     async for batch in cast(faust.Stream[bytes], stream).take_events(
-        settings.enforcement_batch_size, within=settings.enforcement_batch_within_s
+        own.batch_size, within=own.batch_within_s
     ):
         pairs = decode_batch(Verdict, batch, log)
         with stage_batch("enforcement", batch):
@@ -279,7 +281,7 @@ async def reconcile_marks() -> None:
             settings.kafka_client(),
             prefix,
             policy_file.policy,
-            time.time() - settings.enforcement_reconcile_lookback_s,
+            time.time() - own.reconcile_lookback_s,
             time.time(),
         ),
         "mark reconciliation",

@@ -35,6 +35,7 @@ from services.gateway.admission import (
 )
 from services.gateway.settings import GatewaySettings
 from services.retry import KAFKA_RETRYABLE, with_backoff
+from services.settings import ServiceSettings
 from services.stage_metrics import dead_letters, outputs, redis_client, stage_batch
 from services.state.round_trip import once
 from services.state.seen import EventKey, RedisSeenEvents
@@ -42,7 +43,8 @@ from services.telemetry import inject_headers, process_span, setup_metrics, setu
 
 log = logging.getLogger("usewatch.gateway")
 
-settings = GatewaySettings()
+settings = ServiceSettings()
+own = GatewaySettings()
 tracer = setup_tracing("gateway")
 setup_metrics("gateway", settings.metrics_port, settings.metrics_host)
 app = make_app("gateway", settings)
@@ -54,7 +56,7 @@ dlq_topic = GENERATIONS_DLQ.full_name(settings.topic_prefix)
 seen = RedisSeenEvents(
     redis_client(settings),
     prefix=f"uw:{settings.topic_prefix}",
-    ttl_s=settings.gateway_seen_ttl_s,
+    ttl_s=own.seen_ttl_s,
 )
 
 
@@ -112,7 +114,7 @@ def too_large_to_publish(event: EventT[Any], size: int, now: datetime) -> Reject
 async def gateway(stream: faust.StreamT[bytes]) -> None:
     # take_events is on the concrete Stream only; faust's StreamT protocol does not declare it.
     async for batch in cast(faust.Stream[bytes], stream).take_events(
-        settings.gateway_batch_size, within=settings.gateway_batch_within_s
+        own.batch_size, within=own.batch_within_s
     ):
         with stage_batch("gateway", batch):
             await process_batch(batch)
@@ -126,8 +128,8 @@ async def process_batch(batch: Sequence[EventT[Any]]) -> None:
             event.message.value,
             Source(event.message.topic, event.message.partition, event.message.offset),
             now,
-            settings.gateway_max_message_bytes,
-            timedelta(seconds=settings.gateway_max_future_s),
+            own.max_message_bytes,
+            timedelta(seconds=own.max_future_s),
         )
         for event in batch
     ]

@@ -1,30 +1,33 @@
 from __future__ import annotations
 
 from pydantic import Field
+from pydantic_settings import SettingsConfigDict
 
 from schemas.events import MAX_EVENT_BYTES
-from services.settings import ServiceSettings
+from services.settings import Settings
 
 
-class GatewaySettings(ServiceSettings):
-    """The gateway's knobs. Defaults suit one 2-core machine; every field maps to an upper-case
-    environment variable of the same name (GATEWAY_BATCH_SIZE, ...)."""
+class GatewaySettings(Settings):
+    """The gateway's knobs (GATEWAY_* environment variables: GATEWAY_BATCH_SIZE, ...). Defaults
+    suit one 2-core machine. Where the broker and Redis are is `ServiceSettings`'."""
 
-    gateway_batch_size: int = Field(default=500, ge=1, le=10_000)
-    gateway_batch_within_s: float = Field(
+    model_config = SettingsConfigDict(env_prefix="GATEWAY_")
+
+    batch_size: int = Field(default=500, ge=1, le=10_000)
+    batch_within_s: float = Field(
         default=0.01, gt=0, description="Longest wait to fill a batch before processing it."
     )
-    gateway_seen_ttl_s: int = Field(
+    seen_ttl_s: int = Field(
         default=72 * 3600,
         ge=48 * 3600,
         description="How long an event_id is remembered for de-duplication (at least 48 h).",
     )
-    gateway_max_message_bytes: int = Field(default=MAX_EVENT_BYTES, ge=1024, le=640 * 1024)
+    max_message_bytes: int = Field(default=MAX_EVENT_BYTES, ge=1024, le=640 * 1024)
     """The contract's MAX_EVENT_BYTES (`x-max-message-bytes` in the schema) by default. At most
     640 KiB: an accepted event is re-published with its normalised text beside it (up to
     2 x 32,000 characters more), and the whole must stay under the producer's 1,000,000-byte
     request limit."""
-    gateway_max_future_s: int = Field(
+    max_future_s: int = Field(
         default=300,
         ge=0,
         description="How far ahead of the gateway's clock an event's occurred_at may be.",

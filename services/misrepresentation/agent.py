@@ -7,27 +7,20 @@ from services.detector_agent import DetectorSpec
 from services.misrepresentation.model import PromptModel
 from services.misrepresentation.pipeline import MisrepresentationPipeline
 from services.misrepresentation.settings import MisrepresentationSettings
+from services.settings import ServiceSettings
 from services.state.round_trip import RedisClient
 from services.state.windows import RedisBehaviourWindows
 
-settings = MisrepresentationSettings()
 
+def spec() -> DetectorSpec:
+    """How a worker hosts this detector: alone (`python -m services.misrepresentation`) or with
+    others (`python -m services.detectors`)."""
+    own = MisrepresentationSettings()
 
-def build(client: RedisClient) -> MisrepresentationPipeline:
-    return MisrepresentationPipeline(
-        PromptModel.load(),
-        RedisBehaviourWindows(
-            client, f"uw:{settings.topic_prefix}mr:", settings.misrepresentation_window_s * 1000
-        ),
-    )
+    def build(client: RedisClient, service: ServiceSettings) -> MisrepresentationPipeline:
+        return MisrepresentationPipeline(
+            PromptModel.load(),
+            RedisBehaviourWindows(client, f"uw:{service.topic_prefix}mr:", own.window_s * 1000),
+        )
 
-
-SPEC = DetectorSpec(
-    "misrepresentation",
-    build,
-    batch_size=settings.misrepresentation_batch_size,
-    within_s=settings.misrepresentation_batch_within_s,
-    judged_ttl_s=settings.misrepresentation_seen_ttl_s,
-)
-"""How a worker hosts this detector: alone (`python -m services.misrepresentation`) or with others
-(`python -m services.detectors`)."""
+    return DetectorSpec("misrepresentation", build, own)

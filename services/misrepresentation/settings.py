@@ -1,18 +1,18 @@
 from __future__ import annotations
 
 from pydantic import Field
+from pydantic_settings import SettingsConfigDict
 
-from services.settings import ServiceSettings
+from services.settings import DetectorSettings
 
 
-class MisrepresentationSettings(ServiceSettings):
+class MisrepresentationSettings(DetectorSettings):
     """The misrepresentation detector's knobs (MISREPRESENTATION_* environment variables)."""
 
-    misrepresentation_batch_size: int = Field(default=256, ge=1, le=10_000)
-    misrepresentation_batch_within_s: float = Field(default=0.01, gt=0)
-    misrepresentation_window_s: int = Field(
+    model_config = SettingsConfigDict(env_prefix="MISREPRESENTATION_")
+
+    window_s: int = Field(
         default=24 * 3600,
         ge=60,
         description="Window of event time for reviewer names and the impersonation share.",
     )
-    misrepresentation_seen_ttl_s: int = Field(default=72 * 3600, ge=48 * 3600)

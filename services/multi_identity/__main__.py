@@ -3,9 +3,10 @@
 import sys
 
 from services.detector_agent import detectors_app
-from services.multi_identity.agent import SPEC, settings
+from services.multi_identity.agent import spec
+from services.settings import ServiceSettings
 
 if __name__ == "__main__":
     if len(sys.argv) == 1:
         sys.argv += ["worker", "--loglevel", "info", "--without-web"]
-    detectors_app(SPEC.name, settings, [SPEC]).main()
+    detectors_app("multi_identity", ServiceSettings(), [spec()]).main()

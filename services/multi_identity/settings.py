@@ -1,16 +1,16 @@
 from __future__ import annotations
 
 from pydantic import Field
+from pydantic_settings import SettingsConfigDict
 
-from services.settings import ServiceSettings
+from services.settings import DetectorSettings
 
 
-class MultiIdentitySettings(ServiceSettings):
+class MultiIdentitySettings(DetectorSettings):
     """The multi-identity detector's knobs (MULTI_IDENTITY_* environment variables)."""
 
-    multi_identity_batch_size: int = Field(default=256, ge=1, le=10_000)
-    multi_identity_batch_within_s: float = Field(default=0.01, gt=0)
-    multi_identity_window_s: int = Field(
+    model_config = SettingsConfigDict(env_prefix="MULTI_IDENTITY_")
+
+    window_s: int = Field(
         default=6 * 3600, ge=60, description="Window of event time for identities and links."
     )
-    multi_identity_seen_ttl_s: int = Field(default=72 * 3600, ge=48 * 3600)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from services.detector_agent import DetectorSpec
+from services.settings import ServiceSettings
 from services.similarity import INDEX_PREFIX
 from services.spam.model import ARTIFACT_DIR, ContentModel
 from services.spam.pipeline import SpamPipeline
@@ -11,27 +12,22 @@ from services.state.near_duplicates import RedisNearDuplicateIndex
 from services.state.round_trip import RedisClient
 from services.state.windows import RedisBehaviourWindows
 
-settings = SpamSettings()
 
+def spec() -> DetectorSpec:
+    """How a worker hosts this detector: alone (`python -m services.spam`) or with others
+    (`python -m services.detectors`)."""
+    own = SpamSettings()
 
-def build(client: RedisClient) -> SpamPipeline:
-    prefix = f"uw:{settings.topic_prefix}spam:"
-    window_ms = settings.spam_window_s * 1000
-    return SpamPipeline(
-        model=ContentModel.load(settings.spam_model_dir or ARTIFACT_DIR),
-        windows=RedisBehaviourWindows(client, prefix, window_ms, identities=False),
-        index=RedisNearDuplicateIndex(
-            client, INDEX_PREFIX.format(topic_prefix=settings.topic_prefix), window_ms
-        ),
-    )
+    def build(client: RedisClient, service: ServiceSettings) -> SpamPipeline:
+        window_ms = own.window_s * 1000
+        return SpamPipeline(
+            model=ContentModel.load(own.model_dir or ARTIFACT_DIR),
+            windows=RedisBehaviourWindows(
+                client, f"uw:{service.topic_prefix}spam:", window_ms, identities=False
+            ),
+            index=RedisNearDuplicateIndex(
+                client, INDEX_PREFIX.format(topic_prefix=service.topic_prefix), window_ms
+            ),
+        )
 
-
-SPEC = DetectorSpec(
-    "spam",
-    build,
-    batch_size=settings.spam_batch_size,
-    within_s=settings.spam_batch_within_s,
-    judged_ttl_s=settings.spam_seen_ttl_s,
-)
-"""How a worker hosts this detector: alone (`python -m services.spam`) or with others
-(`python -m services.detectors`)."""
+    return DetectorSpec("spam", build, own)
