@@ -19,6 +19,7 @@ from typing import Any, cast
 
 import faust
 from faust.types import EventT
+from opentelemetry.trace import Tracer
 
 from schemas.codec import encode, encode_key
 from schemas.events import DeadLetterReason
@@ -42,22 +43,6 @@ from services.state.seen import EventKey, RedisSeenEvents
 from services.telemetry import inject_headers, process_span, setup_metrics, setup_tracing
 
 log = logging.getLogger("usewatch.gateway")
-
-settings = ServiceSettings()
-own = GatewaySettings()
-tracer = setup_tracing("gateway")
-setup_metrics("gateway", settings.metrics_port, settings.metrics_host)
-app = make_app("gateway", settings)
-
-source_topic = raw_topic(app, GENERATIONS.full_name(settings.topic_prefix))
-accepted_topic = GENERATIONS_ACCEPTED.full_name(settings.topic_prefix)
-dlq_topic = GENERATIONS_DLQ.full_name(settings.topic_prefix)
-
-seen = RedisSeenEvents(
-    redis_client(settings),
-    prefix=f"uw:{settings.topic_prefix}",
-    ttl_s=own.seen_ttl_s,
-)
 
 
 MAX_PUBLISHED_BYTES = PRODUCER_MAX_REQUEST_BYTES - 64 * 1024
@@ -83,14 +68,6 @@ def bounded_headers(headers: Any) -> Any:
     return pairs if size <= MAX_FORWARDED_HEADER_BYTES else None
 
 
-async def publish(records: Sequence[Outbound]) -> None:
-    """Send every record and wait for the broker's acknowledgement of each."""
-    acks: list[Awaitable[Any]] = [
-        await send(app, r.topic, r.key, r.value, r.headers) for r in records
-    ]
-    await asyncio.gather(*acks)
-
-
 def too_large_to_publish(event: EventT[Any], size: int, now: datetime) -> Rejected:
     return Rejected(
         dead_letter_for(
@@ -110,76 +87,118 @@ def too_large_to_publish(event: EventT[Any], size: int, now: datetime) -> Reject
     )
 
 
-@app.agent(source_topic)
-async def gateway(stream: faust.StreamT[bytes]) -> None:
-    # take_events is on the concrete Stream only; faust's StreamT protocol does not declare it.
-    async for batch in cast(faust.Stream[bytes], stream).take_events(
-        own.batch_size, within=own.batch_within_s
-    ):
-        with stage_batch("gateway", batch):
-            await process_batch(batch)
+@dataclass
+class Gateway:
+    """The gateway's work on one batch, with what it needs: the app (to publish), the
+    seen-events store, the tracer, its knobs and its output topics."""
 
+    app: faust.App
+    seen: RedisSeenEvents
+    tracer: Tracer
+    own: GatewaySettings
+    accepted_topic: str
+    dlq_topic: str
 
-async def process_batch(batch: Sequence[EventT[Any]]) -> None:
-    now = datetime.now(UTC)
-    admissions = [
-        admit(
-            event.message.key,
-            event.message.value,
-            Source(event.message.topic, event.message.partition, event.message.offset),
-            now,
-            own.max_message_bytes,
-            timedelta(seconds=own.max_future_s),
-        )
-        for event in batch
-    ]
-    keys = [
-        EventKey(a.event.account_id, a.event.event_id) if isinstance(a, Accepted) else None
-        for a in admissions
-    ]
-    candidates = [k for k in dict.fromkeys(keys) if k is not None]  # first of in-batch repeats
-    fresh_flags = await with_backoff(
-        partial(once, seen.unseen, candidates), "seen-events lookup", log
-    )
-    fresh = {k for k, is_new in zip(candidates, fresh_flags, strict=True) if is_new}
+    async def publish(self, records: Sequence[Outbound]) -> None:
+        """Send every record and wait for the broker's acknowledgement of each."""
+        acks: list[Awaitable[Any]] = [
+            await send(self.app, r.topic, r.key, r.value, r.headers) for r in records
+        ]
+        await asyncio.gather(*acks)
 
-    records: list[Outbound] = []
-    published: list[EventKey] = []
-    duplicates = 0
-    for event, admission, key in zip(batch, admissions, keys, strict=True):
-        if isinstance(admission, Accepted):
-            if key is None or key not in fresh:
-                duplicates += 1
-                continue
-            fresh.discard(key)  # a later repeat in this batch is a duplicate
-            value = encode(admission.event)
-            if len(value) <= MAX_PUBLISHED_BYTES:
-                with process_span(tracer, event.message, GENERATIONS.name):
-                    headers = inject_headers()
-                records.append(
-                    Outbound(accepted_topic, encode_key(admission.event.account_id), value, headers)
-                )
-                published.append(key)
-                continue
-            # Unreachable within the settings' bounds (an event of at most 640 KiB plus its
-            # normalised text); kept because the loss it prevents would be silent.
-            admission = too_large_to_publish(event, len(value), now)
-        dead_letters.add(1, {"reason": admission.dead_letter.reason.value})
-        records.append(
-            Outbound(
-                dlq_topic,
-                event.message.key[:MAX_KEY_BYTES] if event.message.key is not None else None,
-                encode(admission.dead_letter),
-                bounded_headers(event.message.headers),
+    async def process_batch(self, batch: Sequence[EventT[Any]]) -> None:
+        now = datetime.now(UTC)
+        admissions = [
+            admit(
+                event.message.key,
+                event.message.value,
+                Source(event.message.topic, event.message.partition, event.message.offset),
+                now,
+                self.own.max_message_bytes,
+                timedelta(seconds=self.own.max_future_s),
             )
+            for event in batch
+        ]
+        keys = [
+            EventKey(a.event.account_id, a.event.event_id) if isinstance(a, Accepted) else None
+            for a in admissions
+        ]
+        candidates = [k for k in dict.fromkeys(keys) if k is not None]  # first of in-batch repeats
+        fresh_flags = await with_backoff(
+            partial(once, self.seen.unseen, candidates), "seen-events lookup", log
         )
-    # Every output is acknowledged before the batch returns (and faust commits its offsets); a
-    # publish that fails while the broker is away is retried, the whole batch again. The worst
-    # case is a duplicate: on generations.accepted every consumer drops it by event id; on the
-    # DLQ a repeated dead letter names the same source partition and offset.
-    await with_backoff(partial(publish, records), "publish", log, retryable=KAFKA_RETRYABLE)
-    outputs.add(len(published), {"stage": "gateway", "topic": GENERATIONS_ACCEPTED.name})
-    outputs.add(len(records) - len(published), {"stage": "gateway", "topic": GENERATIONS_DLQ.name})
-    await with_backoff(partial(once, seen.mark, published), "seen-events mark", log)
-    if duplicates:
-        log.info("dropped %d duplicate event(s)", duplicates)
+        fresh = {k for k, is_new in zip(candidates, fresh_flags, strict=True) if is_new}
+
+        records: list[Outbound] = []
+        published: list[EventKey] = []
+        duplicates = 0
+        for event, admission, key in zip(batch, admissions, keys, strict=True):
+            if isinstance(admission, Accepted):
+                if key is None or key not in fresh:
+                    duplicates += 1
+                    continue
+                fresh.discard(key)  # a later repeat in this batch is a duplicate
+                value = encode(admission.event)
+                if len(value) <= MAX_PUBLISHED_BYTES:
+                    with process_span(self.tracer, event.message, GENERATIONS.name):
+                        headers = inject_headers()
+                    account = encode_key(admission.event.account_id)
+                    records.append(Outbound(self.accepted_topic, account, value, headers))
+                    published.append(key)
+                    continue
+                # Unreachable within the settings' bounds (an event of at most 640 KiB plus its
+                # normalised text); kept because the loss it prevents would be silent.
+                admission = too_large_to_publish(event, len(value), now)
+            dead_letters.add(1, {"reason": admission.dead_letter.reason.value})
+            records.append(
+                Outbound(
+                    self.dlq_topic,
+                    event.message.key[:MAX_KEY_BYTES] if event.message.key is not None else None,
+                    encode(admission.dead_letter),
+                    bounded_headers(event.message.headers),
+                )
+            )
+        # Every output is acknowledged before the batch returns (and faust commits its
+        # offsets); a publish that fails while the broker is away is retried, the whole batch
+        # again. The worst case is a duplicate: on generations.accepted every consumer drops it
+        # by event id; on the DLQ a repeated dead letter names the same source partition and
+        # offset.
+        await with_backoff(
+            partial(self.publish, records), "publish", log, retryable=KAFKA_RETRYABLE
+        )
+        outputs.add(len(published), {"stage": "gateway", "topic": GENERATIONS_ACCEPTED.name})
+        outputs.add(
+            len(records) - len(published), {"stage": "gateway", "topic": GENERATIONS_DLQ.name}
+        )
+        await with_backoff(partial(once, self.seen.mark, published), "seen-events mark", log)
+        if duplicates:
+            log.info("dropped %d duplicate event(s)", duplicates)
+
+
+def gateway_app(settings: ServiceSettings, own: GatewaySettings) -> faust.App:
+    """The composition root: the faust app `gateway` (consumer group `usewatch-gateway`) on
+    `generations`, with its Redis client, tracer and metrics. Nothing is built at import."""
+    tracer = setup_tracing("gateway")
+    setup_metrics("gateway", settings.metrics_port, settings.metrics_host)
+    app = make_app("gateway", settings)
+    prefix = settings.topic_prefix
+    work = Gateway(
+        app,
+        RedisSeenEvents(redis_client(settings), prefix=f"uw:{prefix}", ttl_s=own.seen_ttl_s),
+        tracer,
+        own,
+        GENERATIONS_ACCEPTED.full_name(prefix),
+        GENERATIONS_DLQ.full_name(prefix),
+    )
+
+    @app.agent(raw_topic(app, GENERATIONS.full_name(prefix)))
+    async def gateway(stream: faust.StreamT[bytes]) -> None:
+        # take_events is on the concrete Stream only; faust's StreamT protocol does not
+        # declare it.
+        async for batch in cast(faust.Stream[bytes], stream).take_events(
+            own.batch_size, within=own.batch_within_s
+        ):
+            with stage_batch("gateway", batch):
+                await work.process_batch(batch)
+
+    return app
