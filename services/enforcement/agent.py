@@ -10,9 +10,12 @@
   traffic; the use-case approval check itself is a detector (`services/approval`).
 
 While Redis is away the policy's `when_state_unavailable` decides: fail closed, the verdicts
-agent waits with back-off; fail open, after `enforcement_fail_open_after_s` it goes on without
+agent waits with back-off; fail open, after ENFORCEMENT_FAIL_OPEN_AFTER_S it goes on without
 strike history (`Enforcer.decide_without_state`) and writes what it decided once Redis returns
 (`outage.py`).
+
+`enforcement_app` is the composition root (as `detectors_app` and `gateway_app` are): nothing is
+built at import; the work is `Enforcement`'s, with its collaborators as attributes.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from typing import Any, TypeVar, cast
 
 import faust
 from faust.types import EventT
+from opentelemetry.trace import Tracer
 
 from schemas.codec import encode, encode_key
 from schemas.events import EnforcementEvent, ReviewDecision, Verdict, ViolationReport
@@ -59,193 +63,299 @@ from services.telemetry import inject_headers, process_span, setup_metrics, setu
 
 log = logging.getLogger("usewatch.enforcement")
 
-settings = ServiceSettings()
-own = EnforcementSettings()
-tracer = setup_tracing("enforcement")
-setup_metrics("enforcement", settings.metrics_port, settings.metrics_host)
-app = make_app("enforcement", settings)
-prefix = settings.topic_prefix
-
-
-verdicts_topic = raw_topic(app, VERDICTS.full_name(prefix))
-decisions_topic = raw_topic(app, REVIEW_DECISIONS.full_name(prefix))
-
-# Timeouts, so that a Redis that hangs (not only one that refuses) counts as away.
-redis = redis_client(settings, socket_connect_timeout=2.0, socket_timeout=5.0)
-state = RedisEnforcementState(redis, f"uw:{prefix}enf:")
-registry = RegistryView(settings.kafka_client(), REGISTRY.full_name(prefix))
-operator_log = RedisEnforcementLog(redis, f"uw:{prefix}enf:")
-policy_file = PolicyFile(own.policy_path)
-enforcer = Enforcer(state, lambda: policy_file.policy, registry.red_team_approved)
-pending = PendingWrites()
-metrics.observe_pending(lambda: len(pending))
-
 T = TypeVar("T")
-
-enforcing = asyncio.Lock()
-"""One batch of verdicts or one person's decision at a time: both read an account's strikes and
-write them back across awaits, and two interleaved would count from the same strikes."""
 
 
 class StateUnavailableError(Exception):
     """Redis stayed away past the grace period and the policy fails open."""
 
 
-async def with_state(call: Callable[[], Awaitable[T]], what: str) -> T:
-    """Fail closed: retry until Redis answers. Fail open: give up after the grace period (and
-    at once while writes from an earlier outage are still pending) with StateUnavailableError."""
-    if policy_file.policy.when_state_unavailable is StateOutage.FAIL_CLOSED:
-        return await with_backoff(call, what, log)
-    grace = 0.0 if pending else own.fail_open_after_s
-    try:
-        return await with_backoff(call, what, log, give_up_after_s=grace)
-    except RETRYABLE as exc:
-        raise StateUnavailableError(what) from exc
+class Enforcement:
+    """The enforcer's work: verdicts and people's decisions in, effects out, with what it needs
+    to do it (the app to publish through, the state store and operator log on one Redis, the
+    registry view, the policy file, the writes pending from an outage)."""
 
-
-@app.task  # type: ignore[untyped-decorator]  # faust's decorator is untyped
-async def follow_registry() -> None:
-    await registry.run()  # until the worker stops and cancels it
-
-
-@app.agent(verdicts_topic)
-async def enforce(stream: faust.StreamT[bytes]) -> None:
-    async for batch in cast(faust.Stream[bytes], stream).take_events(
-        own.batch_size, within=own.batch_within_s
-    ):
-        pairs = decode_batch(Verdict, batch, log)
-        with stage_batch("enforcement", batch):
-            async with enforcing:
-                await process_verdicts([v for _, v in pairs], {v.event_id: e for e, v in pairs})
-
-
-@app.agent(decisions_topic)
-async def apply_decisions(stream: faust.StreamT[bytes]) -> None:
-    async for batch in cast(faust.Stream[bytes], stream).take_events(64, within=0.5):
-        for source, decision in decode_batch(ReviewDecision, batch, log):
-            async with enforcing:
-                await apply_decision(decision, source)
-
-
-async def apply_decision(decision: ReviewDecision, source: EventT[Any] | None = None) -> None:
-    """Apply one person's decision (services/enforcement/reviews.py): its state changes, then
-    its events published and acknowledged, then logged, before faust may commit its offset.
-    Redis away: retried until it is back, whatever the outage policy (a person is waiting on
-    the effect, not a generation stream)."""
-    now = datetime.now(UTC)
-    try:
-        applied = await with_backoff(
-            partial(reviews.effects_of, decision, state, operator_log, now), "review decision", log
+    def __init__(
+        self, app: faust.App, settings: ServiceSettings, own: EnforcementSettings, tracer: Tracer
+    ) -> None:
+        self.app, self.settings, self.own, self.tracer = app, settings, own, tracer
+        self.prefix = settings.topic_prefix
+        # Timeouts, so that a Redis that hangs (not only one that refuses) counts as away.
+        redis = redis_client(settings, socket_connect_timeout=2.0, socket_timeout=5.0)
+        self.state = RedisEnforcementState(redis, f"uw:{self.prefix}enf:")
+        self.operator_log = RedisEnforcementLog(redis, f"uw:{self.prefix}enf:")
+        self.registry = RegistryView(settings.kafka_client(), REGISTRY.full_name(self.prefix))
+        self.policy_file = PolicyFile(own.policy_path)
+        self.enforcer = Enforcer(
+            self.state, lambda: self.policy_file.policy, self.registry.red_team_approved
         )
-    except (reviews.UnknownEnforcementError, ValueError) as exc:
-        log.warning(
-            "review decision %s (%s of %s by %s) changes nothing: %s",
+        self.pending = PendingWrites()
+        metrics.observe_pending(lambda: len(self.pending))
+        self.enforcing = asyncio.Lock()
+        """One batch of verdicts or one person's decision at a time: both read an account's
+        strikes and write them back across awaits, and two interleaved would count from the
+        same strikes."""
+        self.reconcile_due = asyncio.Event()
+        self.reconcile_due.set()  # at start: a killed predecessor may have published unmarked
+
+    async def with_state(self, call: Callable[[], Awaitable[T]], what: str) -> T:
+        """Fail closed: retry until Redis answers. Fail open: give up after the grace period
+        (and at once while writes from an earlier outage are still pending) with
+        StateUnavailableError."""
+        if self.policy_file.policy.when_state_unavailable is StateOutage.FAIL_CLOSED:
+            return await with_backoff(call, what, log)
+        grace = 0.0 if self.pending else self.own.fail_open_after_s
+        try:
+            return await with_backoff(call, what, log, give_up_after_s=grace)
+        except RETRYABLE as exc:
+            raise StateUnavailableError(what) from exc
+
+    async def apply_decision(
+        self, decision: ReviewDecision, source: EventT[Any] | None = None
+    ) -> None:
+        """Apply one person's decision (services/enforcement/reviews.py): its state changes, then
+        its events published and acknowledged, then logged, before faust may commit its offset.
+        Redis away: retried until it is back, whatever the outage policy (a person is waiting on
+        the effect, not a generation stream)."""
+        now = datetime.now(UTC)
+        try:
+            applied = await with_backoff(
+                partial(reviews.effects_of, decision, self.state, self.operator_log, now),
+                "review decision",
+                log,
+            )
+        except (reviews.UnknownEnforcementError, ValueError) as exc:
+            log.warning(
+                "review decision %s (%s of %s by %s) changes nothing: %s",
+                decision.decision_id,
+                decision.outcome.value,
+                decision.enforcement_id,
+                decision.reviewer,
+                exc,
+            )
+            return
+        if applied.confirmed_suspect is not None:
+            # A person says the suspect is a violation: enforced and reported as one, now.
+            rule = self.policy_file.policy.rule(applied.confirmed_suspect.category)
+            violation = reviews.as_violation(applied.confirmed_suspect, decision, rule.violation_at)
+            await self.process_verdicts([violation], {})
+        events = applied.events
+        headers = inject_headers()
+        acks = [
+            await send(
+                self.app,
+                ENFORCEMENT_ACTIONS.full_name(self.prefix),
+                encode_key(e.account_id),
+                encode(e),
+                headers,
+            )
+            for e in events
+        ]
+        await asyncio.gather(*acks)
+        outputs.add(len(events), {"stage": "enforcement", "topic": ENFORCEMENT_ACTIONS.name})
+        entries = [
+            (e.account_id, e.enforcement_id, e.model_dump_json(exclude_none=True)) for e in events
+        ]
+        await with_backoff(
+            partial(self.operator_log.record, entries, [], now.timestamp()), "operator log", log
+        )
+        metrics.count_decision(decision.outcome.value, applied.target, applied.was_applied)
+        log.info(
+            "review decision %s: %s of %s by %s, %d enforcement event(s) published",
             decision.decision_id,
             decision.outcome.value,
             decision.enforcement_id,
             decision.reviewer,
-            exc,
+            len(events),
         )
-        return
-    if applied.confirmed_suspect is not None:
-        # A person says the suspect is a violation: enforced and reported as one, now.
-        rule = policy_file.policy.rule(applied.confirmed_suspect.category)
-        violation = reviews.as_violation(applied.confirmed_suspect, decision, rule.violation_at)
-        await process_verdicts([violation], {})
-    events = applied.events
-    headers = inject_headers()
-    acks = [
-        await send(
-            app,
-            ENFORCEMENT_ACTIONS.full_name(prefix),
-            encode_key(e.account_id),
-            encode(e),
-            headers,
-        )
-        for e in events
-    ]
-    await asyncio.gather(*acks)
-    outputs.add(len(events), {"stage": "enforcement", "topic": ENFORCEMENT_ACTIONS.name})
-    entries = [
-        (e.account_id, e.enforcement_id, e.model_dump_json(exclude_none=True)) for e in events
-    ]
-    await with_backoff(
-        partial(operator_log.record, entries, [], now.timestamp()), "operator log", log
-    )
-    metrics.count_decision(decision.outcome.value, applied.target, applied.was_applied)
-    log.info(
-        "review decision %s: %s of %s by %s, %d enforcement event(s) published",
-        decision.decision_id,
-        decision.outcome.value,
-        decision.enforcement_id,
-        decision.reviewer,
-        len(events),
-    )
 
+    async def process_verdicts(
+        self, verdicts: list[Verdict], sources: dict[str, EventT[Any]]
+    ) -> None:
+        """Decide, publish, and only once the broker acknowledged the outputs, commit their effects
+        (so before faust may commit the verdicts' offsets)."""
+        if not verdicts:
+            return
+        # Which apps may send red-team traffic is only known once the registry is read to its end:
+        # until then an approved red team would be sanctioned like anyone else.
+        await self.registry.wait_ready()
+        if self.reconcile_due.is_set():
+            await self.reconcile_marks()
+        # Strikes decided during an outage count before anything new is decided.
+        await self.flush_pending()
+        now = datetime.now(UTC)
+        outcome, degraded = await self.decide_batch(verdicts, now)
+        await self.publish(outcome, sources)
+        metrics.count(outcome)
+        await self.commit(outcome, now, degraded)
 
-async def process_verdicts(verdicts: list[Verdict], sources: dict[str, EventT[Any]]) -> None:
-    """Decide, publish, and only once the broker acknowledged the outputs, commit their effects
-    (so before faust may commit the verdicts' offsets)."""
-    if not verdicts:
-        return
-    # Which apps may send red-team traffic is only known once the registry is read to its end:
-    # until then an approved red team would be sanctioned like anyone else.
-    await registry.wait_ready()
-    if reconcile_due.is_set():
-        await reconcile_marks()
-    # Strikes decided during an outage count before anything new is decided.
-    await flush_pending()
-    now = datetime.now(UTC)
-    outcome, degraded = await decide_batch(verdicts, now)
-    await publish(outcome, sources)
-    metrics.count(outcome)
-    await commit(outcome, now, degraded)
-
-
-async def decide_batch(verdicts: list[Verdict], now: datetime) -> tuple[Outcome, bool]:
-    """The policy's outcome, and whether it was decided without the state store (fail open)."""
-    try:
+    async def decide_batch(self, verdicts: list[Verdict], now: datetime) -> tuple[Outcome, bool]:
+        """The policy's outcome, and whether it was decided without the state store (fail open)."""
         try:
-            return await with_state(partial(enforcer.enforce, verdicts, now), "enforce"), False
-        except StateLostError:
-            await rebuild_state()
-            return await with_state(partial(enforcer.enforce, verdicts, now), "enforce"), False
-        except StateRestartedError:
-            await reconcile_marks()
-            return await with_state(partial(enforcer.enforce, verdicts, now), "enforce"), False
-    except StateUnavailableError:
-        outcome = enforcer.decide_without_state(verdicts, now)
-        metrics.decided_without_state.add(len(outcome.decisions))
-        return outcome, True
+            try:
+                return await self.with_state(
+                    partial(self.enforcer.enforce, verdicts, now), "enforce"
+                ), False
+            except StateLostError:
+                await self.rebuild_state()
+                return await self.with_state(
+                    partial(self.enforcer.enforce, verdicts, now), "enforce"
+                ), False
+            except StateRestartedError:
+                await self.reconcile_marks()
+                return await self.with_state(
+                    partial(self.enforcer.enforce, verdicts, now), "enforce"
+                ), False
+        except StateUnavailableError:
+            outcome = self.enforcer.decide_without_state(verdicts, now)
+            metrics.decided_without_state.add(len(outcome.decisions))
+            return outcome, True
 
-
-async def publish(outcome: Outcome, sources: dict[str, EventT[Any]]) -> None:
-    """Every action, review request and report of the outcome, acknowledged by the broker.
-    Reports go out only once the batch's actions and review requests are acknowledged, so a
-    report on the topic proves its violation's whole effect was published: that is what
-    `reconcile` relies on to mark it after a kill (an action without its report is decided and
-    published again; its report is never skipped)."""
-    for topics in ((ENFORCEMENT_ACTIONS, ENFORCEMENT_REVIEW), (ENFORCEMENT_REPORTS,)):
-        acks: list[Awaitable[Any]] = []
+    async def publish(self, outcome: Outcome, sources: dict[str, EventT[Any]]) -> None:
+        """Every action, review request and report of the outcome, acknowledged by the broker.
+        Reports go out only once the batch's actions and review requests are acknowledged, so a
+        report on the topic proves its violation's whole effect was published: that is what
+        `reconcile` relies on to mark it after a kill (an action without its report is decided and
+        published again; its report is never skipped)."""
+        for topics in ((ENFORCEMENT_ACTIONS, ENFORCEMENT_REVIEW), (ENFORCEMENT_REPORTS,)):
+            acks: list[Awaitable[Any]] = []
+            for verdict, decision in outcome.decisions:
+                headers = self._headers(sources.get(verdict.event_id), verdict, decision)
+                key = encode_key(verdict.account_id)
+                for topic in topics:
+                    message = _output(decision, topic)
+                    if message is not None:
+                        acks.append(
+                            await send(
+                                self.app,
+                                topic.full_name(self.prefix),
+                                key,
+                                encode(message),
+                                headers,
+                            )
+                        )
+                        outputs.add(1, {"stage": "enforcement", "topic": topic.name})
+            await asyncio.gather(*acks)
         for verdict, decision in outcome.decisions:
-            headers = _headers(sources.get(verdict.event_id), verdict, decision)
-            key = encode_key(verdict.account_id)
-            for topic in topics:
-                message = _output(decision, topic)
-                if message is not None:
-                    acks.append(
-                        await send(app, topic.full_name(prefix), key, encode(message), headers)
-                    )
-                    outputs.add(1, {"stage": "enforcement", "topic": topic.name})
-        await asyncio.gather(*acks)
-    for verdict, decision in outcome.decisions:
-        if decision.shadow_action is not None:
-            log.info(
-                "shadow: would %s %s (%s)",
-                decision.shadow_action.action.value,
-                verdict.account_id,
-                decision.shadow_action.enforcement_id,
-            )
+            if decision.shadow_action is not None:
+                log.info(
+                    "shadow: would %s %s (%s)",
+                    decision.shadow_action.action.value,
+                    verdict.account_id,
+                    decision.shadow_action.enforcement_id,
+                )
+
+    async def reconcile_marks(self) -> None:
+        """Mark the effects published in the last `enforcement_reconcile_lookback_s` that the store
+        does not know (rebuild.reconcile), so the verdicts redelivered behind them are replays."""
+        started = time.monotonic()
+        written = await with_backoff(
+            partial(
+                reconcile,
+                self.state,
+                self.operator_log,
+                self.settings.kafka_client(),
+                self.prefix,
+                self.policy_file.policy,
+                time.time() - self.own.reconcile_lookback_s,
+                time.time(),
+            ),
+            "mark reconciliation",
+            log,
+            retryable=KAFKA_RETRYABLE,
+        )
+        self.reconcile_due.clear()
+        metrics.reconciled.add(written)
+        log.log(
+            logging.WARNING if written else logging.INFO,
+            "reconciled marks with the enforcement topics: "
+            "%d published effects were unmarked (%.1fs)",
+            written,
+            time.monotonic() - started,
+        )
+
+    async def rebuild_state(self) -> None:
+        """The store came back empty: write back what the enforcement topics prove (rebuild.py).
+        Retried until it is done, whatever the outage policy: deciding on an empty store would
+        sanction every account as a first offender and repeat effects already applied."""
+        started = time.monotonic()
+        log.warning("enforcement state store is empty: rebuilding it from the enforcement topics")
+        replayed = await with_backoff(
+            partial(
+                rebuild,
+                self.state,
+                self.operator_log,
+                self.settings.kafka_client(),
+                self.prefix,
+                self.policy_file.policy,
+                time.time(),
+            ),
+            "state rebuild",
+            log,
+            retryable=KAFKA_RETRYABLE,
+        )
+        metrics.rebuilds.add(1)
+        log.warning(
+            "enforcement state rebuilt: %d effects, %d actions, %d reports in %.1fs",
+            replayed.effects,
+            len(replayed.actions),
+            len(replayed.reports),
+            time.monotonic() - started,
+        )
+
+    async def commit(self, outcome: Outcome, now: datetime, degraded: bool) -> None:
+        """Mark the published effects applied and log them for operators; while Redis is away
+        (fail open), keep them for `flush_pending`."""
+        hour = hour_bucket(now)
+        actions, reports = _log_entries(outcome)
+        review_entries = [
+            (d.review.enforcement_id, reviews.review_entry(d.review, v))
+            for v, d in outcome.decisions
+            if d.review is not None
+        ]
+        if not degraded:
+            try:
+                await self.with_state(
+                    partial(self.state.commit, outcome.effects, hour), "effects commit"
+                )
+                await self.with_state(
+                    partial(
+                        self.operator_log.record, actions, reports, now.timestamp(), review_entries
+                    ),
+                    "operator log",
+                )
+                return
+            except StateUnavailableError:
+                pass
+        self.pending.add_effects(outcome.effects, hour)
+        self.pending.add_record(actions, reports, now.timestamp(), review_entries)
+
+    async def flush_pending(self) -> None:
+        """Write what was decided while Redis was away, once it is back (fail open only)."""
+        if not self.pending:
+            return
+        try:
+            n = await self.pending.flush(self.state, self.operator_log)
+        except RETRYABLE as exc:
+            log.warning("Redis still away; %d state writes pending: %r", len(self.pending), exc)
+            return
+        log.info("Redis is back: wrote %d state writes decided while it was away", n)
+
+    def _headers(
+        self, source: EventT[Any] | None, verdict: Verdict, decision: Decision
+    ) -> list[tuple[str, bytes]]:
+        """Continue the verdict's trace with a span of what was decided, and carry it on."""
+        if source is None:
+            return inject_headers()
+        attributes: dict[str, str | float] = {
+            "usewatch.category": verdict.category.value,
+            "usewatch.score": verdict.score,
+            "usewatch.outcome": decision.outcome,
+        }
+        if decision.action is not None:
+            attributes["usewatch.action"] = decision.action.action.value
+        with process_span(self.tracer, source.message, VERDICTS.name, attributes):
+            return inject_headers()
 
 
 def _output(decision: Decision, topic: Topic) -> EnforcementEvent | ViolationReport | None:
@@ -254,102 +364,6 @@ def _output(decision: Decision, topic: Topic) -> EnforcementEvent | ViolationRep
     if topic is ENFORCEMENT_REVIEW:
         return decision.review
     return decision.report
-
-
-reconcile_due = asyncio.Event()
-reconcile_due.set()  # at start: a killed predecessor may have published without marking
-
-
-async def _assigned(sender: Any, *assigned: Any, **_: Any) -> None:
-    # Partitions taken over from another worker: it may have died between a publish and its
-    # marks. Reconciled before the next batch, not here: a rebalance must not wait on reads.
-    reconcile_due.set()
-
-
-app.on_partitions_assigned.connect(cast(Any, _assigned))  # mode's receiver type is too narrow
-
-
-async def reconcile_marks() -> None:
-    """Mark the effects published in the last `enforcement_reconcile_lookback_s` that the store
-    does not know (rebuild.reconcile), so the verdicts redelivered behind them are replays."""
-    started = time.monotonic()
-    written = await with_backoff(
-        partial(
-            reconcile,
-            state,
-            operator_log,
-            settings.kafka_client(),
-            prefix,
-            policy_file.policy,
-            time.time() - own.reconcile_lookback_s,
-            time.time(),
-        ),
-        "mark reconciliation",
-        log,
-        retryable=KAFKA_RETRYABLE,
-    )
-    reconcile_due.clear()
-    metrics.reconciled.add(written)
-    log.log(
-        logging.WARNING if written else logging.INFO,
-        "reconciled marks with the enforcement topics: %d published effects were unmarked (%.1fs)",
-        written,
-        time.monotonic() - started,
-    )
-
-
-async def rebuild_state() -> None:
-    """The store came back empty: write back what the enforcement topics prove (rebuild.py).
-    Retried until it is done, whatever the outage policy: deciding on an empty store would
-    sanction every account as a first offender and repeat effects already applied."""
-    started = time.monotonic()
-    log.warning("enforcement state store is empty: rebuilding it from the enforcement topics")
-    replayed = await with_backoff(
-        partial(
-            rebuild,
-            state,
-            operator_log,
-            settings.kafka_client(),
-            prefix,
-            policy_file.policy,
-            time.time(),
-        ),
-        "state rebuild",
-        log,
-        retryable=KAFKA_RETRYABLE,
-    )
-    metrics.rebuilds.add(1)
-    log.warning(
-        "enforcement state rebuilt: %d effects, %d actions, %d reports in %.1fs",
-        replayed.effects,
-        len(replayed.actions),
-        len(replayed.reports),
-        time.monotonic() - started,
-    )
-
-
-async def commit(outcome: Outcome, now: datetime, degraded: bool) -> None:
-    """Mark the published effects applied and log them for operators; while Redis is away
-    (fail open), keep them for `flush_pending`."""
-    hour = hour_bucket(now)
-    actions, reports = _log_entries(outcome)
-    review_entries = [
-        (d.review.enforcement_id, reviews.review_entry(d.review, v))
-        for v, d in outcome.decisions
-        if d.review is not None
-    ]
-    if not degraded:
-        try:
-            await with_state(partial(state.commit, outcome.effects, hour), "effects commit")
-            await with_state(
-                partial(operator_log.record, actions, reports, now.timestamp(), review_entries),
-                "operator log",
-            )
-            return
-        except StateUnavailableError:
-            pass
-    pending.add_effects(outcome.effects, hour)
-    pending.add_record(actions, reports, now.timestamp(), review_entries)
 
 
 def _log_entries(outcome: Outcome) -> tuple[list[ActionEntry], list[ReportEntry]]:
@@ -370,40 +384,52 @@ def _log_entries(outcome: Outcome) -> tuple[list[ActionEntry], list[ReportEntry]
     return actions, reports
 
 
-def _headers(
-    source: EventT[Any] | None, verdict: Verdict, decision: Decision
-) -> list[tuple[str, bytes]]:
-    """Continue the verdict's trace with a span of what was decided, and carry it on."""
-    if source is None:
-        return inject_headers()
-    attributes: dict[str, str | float] = {
-        "usewatch.category": verdict.category.value,
-        "usewatch.score": verdict.score,
-        "usewatch.outcome": decision.outcome,
-    }
-    if decision.action is not None:
-        attributes["usewatch.action"] = decision.action.action.value
-    with process_span(tracer, source.message, VERDICTS.name, attributes):
-        return inject_headers()
+def enforcement_app(settings: ServiceSettings, own: EnforcementSettings) -> faust.App:
+    """The faust app `enforcement` (consumer group `usewatch-enforcement`): its agents on
+    `verdicts` and `review.decisions`, the registry follower, the policy and outage timers."""
+    tracer = setup_tracing("enforcement")
+    setup_metrics("enforcement", settings.metrics_port, settings.metrics_host)
+    app = make_app("enforcement", settings)
+    work = Enforcement(app, settings, own, tracer)
+    prefix = settings.topic_prefix
 
+    @app.task  # type: ignore[untyped-decorator]  # faust's decorator is untyped
+    async def follow_registry() -> None:
+        await work.registry.run()  # until the worker stops and cancels it
 
-@app.timer(interval=1.0)  # type: ignore[untyped-decorator]  # faust's decorator is untyped
-async def reload_policy() -> None:
-    policy_file.refresh()
+    @app.agent(raw_topic(app, VERDICTS.full_name(prefix)))
+    async def enforce(stream: faust.StreamT[bytes]) -> None:
+        async for batch in cast(faust.Stream[bytes], stream).take_events(
+            own.batch_size, within=own.batch_within_s
+        ):
+            pairs = decode_batch(Verdict, batch, log)
+            with stage_batch("enforcement", batch):
+                async with work.enforcing:
+                    await work.process_verdicts(
+                        [v for _, v in pairs], {v.event_id: e for e, v in pairs}
+                    )
 
+    @app.agent(raw_topic(app, REVIEW_DECISIONS.full_name(prefix)))
+    async def apply_decisions(stream: faust.StreamT[bytes]) -> None:
+        async for batch in cast(faust.Stream[bytes], stream).take_events(64, within=0.5):
+            for source, decision in decode_batch(ReviewDecision, batch, log):
+                async with work.enforcing:
+                    await work.apply_decision(decision, source)
 
-@app.timer(interval=1.0)  # type: ignore[untyped-decorator]
-async def flush_pending_timer() -> None:
-    await flush_pending()
+    async def assigned(sender: Any, *assigned: Any, **_: Any) -> None:
+        # Partitions taken over from another worker: it may have died between a publish and
+        # its marks. Reconciled before the next batch, not here: a rebalance must not wait on
+        # reads.
+        work.reconcile_due.set()
 
+    app.on_partitions_assigned.connect(cast(Any, assigned))  # mode's receiver type is too narrow
 
-async def flush_pending() -> None:
-    """Write what was decided while Redis was away, once it is back (fail open only)."""
-    if not pending:
-        return
-    try:
-        n = await pending.flush(state, operator_log)
-    except RETRYABLE as exc:
-        log.warning("Redis still away; %d state writes pending: %r", len(pending), exc)
-        return
-    log.info("Redis is back: wrote %d state writes decided while it was away", n)
+    @app.timer(interval=1.0)  # type: ignore[untyped-decorator]  # faust's decorator is untyped
+    async def reload_policy() -> None:
+        work.policy_file.refresh()
+
+    @app.timer(interval=1.0)  # type: ignore[untyped-decorator]
+    async def flush_pending_timer() -> None:
+        await work.flush_pending()
+
+    return app
