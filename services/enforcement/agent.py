@@ -246,7 +246,7 @@ class Enforcement:
                 )
 
     async def reconcile_marks(self) -> None:
-        """Mark the effects published in the last `enforcement_reconcile_lookback_s` that the store
+        """Mark the effects published in the last ENFORCEMENT_RECONCILE_LOOKBACK_S that the store
         does not know (rebuild.reconcile), so the verdicts redelivered behind them are replays."""
         started = time.monotonic()
         written = await with_backoff(
