@@ -30,7 +30,7 @@ from schemas.topics import GENERATIONS_ACCEPTED, VERDICTS
 from services.event_view import BatchJudge
 from services.faust_app import decode_batch, make_app, raw_topic, send
 from services.retry import with_backoff
-from services.settings import DetectorSettings, ServiceSettings
+from services.settings import ServiceSettings, StageSettings
 from services.stage_metrics import outputs, redis_client, stage_batch
 from services.stage_metrics import verdicts as verdicts_counter
 from services.state.round_trip import RedisClient, RoundTrip
@@ -54,7 +54,7 @@ class DetectorSpec:
 
     name: str
     build: Callable[[RedisClient, ServiceSettings], BatchJudge]
-    settings: DetectorSettings
+    settings: StageSettings
 
 
 @dataclass

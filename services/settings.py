@@ -1,7 +1,8 @@
-"""Settings every process shares (`ServiceSettings`: the broker, Redis, the topic prefix), and the
-knobs every detector has (`DetectorSettings`), each detector's read under its own environment
-prefix (SPAM_BATCH_SIZE, MULTI_IDENTITY_WINDOW_S, …) by a subclass that adds what is particular to
-it. No other code reads the environment. Telemetry reads OTEL_* itself."""
+"""Settings every process shares (`ServiceSettings`: the broker, Redis, the topic prefix), and
+the knobs of every batch stage (`StageSettings`: the gateway and each detector), each stage's
+read under its own environment prefix (GATEWAY_BATCH_SIZE, MULTI_IDENTITY_WINDOW_S, …) by a
+subclass that adds what is particular to it. No other code reads the environment. Telemetry
+reads OTEL_* itself."""
 
 from __future__ import annotations
 
@@ -75,8 +76,9 @@ class ServiceSettings(Settings):
         return "kafka://" + ";".join(self.bootstrap_list)
 
 
-class DetectorSettings(Settings):
-    """One detector's own knobs. Subclasses set `env_prefix` (`SPAM_`) and add their own fields;
+class StageSettings(Settings):
+    """The knobs of a stage that reads events in batches and judges each event id once (the
+    gateway, every detector). Subclasses set `env_prefix` (`SPAM_`) and add their own fields;
     the connection settings stay `ServiceSettings`', shared by every detector a worker hosts."""
 
     batch_size: int = Field(default=256, ge=1, le=10_000, description="Events judged at once.")

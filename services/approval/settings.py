@@ -2,10 +2,10 @@ from __future__ import annotations
 
 from pydantic_settings import SettingsConfigDict
 
-from services.settings import DetectorSettings
+from services.settings import StageSettings
 
 
-class ApprovalSettings(DetectorSettings):
+class ApprovalSettings(StageSettings):
     """The approval detector's knobs (APPROVAL_* environment variables)."""
 
     model_config = SettingsConfigDict(env_prefix="APPROVAL_")

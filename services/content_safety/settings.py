@@ -3,10 +3,10 @@ from __future__ import annotations
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
-from services.settings import DetectorSettings
+from services.settings import StageSettings
 
 
-class ContentSafetySettings(DetectorSettings):
+class ContentSafetySettings(StageSettings):
     """The content-safety stage's knobs (CONTENT_SAFETY_* environment variables)."""
 
     model_config = SettingsConfigDict(env_prefix="CONTENT_SAFETY_")

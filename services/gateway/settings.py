@@ -4,24 +4,16 @@ from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from schemas.events import MAX_EVENT_BYTES
-from services.settings import Settings
+from services.settings import StageSettings
 
 
-class GatewaySettings(Settings):
+class GatewaySettings(StageSettings):
     """The gateway's knobs (GATEWAY_* environment variables: GATEWAY_BATCH_SIZE, ...). Defaults
     suit one 2-core machine. Where the broker and Redis are is `ServiceSettings`'."""
 
     model_config = SettingsConfigDict(env_prefix="GATEWAY_")
 
-    batch_size: int = Field(default=500, ge=1, le=10_000)
-    batch_within_s: float = Field(
-        default=0.01, gt=0, description="Longest wait to fill a batch before processing it."
-    )
-    seen_ttl_s: int = Field(
-        default=72 * 3600,
-        ge=48 * 3600,
-        description="How long an event_id is remembered for de-duplication (at least 48 h).",
-    )
+    batch_size: int = Field(default=500, ge=1, le=10_000, description="Events judged at once.")
     max_message_bytes: int = Field(default=MAX_EVENT_BYTES, ge=1024, le=640 * 1024)
     """The contract's MAX_EVENT_BYTES (`x-max-message-bytes` in the schema) by default. At most
     640 KiB: an accepted event is re-published with its normalised text beside it (up to

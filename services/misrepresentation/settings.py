@@ -3,10 +3,10 @@ from __future__ import annotations
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
-from services.settings import DetectorSettings
+from services.settings import StageSettings
 
 
-class MisrepresentationSettings(DetectorSettings):
+class MisrepresentationSettings(StageSettings):
     """The misrepresentation detector's knobs (MISREPRESENTATION_* environment variables)."""
 
     model_config = SettingsConfigDict(env_prefix="MISREPRESENTATION_")

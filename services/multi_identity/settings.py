@@ -3,10 +3,10 @@ from __future__ import annotations
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
-from services.settings import DetectorSettings
+from services.settings import StageSettings
 
 
-class MultiIdentitySettings(DetectorSettings):
+class MultiIdentitySettings(StageSettings):
     """The multi-identity detector's knobs (MULTI_IDENTITY_* environment variables)."""
 
     model_config = SettingsConfigDict(env_prefix="MULTI_IDENTITY_")

@@ -5,10 +5,10 @@ from pathlib import Path
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
-from services.settings import DetectorSettings
+from services.settings import StageSettings
 
 
-class SpamSettings(DetectorSettings):
+class SpamSettings(StageSettings):
     """The spam detector's knobs (SPAM_* environment variables)."""
 
     model_config = SettingsConfigDict(env_prefix="SPAM_")
