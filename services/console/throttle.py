@@ -4,7 +4,8 @@ Two limits, both in force at once. Per client address: after `free_failures` mis
 `window_s`, each further miss locks that address out for `base_lockout_s`, doubling up to
 `max_lockout_s`. Across every address: more than `global_failures` misses within `window_s`
 lock every login out for `base_lockout_s`, so guesses spread over many addresses are bounded
-too (a person who knows the password waits a minute at worst). A success clears its address.
+too (a person who knows the password waits that lockout out as well). A success clears
+its address; an address's lockouts keep doubling until it succeeds.
 Memory is bounded: at most `max_clients` addresses are remembered, the stalest forgotten first.
 """
 
