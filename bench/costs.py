@@ -23,7 +23,7 @@ from services.misrepresentation.pipeline import MisrepresentationPipeline
 from services.multi_identity.pipeline import MultiIdentityPipeline
 from services.spam.model import ContentModel
 from services.spam.pipeline import SpamPipeline
-from services.state.enforcement import RedisEnforcementState
+from services.state.enforcement import EnforcementState
 from services.state.held_verdicts import RedisHeldVerdicts
 from services.state.links import RedisFingerprintLinks
 from services.state.near_duplicates import RedisNearDuplicateIndex
@@ -84,7 +84,7 @@ async def enforcer_rate(redis_url: str, count: int = 20_000, batch: int = 256) -
     """Decisions per second of the enforcer alone (load, decide, commit; Redis state, no
     Kafka): violation verdicts spread over 2,000 accounts."""
     client = aioredis.from_url(redis_url)
-    state = RedisEnforcementState(client, f"bench:enf:{time.time_ns()}:")
+    state = EnforcementState.redis(client, f"bench:enf:{time.time_ns()}:")
     policy = load_policy(DEFAULT_POLICY).model_copy(update={"quotas_per_hour": {}})
     await state.mark_whole()
     enforcer = Enforcer(state, lambda: policy, lambda _: False)

@@ -33,6 +33,7 @@ from services.retry import with_backoff
 from services.settings import ServiceSettings, StageSettings
 from services.stage_metrics import outputs, redis_client, stage_batch
 from services.stage_metrics import verdicts as verdicts_counter
+from services.state.keys import seen_prefix
 from services.state.round_trip import RedisClient, RoundTrip
 from services.state.seen import EventKey, RedisSeenEvents
 from services.telemetry import (
@@ -81,7 +82,7 @@ def detectors_app(name: str, settings: ServiceSettings, specs: Sequence[Detector
         _Hosted(
             s.name,
             s.build(client, settings),
-            RedisSeenEvents(client, prefix=f"uw:{prefix}{s.name}:", ttl_s=s.settings.seen_ttl_s),
+            RedisSeenEvents(client, seen_prefix(prefix, s.name), s.settings.seen_ttl_s),
         )
         for s in specs
     ]

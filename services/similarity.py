@@ -24,9 +24,6 @@ from services.event_view import at_ms
 from services.state.near_duplicates import NO_MATCHES, Matches, NearDuplicateIndex, Signature
 from services.state.round_trip import Pending, RoundTrip
 
-INDEX_PREFIX = "uw:{topic_prefix}"
-"""Where a detector's near-duplicate index lives: one index per Redis and topic prefix, shared by
-every detector that reads it (RedisNearDuplicateIndex)."""
 NUM_PERM = 64
 BANDS = 16
 ROWS = NUM_PERM // BANDS

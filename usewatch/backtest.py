@@ -33,7 +33,7 @@ from services.multi_identity.pipeline import MultiIdentityPipeline
 from services.spam.detector import RULE_NAMES
 from services.spam.model import ContentModel
 from services.spam.pipeline import SpamPipeline
-from services.state.enforcement import MemoryEnforcementState
+from services.state.enforcement import EnforcementState
 from services.state.held_verdicts import MemoryHeldVerdicts
 from services.state.links import MemoryFingerprintLinks
 from services.state.near_duplicates import MemoryNearDuplicateIndex
@@ -105,7 +105,7 @@ async def backtest(
     ordered = sorted(unique.values(), key=lambda e: (e.occurred_at, e.event_id))
     ordered = [e if e.normalized else with_normalized_text(e) for e in ordered]
     pipelines = [d.build(variant) for d in DETECTORS]
-    state = MemoryEnforcementState()
+    state = EnforcementState.memory()
     # Every app counts as approved, for red-teaming too.
     enforcer = Enforcer(state, lambda: policy, lambda _: True) if policy is not None else None
     out: list[Published] = []

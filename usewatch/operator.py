@@ -15,7 +15,8 @@ from schemas.events import EnforcementEvent, ViolationReport
 from schemas.topics import ENFORCEMENT_ACTIONS
 from services.enforcement import reviews
 from services.stage_metrics import redis_client
-from services.state.enforcement import RedisEnforcementLog, RedisEnforcementState
+from services.state.enforcement import EnforcementState, RedisEnforcementLog
+from services.state.keys import Namespace, key_prefix
 from services.state.round_trip import RedisClient
 from usewatch.settings import ClientSettings
 
@@ -26,10 +27,10 @@ class AccountView:
     recent: list[EnforcementEvent | ViolationReport]
 
 
-def _stores(s: ClientSettings) -> tuple[RedisClient, RedisEnforcementState, RedisEnforcementLog]:
+def _stores(s: ClientSettings) -> tuple[RedisClient, EnforcementState, RedisEnforcementLog]:
     client = redis_client(s)
-    prefix = f"uw:{s.topic_prefix}enf:"
-    return client, RedisEnforcementState(client, prefix), RedisEnforcementLog(client, prefix)
+    prefix = key_prefix(s.topic_prefix, Namespace.ENFORCEMENT)
+    return client, EnforcementState.redis(client, prefix), RedisEnforcementLog(client, prefix)
 
 
 def _parse(body: str) -> EnforcementEvent | ViolationReport:
@@ -39,9 +40,9 @@ def _parse(body: str) -> EnforcementEvent | ViolationReport:
 
 
 async def account_view(s: ClientSettings, account_id: str) -> AccountView:
-    client, _, log = _stores(s)
+    client, state, log = _stores(s)
     try:
-        strikes = await log.strikes(f"uw:{s.topic_prefix}enf:", account_id)
+        strikes = await state.strikes.per_category(account_id)
         recent = [_parse(b) for b in await log.recent(account_id)]
         return AccountView(strikes, recent)
     finally:

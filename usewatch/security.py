@@ -38,6 +38,7 @@ from schemas.topics import (
     VERDICTS,
     Topic,
 )
+from services.state.keys import ROOT
 
 ENFORCEMENT_TOPICS = (ENFORCEMENT_ACTIONS, ENFORCEMENT_REPORTS, ENFORCEMENT_REVIEW)
 DETECTORS = ("spam", "misrepresentation", "multi_identity")
@@ -89,7 +90,7 @@ def grants() -> tuple[Grant, ...]:
             writes=ENFORCEMENT_TOPICS,
             group="enforcement",
             # INFO (in @dangerous): the server's run id, which tells a restart that may have lost
-            # the last second of marks (services/state/enforcement.py).
+            # the last second of marks (services/state/enforcement/whole.py).
             redis_commands=("+info",),
         ),
         # The review console keeps its store from the enforcement topics (no consumer group:
@@ -146,7 +147,7 @@ def passwords(env: Mapping[str, str], principals: Sequence[str]) -> dict[str, Se
     return {p: SecretStr(env[v]) for p, v in names.items()}
 
 
-REDIS_KEYS = ("uw:*",)
+REDIS_KEYS = (f"{ROOT}*",)
 REDIS_CATEGORIES = ("+@all", "-@dangerous")
 """A service's Redis user: only `uw:` keys, no admin or dangerous commands (FLUSHALL, CONFIG,
 DEBUG, KEYS, ...)."""

@@ -55,10 +55,8 @@ from services.registry import RegistryView
 from services.retry import KAFKA_RETRYABLE, RETRYABLE, with_backoff
 from services.settings import ServiceSettings
 from services.stage_metrics import outputs, redis_client, stage_batch
-from services.state.enforcement import (
-    RedisEnforcementLog,
-    RedisEnforcementState,
-)
+from services.state.enforcement import EnforcementState, RedisEnforcementLog
+from services.state.keys import Namespace, key_prefix
 from services.telemetry import inject_headers, process_span, setup_metrics, setup_tracing
 
 log = logging.getLogger("usewatch.enforcement")
@@ -82,8 +80,9 @@ class Enforcement:
         self.prefix = settings.topic_prefix
         # Timeouts, so that a Redis that hangs (not only one that refuses) counts as away.
         redis = redis_client(settings, socket_connect_timeout=2.0, socket_timeout=5.0)
-        self.state = RedisEnforcementState(redis, f"uw:{self.prefix}enf:")
-        self.operator_log = RedisEnforcementLog(redis, f"uw:{self.prefix}enf:")
+        keys = key_prefix(self.prefix, Namespace.ENFORCEMENT)
+        self.state = EnforcementState.redis(redis, keys)
+        self.operator_log = RedisEnforcementLog(redis, keys)
         self.registry = RegistryView(settings.kafka_client(), REGISTRY.full_name(self.prefix))
         self.policy_file = PolicyFile(own.policy_path)
         self.enforcer = Enforcer(

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from services.state.enforcement import Effect, EnforcementState, RedisEnforcementLog
+from services.state.enforcement import Effect, EnforcementLog, EnforcementState
 
 ActionEntry = tuple[str, str, str]
 """(account, enforcement id, JSON) for the operator's log."""
@@ -64,7 +64,7 @@ class PendingWrites:
     def __len__(self) -> int:
         return len(self.effects) + len(self.records)
 
-    async def flush(self, state: EnforcementState, operator_log: RedisEnforcementLog) -> int:
+    async def flush(self, state: EnforcementState, operator_log: EnforcementLog) -> int:
         """Write everything pending, oldest first (raises if Redis is still away; what was not
         written stays pending). One flush at a time; writes queued meanwhile wait for the next."""
         async with self._lock:

@@ -25,7 +25,7 @@ from schemas.topics import ENFORCEMENT_ACTIONS, ENFORCEMENT_REPORTS, ENFORCEMENT
 from services.enforcement.decide import case_span, effect_id, hour_bucket, in_force_of
 from services.enforcement.outage import ActionEntry, ReportEntry
 from services.enforcement.policy import Policy
-from services.state.enforcement import Effect, EnforcementState, RedisEnforcementLog
+from services.state.enforcement import Effect, EnforcementLog, EnforcementState
 from services.topic_log import read_to_end
 
 log = logging.getLogger("usewatch.enforcement.rebuild")
@@ -139,7 +139,7 @@ async def _read(
 
 async def rebuild(
     state: EnforcementState,
-    operator_log: RedisEnforcementLog,
+    operator_log: EnforcementLog,
     kafka: Mapping[str, Any],
     prefix: str,
     policy: Policy,
@@ -161,7 +161,7 @@ async def rebuild(
 
 async def reconcile(
     state: EnforcementState,
-    operator_log: RedisEnforcementLog,
+    operator_log: EnforcementLog,
     kafka: Mapping[str, Any],
     prefix: str,
     policy: Policy,

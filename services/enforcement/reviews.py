@@ -22,7 +22,7 @@ from datetime import datetime
 from schemas.codec import decode
 from schemas.events import EnforcementEvent, Label, ReviewDecision, ReviewOutcome, Verdict
 from services.enforcement.decide import in_force_of, reversal
-from services.state.enforcement import EnforcementState, RedisEnforcementLog
+from services.state.enforcement import EnforcementLog, EnforcementState
 
 log = logging.getLogger("usewatch.enforcement.reviews")
 
@@ -51,7 +51,7 @@ def review_entry(review: EnforcementEvent, verdict: Verdict) -> str:
     )
 
 
-async def find(operator_log: RedisEnforcementLog, enforcement_id: str) -> Found:
+async def find(operator_log: EnforcementLog, enforcement_id: str) -> Found:
     applied = await operator_log.enforcement(enforcement_id)
     entry = await operator_log.review(enforcement_id)
     reviewed, verdict = None, None
@@ -80,7 +80,7 @@ def as_violation(suspect: Verdict, decision: ReviewDecision, violation_at: float
 
 async def reverse(
     state: EnforcementState,
-    operator_log: RedisEnforcementLog,
+    operator_log: EnforcementLog,
     target: EnforcementEvent,
     reason: str,
     by: str,
@@ -117,7 +117,7 @@ class Applied:
 async def effects_of(
     decision: ReviewDecision,
     state: EnforcementState,
-    operator_log: RedisEnforcementLog,
+    operator_log: EnforcementLog,
     now: datetime,
 ) -> Applied:
     """A decision's state changes made, and the events it publishes (on enforcement.actions).

@@ -38,6 +38,7 @@ from services.gateway.settings import GatewaySettings
 from services.retry import KAFKA_RETRYABLE, with_backoff
 from services.settings import ServiceSettings
 from services.stage_metrics import dead_letters, outputs, redis_client, stage_batch
+from services.state.keys import Namespace, key_prefix
 from services.state.round_trip import once
 from services.state.seen import EventKey, RedisSeenEvents
 from services.telemetry import inject_headers, process_span, setup_metrics, setup_tracing
@@ -184,7 +185,9 @@ def gateway_app(settings: ServiceSettings, own: GatewaySettings) -> faust.App:
     prefix = settings.topic_prefix
     work = Gateway(
         app,
-        RedisSeenEvents(redis_client(settings), prefix=f"uw:{prefix}", ttl_s=own.seen_ttl_s),
+        RedisSeenEvents(
+            redis_client(settings), key_prefix(prefix, Namespace.SHARED), own.seen_ttl_s
+        ),
         tracer,
         own,
         GENERATIONS_ACCEPTED.full_name(prefix),

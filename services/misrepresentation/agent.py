@@ -8,6 +8,7 @@ from services.misrepresentation.model import PromptModel
 from services.misrepresentation.pipeline import MisrepresentationPipeline
 from services.misrepresentation.settings import MisrepresentationSettings
 from services.settings import ServiceSettings
+from services.state.keys import Namespace, key_prefix
 from services.state.round_trip import RedisClient
 from services.state.windows import RedisBehaviourWindows
 
@@ -20,7 +21,11 @@ def spec() -> DetectorSpec:
     def build(client: RedisClient, service: ServiceSettings) -> MisrepresentationPipeline:
         return MisrepresentationPipeline(
             PromptModel.load(),
-            RedisBehaviourWindows(client, f"uw:{service.topic_prefix}mr:", own.window_s * 1000),
+            RedisBehaviourWindows(
+                client,
+                key_prefix(service.topic_prefix, Namespace.MISREPRESENTATION),
+                own.window_s * 1000,
+            ),
         )
 
     return DetectorSpec("misrepresentation", build, own)

@@ -7,8 +7,8 @@ from services.detector_agent import DetectorSpec
 from services.multi_identity.pipeline import MultiIdentityPipeline
 from services.multi_identity.settings import MultiIdentitySettings
 from services.settings import ServiceSettings
-from services.similarity import INDEX_PREFIX
 from services.state.held_verdicts import RedisHeldVerdicts
+from services.state.keys import Namespace, key_prefix
 from services.state.links import RedisFingerprintLinks
 from services.state.near_duplicates import RedisNearDuplicateIndex
 from services.state.round_trip import RedisClient
@@ -21,12 +21,12 @@ def spec() -> DetectorSpec:
     own = MultiIdentitySettings()
 
     def build(client: RedisClient, service: ServiceSettings) -> MultiIdentityPipeline:
-        prefix = f"uw:{service.topic_prefix}mi:"
+        prefix = key_prefix(service.topic_prefix, Namespace.MULTI_IDENTITY)
         window_ms = own.window_s * 1000
         return MultiIdentityPipeline(
             windows=RedisBehaviourWindows(client, prefix, window_ms),
             index=RedisNearDuplicateIndex(
-                client, INDEX_PREFIX.format(topic_prefix=service.topic_prefix), window_ms
+                client, key_prefix(service.topic_prefix, Namespace.SHARED), window_ms
             ),
             links=RedisFingerprintLinks(client, prefix, window_ms),
             held=RedisHeldVerdicts(client, prefix, window_ms),

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from services.detector_agent import DetectorSpec
 from services.settings import ServiceSettings
-from services.similarity import INDEX_PREFIX
 from services.spam.model import ARTIFACT_DIR, ContentModel
 from services.spam.pipeline import SpamPipeline
 from services.spam.settings import SpamSettings
+from services.state.keys import Namespace, key_prefix
 from services.state.near_duplicates import RedisNearDuplicateIndex
 from services.state.round_trip import RedisClient
 from services.state.windows import RedisBehaviourWindows
@@ -23,10 +23,13 @@ def spec() -> DetectorSpec:
         return SpamPipeline(
             model=ContentModel.load(own.model_dir or ARTIFACT_DIR),
             windows=RedisBehaviourWindows(
-                client, f"uw:{service.topic_prefix}spam:", window_ms, identities=False
+                client,
+                key_prefix(service.topic_prefix, Namespace.SPAM),
+                window_ms,
+                identities=False,
             ),
             index=RedisNearDuplicateIndex(
-                client, INDEX_PREFIX.format(topic_prefix=service.topic_prefix), window_ms
+                client, key_prefix(service.topic_prefix, Namespace.SHARED), window_ms
             ),
         )
 

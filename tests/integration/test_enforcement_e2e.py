@@ -28,7 +28,7 @@ from schemas.events import (
 from schemas.topics import ENFORCEMENT_ACTIONS, ENFORCEMENT_REPORTS, ENFORCEMENT_REVIEW, VERDICTS
 from services.enforcement.enforcer import Enforcer
 from services.enforcement.policy import DEFAULT_POLICY, load_policy
-from services.state.enforcement import MemoryEnforcementState
+from services.state.enforcement import EnforcementState
 from tests.factories import T0, event, subject
 from tests.integration.conftest import OWN_REDIS_URL
 from tests.integration.harness import (
@@ -434,7 +434,7 @@ def test_effects_published_but_never_marked_are_not_repeated(
     so the redelivered verdicts are replays: no second action, strike or report."""
     verdicts = [spam_verdict("acct-window", n, case=3 - n) for n in range(3)]
     decided = asyncio.run(
-        Enforcer(MemoryEnforcementState(), lambda: POLICY, lambda _: True).enforce(
+        Enforcer(EnforcementState.memory(), lambda: POLICY, lambda _: True).enforce(
             verdicts, datetime.now(UTC)
         )
     )

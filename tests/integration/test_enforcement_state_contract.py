@@ -20,9 +20,7 @@ from services.state.enforcement import (
     Effect,
     EnforcementState,
     LoadRequest,
-    MemoryEnforcementState,
     RedisEnforcementLog,
-    RedisEnforcementState,
     StoreCondition,
 )
 from tests.integration.conftest import OWN_REDIS_URL, REDIS_KINDS, redis_of
@@ -35,10 +33,10 @@ DAY_S = 86_400
 @pytest_asyncio.fixture(params=["memory", *REDIS_KINDS])
 async def state(request: pytest.FixtureRequest) -> AsyncIterator[EnforcementState]:
     if request.param == "memory":
-        yield MemoryEnforcementState()
+        yield EnforcementState.memory()
         return
     client = redis_of(request.param, request)
-    store = RedisEnforcementState(client, f"uw:{uuid.uuid4().hex}:enf:")
+    store = EnforcementState.redis(client, f"uw:{uuid.uuid4().hex}:enf:")
     await store.mark_whole()
     yield store
     await client.aclose()
@@ -121,7 +119,7 @@ async def test_the_operators_log_keeps_actions_reports_and_strikes(
 ) -> None:
     client = redis_of(kind, request)
     prefix = f"uw:{uuid.uuid4().hex}:enf:"
-    state, log = RedisEnforcementState(client, prefix), RedisEnforcementLog(client, prefix)
+    state, log = EnforcementState.redis(client, prefix), RedisEnforcementLog(client, prefix)
     await state.commit([effect("a", 1, 1_000), effect("a", 2, 2_000)], HOUR)
     await log.record(
         [("a", "enf-a-1", '{"enforcement_id": "enf-a-1"}')],
@@ -131,7 +129,7 @@ async def test_the_operators_log_keeps_actions_reports_and_strikes(
     assert await log.enforcement("enf-a-1") == '{"enforcement_id": "enf-a-1"}'
     assert await log.recent("a") == ['{"report_id": "r-1"}', '{"enforcement_id": "enf-a-1"}']
     assert await log.reports_due_after(1_000.0) == ['{"report_id": "r-1"}']
-    assert await log.strikes(prefix, "a") == {"spam": 2}
+    assert await state.strikes.per_category("a") == {"spam": 2}
     await client.aclose()
 
 
@@ -142,7 +140,7 @@ async def test_a_store_without_its_mark_is_lost_and_a_restart_is_noticed(
     """A store that lost its `whole` mark says LOST (rebuild); one whose Redis restarted since
     the last load says RESTARTED once (reconcile: a crash may have lost its last second)."""
     client = aioredis.from_url(OWN_REDIS_URL)
-    state = RedisEnforcementState(client, "uw:t:enf:")
+    state = EnforcementState.redis(client, "uw:t:enf:")
     assert (await state.load([], HOUR))[2] is StoreCondition.LOST
     await state.mark_whole()
     assert (await state.load([], HOUR))[2] is StoreCondition.WHOLE

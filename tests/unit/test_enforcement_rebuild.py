@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 
@@ -12,7 +11,11 @@ from services.enforcement.decide import hour_bucket, in_force_of, reversal
 from services.enforcement.enforcer import Enforcer
 from services.enforcement.policy import DEFAULT_POLICY, load_policy
 from services.enforcement.rebuild import replay
-from services.state.enforcement import MemoryEnforcementState
+from services.state.enforcement import EnforcementState
+from services.state.enforcement.applied import MemoryAppliedMarks
+from services.state.enforcement.in_force import MemoryActionsInForce
+from services.state.enforcement.quotas import MemoryActionQuotas
+from services.state.enforcement.strikes import MemoryStrikes
 from tests.factories import T0, subject
 
 POLICY = load_policy(DEFAULT_POLICY)
@@ -38,7 +41,7 @@ def verdict(n: int, account: str, category: Category, score: float, red_team: bo
 
 
 def test_the_rebuilt_state_equals_the_state_the_enforcer_kept() -> None:
-    kept = MemoryEnforcementState()
+    kept = EnforcementState.memory()
     enforcer = Enforcer(kept, lambda: POLICY, lambda app: app == "app-red")
     actions: list[EnforcementEvent] = []
     reviews: list[EnforcementEvent] = []
@@ -63,25 +66,33 @@ def test_the_rebuilt_state_equals_the_state_the_enforcer_kept() -> None:
 
     # At-least-once delivery: the topics may hold some records twice.
     replayed = replay(actions + actions[:5], reviews, reports + reports[:5], POLICY)
-    rebuilt = MemoryEnforcementState(whole=False)
+    rebuilt = EnforcementState.memory(whole=False)
     for hour, effects in replayed.effects_by_hour.items():
         asyncio.run(rebuilt.commit(effects, hour))
 
-    assert rebuilt.applied == kept.applied
-    assert _held(rebuilt.strikes) == _held(kept.strikes)
-    assert _held(rebuilt.in_force) == _held(kept.in_force)
-    assert rebuilt.quotas == kept.quotas
+    assert _contents(rebuilt) == _contents(kept)
     assert len(replayed.reports) == len(reports) + 5  # the operator's log: every record
     assert any(r.red_team and r.enforcement_id is None for r in reports)  # red team covered
     assert reviews  # suspects covered
     cases = {r.case_id for r in reports if r.case_id}
     assert len(cases) < len([r for r in reports if r.case_id])  # cases joined, too
-    assert sum(len(s) for s in _held(kept.strikes).values()) == len(cases) - 1  # one reversed
+    strikes = _contents(kept)[1]
+    assert sum(len(s) for s in strikes.values()) == len(cases) - 1  # one reversed
 
 
-def _held(by_key: Mapping[Any, Mapping[str, Any]]) -> dict[Any, Mapping[str, Any]]:
-    """Without the empty entries a reversal leaves in the in-memory store."""
-    return {k: v for k, v in by_key.items() if v}
+def _contents(state: EnforcementState) -> tuple[Any, dict[Any, Any], dict[Any, Any], Any]:
+    """What an in-memory state holds: applied marks, strikes, actions in force, quota counts
+    (without the empty entries a reversal leaves)."""
+    assert isinstance(state.applied, MemoryAppliedMarks)
+    assert isinstance(state.strikes, MemoryStrikes)
+    assert isinstance(state.in_force, MemoryActionsInForce)
+    assert isinstance(state.quotas, MemoryActionQuotas)
+    return (
+        state.applied.marked,
+        {k: v for k, v in state.strikes.held.items() if v},
+        {k: v for k, v in state.in_force.held.items() if v},
+        state.quotas.counted,
+    )
 
 
 def test_an_empty_record_rebuilds_an_empty_store() -> None:
@@ -94,7 +105,7 @@ def test_an_action_without_its_report_proves_nothing() -> None:
     """An enforcer killed after a batch's actions were acknowledged but before its reports:
     the violation is left unmarked, so its verdict (never committed) is decided again and
     reported, instead of being skipped as applied."""
-    enforcer = Enforcer(MemoryEnforcementState(), lambda: POLICY, lambda _: False)
+    enforcer = Enforcer(EnforcementState.memory(), lambda: POLICY, lambda _: False)
     out = asyncio.run(enforcer.enforce([verdict(1, "acct-1", Category.SPAM, 0.95, False)], T0))
     ((_, decision),) = out.decisions
     assert decision.action is not None

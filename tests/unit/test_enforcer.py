@@ -12,7 +12,9 @@ from services.approval.rules import red_team_approved, unapproved_use
 from services.enforcement.enforcer import Enforcer, Outcome
 from services.enforcement.outage import PendingWrites
 from services.enforcement.policy import DEFAULT_POLICY, load_policy
-from services.state.enforcement import Effect, LoadRequest, MemoryEnforcementState
+from services.state.enforcement import Effect, EnforcementState, LoadRequest
+from services.state.enforcement.quotas import MemoryActionQuotas
+from services.state.enforcement.strikes import MemoryStrikes
 from tests.factories import T0, event, subject
 
 POLICY = load_policy(DEFAULT_POLICY)
@@ -48,10 +50,10 @@ def verdict(
 
 
 def enforcer_with(
-    state: MemoryEnforcementState | None = None, red_team_apps: frozenset[str] = frozenset()
+    state: EnforcementState | None = None, red_team_apps: frozenset[str] = frozenset()
 ) -> Enforcer:
     """An enforcer on the in-memory store; `red_team_apps` are approved for red-teaming."""
-    return Enforcer(state or MemoryEnforcementState(), lambda: POLICY, red_team_apps.__contains__)
+    return Enforcer(state or EnforcementState.memory(), lambda: POLICY, red_team_apps.__contains__)
 
 
 def run(enforcer: Enforcer, verdicts: list[Verdict]) -> Outcome:
@@ -84,7 +86,7 @@ def test_strikes_count_cases_within_a_batch_and_across_batches() -> None:
 def test_a_campaign_in_one_cooldown_is_one_case_one_strike_one_sanction() -> None:
     """200 spam messages in one hour: one case, one strike, one flag for review, 200 reports
     that all name the case, and a quota that counted one sanction."""
-    state = MemoryEnforcementState()
+    state = EnforcementState.memory()
     enforcer = enforcer_with(state)
     outs = [run(enforcer, [verdict(n) for n in range(i, i + 50)]) for i in range(0, 200, 50)]
     decisions = [d for out in outs for _, d in out.decisions]
@@ -92,8 +94,11 @@ def test_a_campaign_in_one_cooldown_is_one_case_one_strike_one_sanction() -> Non
     assert sum(d.report is not None for d in decisions) == 200
     assert {d.report.case_id for d in decisions if d.report} == {decisions[0].case_id}
     assert sum(d.strike for d in decisions) == 1
-    assert sum(len(s) for s in state.strikes.values()) == 1
-    assert sum(state.quotas.values()) == 1
+    strikes, quotas = state.strikes, state.quotas
+    assert isinstance(strikes, MemoryStrikes)
+    assert isinstance(quotas, MemoryActionQuotas)
+    assert sum(len(s) for s in strikes.held.values()) == 1
+    assert sum(quotas.counted.values()) == 1
     # The next hour is the next case: the second rung.
     later = run(enforcer, [verdict(300, case=1), verdict(301, case=1)])
     assert actions(later) == [Action.THROTTLE, None]
@@ -136,7 +141,7 @@ def test_an_action_held_for_a_person_is_held_once_per_subject() -> None:
     """Past the hourly quota the action goes to a person, once: the rest of the case waits on
     that decision instead of filling the queue with it."""
     policy = POLICY.model_copy(update={"quotas_per_hour": {Action.FLAG_FOR_REVIEW: 0}})
-    enforcer = Enforcer(MemoryEnforcementState(), lambda: policy, lambda _: False)
+    enforcer = Enforcer(EnforcementState.memory(), lambda: policy, lambda _: False)
     out = run(enforcer, [verdict(n) for n in range(5)])
     assert [d.review is not None for _, d in out.decisions] == [True] + [False] * 4
     assert all(d.report is not None for _, d in out.decisions)
@@ -193,7 +198,7 @@ def test_red_team_traffic_from_an_app_not_approved_for_it_is_sanctioned() -> Non
 
 def test_the_hourly_quota_counts_actions_of_this_batch() -> None:
     tight = POLICY.model_copy(update={"quotas_per_hour": {Action.FLAG_FOR_REVIEW: 1}})
-    enforcer = Enforcer(MemoryEnforcementState(), lambda: tight, lambda _: False)
+    enforcer = Enforcer(EnforcementState.memory(), lambda: tight, lambda _: False)
     verdicts = [verdict(i).model_copy(update={"account_id": f"acct-{i}"}) for i in range(3)]
     out = run(enforcer, verdicts)
     assert actions(out) == [Action.FLAG_FOR_REVIEW, None, None]
@@ -232,7 +237,7 @@ def test_without_state_it_decides_from_memory_and_sanctions_nothing() -> None:
 
 
 def test_strikes_decided_during_an_outage_count_once_written() -> None:
-    state = MemoryEnforcementState()
+    state = EnforcementState.memory()
     enforcer = enforcer_with(state)
     pending = PendingWrites()
     outage = enforcer.decide_without_state([verdict(0), verdict(1)], NOW)
