@@ -175,36 +175,34 @@ class Enforcement:
         (so before faust may commit the verdicts' offsets)."""
         if not verdicts:
             return
-        # Which apps may send red-team traffic is only known once the registry is read to its end:
-        # until then an approved red team would be sanctioned like anyone else.
-        await self.registry.wait_ready()
-        if self.reconcile_due.is_set():
-            await self.reconcile_marks()
-        # Strikes decided during an outage count before anything new is decided.
-        await self.flush_pending()
+        await self.ready_to_decide()
         now = datetime.now(UTC)
         outcome, degraded = await self.decide_batch(verdicts, now)
         await self.publish(outcome, sources)
         metrics.count(outcome)
         await self.commit(outcome, now, degraded)
 
+    async def ready_to_decide(self) -> None:
+        """Wait for what a decision depends on besides its verdicts: the registry read to its
+        end (until then an approved red team would be sanctioned like anyone else), the marks
+        reconciled after a start or a rebalance, and the strikes decided during an outage
+        written (they count before anything new is decided)."""
+        await self.registry.wait_ready()
+        if self.reconcile_due.is_set():
+            await self.reconcile_marks()
+        await self.flush_pending()
+
     async def decide_batch(self, verdicts: list[Verdict], now: datetime) -> tuple[Outcome, bool]:
         """The policy's outcome, and whether it was decided without the state store (fail open)."""
+        enforce = partial(self.with_state, partial(self.enforcer.enforce, verdicts, now), "enforce")
         try:
             try:
-                return await self.with_state(
-                    partial(self.enforcer.enforce, verdicts, now), "enforce"
-                ), False
+                return await enforce(), False
             except StateLostError:
                 await self.rebuild_state()
-                return await self.with_state(
-                    partial(self.enforcer.enforce, verdicts, now), "enforce"
-                ), False
             except StateRestartedError:
                 await self.reconcile_marks()
-                return await self.with_state(
-                    partial(self.enforcer.enforce, verdicts, now), "enforce"
-                ), False
+            return await enforce(), False  # once the store is whole again
         except StateUnavailableError:
             outcome = self.enforcer.decide_without_state(verdicts, now)
             metrics.decided_without_state.add(len(outcome.decisions))
