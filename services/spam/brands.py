@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from pathlib import Path
@@ -96,6 +97,6 @@ def lookalike_brand(host: str) -> str | None:
     return None
 
 
-def brands_named(words: set[str]) -> frozenset[str]:
+def brands_named(words: AbstractSet[str]) -> frozenset[str]:
     """The brands a text names, by whole word."""
     return frozenset(words) & brand_list().words
