@@ -4,7 +4,7 @@ schemas/asyncapi.yaml; a test fails when it is stale, and another runs the Async
 payloads included: infra/asyncapi/validate.mjs). One channel per topic; each message with its
 payload (the model's JSON Schema file), its Kafka key and the W3C trace headers every hop
 carries; one operation per service and topic it really reads (`receive`) or writes (`send`),
-taken from the same grants the broker's ACLs are made of (usewatch/security.py), so the document
+taken from the same grants the broker's ACLs are made of (schemas/principals.py), so the document
 cannot claim an access the broker would refuse."""
 
 from __future__ import annotations
@@ -50,7 +50,7 @@ TRACE_HEADERS = {
 
 
 class Access(Protocol):
-    """What one principal reads and writes (usewatch/security.py: `Grant`)."""
+    """What one principal reads and writes (schemas/principals.py: `Grant`)."""
 
     @property
     def principal(self) -> str: ...

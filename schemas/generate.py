@@ -1,5 +1,5 @@
 """Write the JSON Schema of every message model beside the models, and the AsyncAPI document
-of the topics (its operations from the principals' grants, usewatch/security.py):
+of the topics (its operations from the principals' grants, schemas/principals.py):
 `python -m schemas.generate`.
 
 `--check` exits 1 when a committed file differs from what the models produce (a test runs it).
@@ -23,7 +23,7 @@ from schemas.events import (
     Verdict,
     ViolationReport,
 )
-from usewatch.security import grants
+from schemas.principals import grants
 
 SCHEMA_DIR = Path(__file__).parent / "json"
 ASYNCAPI = Path(__file__).parent / "asyncapi.yaml"

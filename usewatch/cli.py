@@ -643,11 +643,12 @@ def security_apply() -> None:
     import redis as redis_sync
     from kafka.admin import KafkaAdminClient
 
+    from schemas.principals import grants
     from usewatch import security
 
     s = _settings()
     try:
-        secrets = security.passwords(os.environ, [g.principal for g in security.grants()])
+        secrets = security.passwords(os.environ, [g.principal for g in grants()])
         kafka_pw = os.environ["KAFKA_ADMIN_PASSWORD"]
         redis_pw = os.environ["REDIS_ADMIN_PASSWORD"]
     except KeyError as exc:

@@ -41,6 +41,7 @@ from schemas.events import (
     Severity,
     ViolationReport,
 )
+from schemas.principals import grants
 from schemas.topics import (
     ENFORCEMENT_ACTIONS,
     ENFORCEMENT_REPORTS,
@@ -133,9 +134,7 @@ def secure() -> Iterator[SecureStack]:
     scripts = (["infra/redis/redisctl"], ["infra/kafka/kafkactl"])
     for script in scripts:
         subprocess.run([*script, "start"], cwd=ROOT, env=env, check=True)
-    stack = SecureStack(
-        {g.principal: secrets.token_urlsafe(18) for g in security.grants()}, admin_password
-    )
+    stack = SecureStack({g.principal: secrets.token_urlsafe(18) for g in grants()}, admin_password)
     try:
         admin_login = {k: v for k, v in stack.kafka("admin").items() if k != "bootstrap_servers"}
         ensure_topics([stack.bootstrap], "", **admin_login)

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from fnmatch import fnmatchcase
 
+from schemas.principals import DETECTORS
 from services.state.keys import Namespace, key_prefix, seen_prefix
-from usewatch.security import DETECTORS, REDIS_KEYS
+from usewatch.security import REDIS_KEYS
 
 
 def test_every_namespace_is_granted_and_apart_from_the_others() -> None:

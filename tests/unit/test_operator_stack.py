@@ -103,8 +103,8 @@ def test_every_panel_says_what_it_shows_and_reads_the_chosen_datasource() -> Non
 def test_every_service_of_the_stack_has_a_principal_and_every_detector_is_hostable() -> None:
     """A new service added to infra/stack without a principal would be refused by a secured
     broker; a detector the shared worker cannot host would be missing from STACK_TOPOLOGY=shared."""
+    from schemas.principals import grants
     from services.detectors.settings import KNOWN
-    from usewatch.security import grants
 
     principals = {g.principal for g in grants()}
     assert set(services_of_the_stack()) <= principals

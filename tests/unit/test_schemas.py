@@ -19,9 +19,9 @@ from schemas.events import (
     ViolationReport,
 )
 from schemas.generate import stale_files
+from schemas.principals import grants
 from schemas.topics import ALL_TOPICS, DEFAULT_PARTITIONS, GENERATIONS, REGISTRY, topic_named
 from tests.factories import T0, event, event_fields
-from usewatch.security import grants
 
 
 def _errors(fields: dict[str, object]) -> list[tuple[str, str]]:
