@@ -21,6 +21,8 @@ from services.content_safety.classifier import TextScores
 from services.event_view import verdict_for
 
 DETECTOR = "content_safety"
+_NAMES = {c: c.value for c in Category}
+"""Read once: an enum member's `.value` is a descriptor call."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,7 +55,11 @@ def judge(
         return None
     score, category, spoke = best
     others = sorted(
-        ((c.value, round(s, 3)) for c, s in spoke.scores.by_category.items() if c is not category),
+        (
+            (_NAMES[c], round(s, 3))
+            for c, s in spoke.scores.by_category.items()
+            if c is not category
+        ),
         key=lambda cs: -cs[1],
     )
     evidence: dict[str, Any] = {

@@ -12,13 +12,17 @@ from schemas.events import Category
 from services.content_safety.classifier import TextScores
 from services.content_safety.model import ANY, CATEGORIES, LocalModel
 
+_HEAD_OF: tuple[tuple[Category, str], ...] = tuple((c, c.value) for c in CATEGORIES)
+"""Each category and its head's name, looked up once: an enum member's `.value` is a descriptor
+call, and reading it per text was a tenth of the stage's time."""
+
 
 def combine(graded: dict[str, float], lift: bool = True) -> TextScores:
     """One text's per-head scores (shared scale) → per-category scores. `lift=False` reads the
     topical heads alone (`make eval` measures what the lift adds)."""
-    scores = {c: graded[c.value] for c in CATEGORIES}
+    scores = {c: graded[head] for c, head in _HEAD_OF}
     if lift:
-        nearest = max(CATEGORIES, key=lambda c: graded[c.value])
+        nearest = max(scores, key=scores.__getitem__)  # the first of equals, in CATEGORIES order
         scores[nearest] = max(scores[nearest], graded[ANY])
     return TextScores(scores)
 
