@@ -18,9 +18,12 @@ from services.enforcement.enforcer import Enforcer
 from services.enforcement.policy import DEFAULT_POLICY, load_policy
 from services.event_view import BatchJudge
 from services.gateway.admission import with_normalized_text
+from services.misrepresentation import pipeline as misrepresentation_pipeline
 from services.misrepresentation.model import PromptModel
 from services.misrepresentation.pipeline import MisrepresentationPipeline
+from services.multi_identity import pipeline as multi_identity_pipeline
 from services.multi_identity.pipeline import MultiIdentityPipeline
+from services.spam import pipeline as spam_pipeline
 from services.spam.model import ContentModel
 from services.spam.pipeline import SpamPipeline
 from services.state.enforcement import EnforcementState
@@ -39,14 +42,15 @@ Builder = Callable[[aioredis.Redis, str, str], BatchJudge]
 DETECTORS: dict[str, Builder] = {
     "spam": lambda c, p, shared: SpamPipeline(
         ContentModel.load(),
-        RedisBehaviourWindows(c, p, HOUR, identities=False),
+        RedisBehaviourWindows(c, p, HOUR, counted=spam_pipeline.COUNTED),
         RedisNearDuplicateIndex(c, shared, HOUR),
     ),
     "misrepresentation": lambda c, p, shared: MisrepresentationPipeline(
-        PromptModel.load(), RedisBehaviourWindows(c, p, 24 * HOUR)
+        PromptModel.load(),
+        RedisBehaviourWindows(c, p, 24 * HOUR, counted=misrepresentation_pipeline.COUNTED),
     ),
     "multi_identity": lambda c, p, shared: MultiIdentityPipeline(
-        RedisBehaviourWindows(c, p, 6 * HOUR),
+        RedisBehaviourWindows(c, p, 6 * HOUR, counted=multi_identity_pipeline.COUNTED),
         RedisNearDuplicateIndex(c, shared, 6 * HOUR),
         RedisFingerprintLinks(c, p, 6 * HOUR),
         RedisHeldVerdicts(c, p, 6 * HOUR),

@@ -27,9 +27,12 @@ from services.enforcement.enforcer import Enforcer
 from services.enforcement.policy import Policy
 from services.event_view import BatchJudge
 from services.gateway.admission import with_normalized_text
+from services.misrepresentation import pipeline as misrepresentation_pipeline
 from services.misrepresentation.model import PromptModel
 from services.misrepresentation.pipeline import MisrepresentationPipeline
+from services.multi_identity import pipeline as multi_identity_pipeline
 from services.multi_identity.pipeline import MultiIdentityPipeline
+from services.spam import pipeline as spam_pipeline
 from services.spam.detector import RULE_NAMES
 from services.spam.model import ContentModel
 from services.spam.pipeline import SpamPipeline
@@ -65,7 +68,7 @@ DETECTORS: tuple[OfflineDetector, ...] = (
         "spam",
         lambda v: SpamPipeline(
             ContentModel.load(),
-            MemoryBehaviourWindows(WINDOW_MS),
+            MemoryBehaviourWindows(WINDOW_MS, counted=spam_pipeline.COUNTED),
             MemoryNearDuplicateIndex(WINDOW_MS),
             v.spam_rules,
         ),
@@ -73,13 +76,16 @@ DETECTORS: tuple[OfflineDetector, ...] = (
     OfflineDetector(
         "misrepresentation",
         lambda _: MisrepresentationPipeline(
-            PromptModel.load(), MemoryBehaviourWindows(MISREPRESENTATION_WINDOW_MS)
+            PromptModel.load(),
+            MemoryBehaviourWindows(
+                MISREPRESENTATION_WINDOW_MS, counted=misrepresentation_pipeline.COUNTED
+            ),
         ),
     ),
     OfflineDetector(
         "multi_identity",
         lambda _: MultiIdentityPipeline(
-            MemoryBehaviourWindows(IDENTITY_WINDOW_MS),
+            MemoryBehaviourWindows(IDENTITY_WINDOW_MS, counted=multi_identity_pipeline.COUNTED),
             MemoryNearDuplicateIndex(IDENTITY_WINDOW_MS),
             MemoryFingerprintLinks(IDENTITY_WINDOW_MS),
             MemoryHeldVerdicts(IDENTITY_WINDOW_MS),

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from services.detector_agent import DetectorSpec
 from services.misrepresentation.model import PromptModel
-from services.misrepresentation.pipeline import MisrepresentationPipeline
+from services.misrepresentation.pipeline import COUNTED, MisrepresentationPipeline
 from services.misrepresentation.settings import MisrepresentationSettings
 from services.settings import ServiceSettings
 from services.state.keys import Namespace, key_prefix
@@ -25,6 +25,7 @@ def spec() -> DetectorSpec:
                 client,
                 key_prefix(service.topic_prefix, Namespace.MISREPRESENTATION),
                 own.window_s * 1000,
+                counted=COUNTED,
             ),
         )
 

@@ -19,7 +19,11 @@ from services.misrepresentation.detector import (
 )
 from services.misrepresentation.model import PromptModel
 from services.state.round_trip import RoundTrip
-from services.state.windows import BehaviourWindows, Observation, WindowCounts
+from services.state.windows import BehaviourWindows, Counted, Observation, WindowCounts
+
+COUNTED = Counted.EVENTS | Counted.LINKS | Counted.IDENTITIES
+"""What the misrepresentation detector reads of an account's windows: its events, the share
+that asked to write as someone else, and the reviewer names it used."""
 
 
 def observation(event: GenerationEvent, impersonating: bool) -> Observation:

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from services.detector_agent import DetectorSpec
-from services.multi_identity.pipeline import MultiIdentityPipeline
+from services.multi_identity.pipeline import COUNTED, MultiIdentityPipeline
 from services.multi_identity.settings import MultiIdentitySettings
 from services.settings import ServiceSettings
 from services.state.held_verdicts import RedisHeldVerdicts
@@ -24,7 +24,7 @@ def spec() -> DetectorSpec:
         prefix = key_prefix(service.topic_prefix, Namespace.MULTI_IDENTITY)
         window_ms = own.window_s * 1000
         return MultiIdentityPipeline(
-            windows=RedisBehaviourWindows(client, prefix, window_ms),
+            windows=RedisBehaviourWindows(client, prefix, window_ms, counted=COUNTED),
             index=RedisNearDuplicateIndex(
                 client, key_prefix(service.topic_prefix, Namespace.SHARED), window_ms
             ),

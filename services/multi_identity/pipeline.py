@@ -24,7 +24,11 @@ from services.state.held_verdicts import Held, HeldVerdicts
 from services.state.links import FingerprintLinks, Fingerprints, Linked
 from services.state.near_duplicates import NearDuplicateIndex
 from services.state.round_trip import RoundTrip, once
-from services.state.windows import BehaviourWindows, Observation
+from services.state.windows import BehaviourWindows, Counted, Observation
+
+COUNTED = Counted.IDENTITIES
+"""What the multi-identity detector reads of an account's windows: the identities it declared
+(its decision reads the near-duplicate index and the fingerprint links)."""
 
 
 @dataclass

@@ -5,7 +5,7 @@ from __future__ import annotations
 from services.detector_agent import DetectorSpec
 from services.settings import ServiceSettings
 from services.spam.model import ARTIFACT_DIR, ContentModel
-from services.spam.pipeline import SpamPipeline
+from services.spam.pipeline import COUNTED, SpamPipeline
 from services.spam.settings import SpamSettings
 from services.state.keys import Namespace, key_prefix
 from services.state.near_duplicates import RedisNearDuplicateIndex
@@ -26,7 +26,7 @@ def spec() -> DetectorSpec:
                 client,
                 key_prefix(service.topic_prefix, Namespace.SPAM),
                 window_ms,
-                identities=False,
+                counted=COUNTED,
             ),
             index=RedisNearDuplicateIndex(
                 client, key_prefix(service.topic_prefix, Namespace.SHARED), window_ms

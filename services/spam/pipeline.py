@@ -17,7 +17,11 @@ from services.spam.model import ContentModel
 from services.spam.seo import seo_signals
 from services.state.near_duplicates import NearDuplicateIndex
 from services.state.round_trip import RoundTrip
-from services.state.windows import BehaviourWindows, Observation
+from services.state.windows import BehaviourWindows, Counted, Observation
+
+COUNTED = Counted.EVENTS | Counted.LINKS | Counted.KEYS | Counted.RECIPIENTS
+"""What the spam detector reads of an account's windows (no identities: it judges content and
+its spread, not who signs it)."""
 
 
 @dataclass(frozen=True, slots=True)

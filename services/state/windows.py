@@ -11,6 +11,7 @@ from __future__ import annotations
 import bisect
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from enum import Flag, auto
 from typing import Any, Protocol
 
 import orjson
@@ -55,11 +56,27 @@ class BehaviourWindows(Protocol):
     ) -> Pending[list[WindowCounts]]: ...
 
 
+class Counted(Flag):
+    """What a store counts. A detector counts only what it reads: each part costs keys per
+    account and work in the script per event (multi-identity reads distinct identities alone,
+    and counting the rest was half its Redis memory)."""
+
+    EVENTS = auto()
+    LINKS = auto()
+    """Link events and, with EVENTS, their share."""
+    KEYS = auto()
+    RECIPIENTS = auto()
+    IDENTITIES = auto()
+    ALL = EVENTS | LINKS | KEYS | RECIPIENTS | IDENTITIES
+
+
 # One call per observation, all keys of one account (one cluster slot). KEYS: events set, link
 # set, api-key set, then the recipient HLL buckets and the identity HLL buckets, current bucket
-# first, BUCKETS + 1 of each (no identity buckets for a store that does not count identities).
+# first, BUCKETS + 1 of each or none (a part the store does not count has no buckets).
 # ARGV: event id, event time, window, cap, ttl, has_link, identity ("" when none), has_key,
-# number of identity buckets, the recipients as one JSON array. Returns the five counts.
+# number of recipient buckets, number of identity buckets, the recipients as one JSON array,
+# then what is counted ("1"/"0": events, links, keys). Returns the five counts (0 where not
+# counted).
 _OBSERVE = """
 local id, at, window, cap, ttl = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]),
   tonumber(ARGV[4]), tonumber(ARGV[5])
@@ -70,29 +87,37 @@ local function touch(key)
   redis.call('EXPIRE', key, ttl)
   return redis.call('ZCOUNT', key, at - window, at)
 end
-local events = touch(KEYS[1])
-local links
-if ARGV[6] == '1' then links = touch(KEYS[2])
-else links = redis.call('ZCOUNT', KEYS[2], at - window, at) end
-local keyed = 0
-if ARGV[8] == '1' then keyed = touch(KEYS[3]) end
-local n_idn = tonumber(ARGV[9])
-local first_rcpt, first_idn = 4, #KEYS - n_idn + 1
-local recipients = cjson.decode(ARGV[10])
-if #recipients > 0 then
-  redis.call('PFADD', KEYS[first_rcpt], unpack(recipients))
-  redis.call('EXPIRE', KEYS[first_rcpt], ttl)
+local events, links, keyed = 0, 0, 0
+if ARGV[12] == '1' then events = touch(KEYS[1]) end
+if ARGV[13] == '1' then
+  if ARGV[6] == '1' then links = touch(KEYS[2])
+  else links = redis.call('ZCOUNT', KEYS[2], at - window, at) end
 end
-if ARGV[7] ~= '' and n_idn > 0 then
-  redis.call('PFADD', KEYS[first_idn], ARGV[7])
-  redis.call('EXPIRE', KEYS[first_idn], ttl)
+if ARGV[14] == '1' and ARGV[8] == '1' then keyed = touch(KEYS[3]) end
+local n_rcpt, n_idn = tonumber(ARGV[9]), tonumber(ARGV[10])
+local first_rcpt, first_idn = 4, 4 + n_rcpt
+local distinct = 0
+if n_rcpt > 0 then
+  local recipients = cjson.decode(ARGV[11])
+  if #recipients > 0 then
+    redis.call('PFADD', KEYS[first_rcpt], unpack(recipients))
+    redis.call('EXPIRE', KEYS[first_rcpt], ttl)
+  end
+  local rcpt = {}
+  for i = first_rcpt, first_idn - 1 do rcpt[#rcpt + 1] = KEYS[i] end
+  distinct = redis.call('PFCOUNT', unpack(rcpt))
 end
-local rcpt, idn = {}, {}
-for i = first_rcpt, first_idn - 1 do rcpt[#rcpt + 1] = KEYS[i] end
-for i = first_idn, #KEYS do idn[#idn + 1] = KEYS[i] end
 local identities = 0
-if n_idn > 0 then identities = redis.call('PFCOUNT', unpack(idn)) end
-return {events, keyed, links, redis.call('PFCOUNT', unpack(rcpt)), identities}
+if n_idn > 0 then
+  if ARGV[7] ~= '' then
+    redis.call('PFADD', KEYS[first_idn], ARGV[7])
+    redis.call('EXPIRE', KEYS[first_idn], ttl)
+  end
+  local idn = {}
+  for i = first_idn, #KEYS do idn[#idn + 1] = KEYS[i] end
+  identities = redis.call('PFCOUNT', unpack(idn))
+end
+return {events, keyed, links, distinct, identities}
 """
 
 
@@ -108,8 +133,9 @@ class RedisBehaviourWindows:
       error); the window is the union of the last 6 buckets (+ the current one).
       TTL = window + one bucket + 1 h.
 
-    Memory per active account is bounded by the caps; idle accounts expire after the TTL. Each
-    observation is one server-side script call, queued on the batch's round trip.
+    Only the keys of what the store counts (`counted`) are written. Memory per active account
+    is bounded by the caps; idle accounts expire after the TTL. Each observation is one
+    server-side script call, queued on the batch's round trip.
     """
 
     BUCKETS = 6
@@ -120,12 +146,15 @@ class RedisBehaviourWindows:
         prefix: str,
         window_ms: int,
         cap: int = 5_000,
-        identities: bool = True,
+        counted: Counted = Counted.ALL,
     ) -> None:
         self._redis = client
-        # A detector that never reads distinct identities (spam) leaves out their 7 keys: fewer
-        # arguments to pack per event, on the hottest Redis call.
-        self._identity_buckets = self.BUCKETS + 1 if identities else 0
+        self._flags = tuple(
+            "1" if part in counted else "0"
+            for part in (Counted.EVENTS, Counted.LINKS, Counted.KEYS)
+        )
+        self._recipient_buckets = self.BUCKETS + 1 if Counted.RECIPIENTS in counted else 0
+        self._identity_buckets = self.BUCKETS + 1 if Counted.IDENTITIES in counted else 0
         self._p = prefix
         self.window_ms = window_ms
         self._cap = cap
@@ -146,7 +175,7 @@ class RedisBehaviourWindows:
                 f"{self._p}w:key:{tag}:{o.api_key_id or ''}",
                 *(
                     f"{self._p}w:rcpt:{tag}:{b}"
-                    for b in range(bucket, bucket - self.BUCKETS - 1, -1)
+                    for b in range(bucket, bucket - self._recipient_buckets, -1)
                 ),
                 *(
                     f"{self._p}w:idn:{tag}:{b}"
@@ -162,11 +191,13 @@ class RedisBehaviourWindows:
                 "1" if o.has_link else "0",
                 o.identity or "",
                 "1" if o.api_key_id else "0",
+                self._recipient_buckets,
                 self._identity_buckets,
                 # One argument, not one per recipient: a newsletter names hundreds, and
                 # redis-py packs each argument in Python (spam stage on demo traffic: 50 -> 23
                 # arguments per event, ~760 -> ~720 µs per event at batch 64).
-                orjson.dumps(o.recipients),
+                orjson.dumps(o.recipients) if self._recipient_buckets else b"[]",
+                *self._flags,
             ]
             calls.append(("EVALSHA", self._script.sha, len(keys), *keys, *args))
         return rt.add(
@@ -203,9 +234,10 @@ class MemoryBehaviourWindows:
     of HyperLogLog, same windows and caps. Nothing expires by clock: a backtest is bounded by its
     input file."""
 
-    def __init__(self, window_ms: int, cap: int = 5_000) -> None:
+    def __init__(self, window_ms: int, cap: int = 5_000, counted: Counted = Counted.ALL) -> None:
         self.window_ms = window_ms
         self._cap = cap
+        self._counted = counted
         self._bucket_ms = max(window_ms // RedisBehaviourWindows.BUCKETS, 1)
         self._sets: dict[str, _TimedSet] = {}
         self._recipients: dict[tuple[str, int], set[str]] = {}
@@ -236,5 +268,14 @@ class MemoryBehaviourWindows:
             identities = set().union(
                 *(self._identities.get((o.account_id, b), set()) for b in span)
             )
-            out.append(WindowCounts(events, key_events, links, len(recipients), len(identities)))
+            c = self._counted
+            out.append(
+                WindowCounts(
+                    events if Counted.EVENTS in c else 0,
+                    key_events if Counted.KEYS in c else 0,
+                    links if Counted.LINKS in c else 0,
+                    len(recipients) if Counted.RECIPIENTS in c else 0,
+                    len(identities) if Counted.IDENTITIES in c else 0,
+                )
+            )
         return Pending.resolved(out)

@@ -16,6 +16,9 @@ import pytest_asyncio
 import redis
 import redis.asyncio as aioredis
 
+from services.misrepresentation import pipeline as misrepresentation_pipeline
+from services.multi_identity import pipeline as multi_identity_pipeline
+from services.spam import pipeline as spam_pipeline
 from services.stage_metrics import CountingConnection
 from services.state.held_verdicts import Held, MemoryHeldVerdicts, RedisHeldVerdicts
 from services.state.links import (
@@ -31,7 +34,12 @@ from services.state.near_duplicates import (
 )
 from services.state.round_trip import RoundTrip, once
 from services.state.seen import EventKey, RedisSeenEvents
-from services.state.windows import MemoryBehaviourWindows, Observation, RedisBehaviourWindows
+from services.state.windows import (
+    Counted,
+    MemoryBehaviourWindows,
+    Observation,
+    RedisBehaviourWindows,
+)
 from tests.integration.conftest import REDIS_KINDS, redis_of
 from usewatch.localstack import Stack
 
@@ -284,26 +292,51 @@ async def test_a_flagged_cluster_stays_flagged_for_its_accounts(links: Any) -> N
 
 
 @pytest.mark.asyncio
-@pytest.mark.parametrize("kind", REDIS_KINDS)
-async def test_windows_without_identities_count_the_rest_the_same(
-    kind: str, request: pytest.FixtureRequest
+@pytest.mark.parametrize("kind", ["memory", *REDIS_KINDS])
+@pytest.mark.parametrize(
+    "counted",
+    [spam_pipeline.COUNTED, misrepresentation_pipeline.COUNTED, multi_identity_pipeline.COUNTED],
+    ids=["spam", "misrepresentation", "multi_identity"],
+)
+async def test_a_store_that_counts_less_counts_the_rest_the_same(
+    kind: str, counted: Counted, request: pytest.FixtureRequest
 ) -> None:
-    """The spam detector's windows leave out the identity buckets (fewer keys per event)."""
-    client = redis_of(kind, request)
+    """Each detector's windows count only what it reads (fewer keys per account, less work per
+    event); what they count is what a store counting everything says, the rest is 0."""
     prefix = f"uw:{uuid.uuid4().hex}:"
-    full = RedisBehaviourWindows(client, prefix + "a:", WINDOW_MS)
-    lean = RedisBehaviourWindows(client, prefix + "b:", WINDOW_MS, identities=False)
+    if kind == "memory":
+        full: Any = MemoryBehaviourWindows(WINDOW_MS)
+        lean: Any = MemoryBehaviourWindows(WINDOW_MS, counted=counted)
+    else:
+        client = redis_of(kind, request)
+        full = RedisBehaviourWindows(client, prefix + "a:", WINDOW_MS)
+        lean = RedisBehaviourWindows(client, prefix + "b:", WINDOW_MS, counted=counted)
     batch = [
-        obs(i, i * 10, api_key_id="k", recipients=(f"r{i % 3}",), has_link=i % 2 == 0)
-        for i in range(6)
+        obs(
+            i,
+            i * 10,
+            api_key_id="k",
+            recipients=(f"r{i % 3}",),
+            has_link=i % 2 == 0,
+            identity=f"name-{i % 4}",
+        )
+        for i in range(8)
     ]
-    with_ids = await once(full.observe, batch)
-    without = await once(lean.observe, batch)
-    assert [c.distinct_identities for c in without] == [0] * 6
-    assert [(c.events, c.key_events, c.link_events, c.distinct_recipients) for c in without] == [
-        (c.events, c.key_events, c.link_events, c.distinct_recipients) for c in with_ids
-    ]
-    await client.aclose()
+    everything = await once(full.observe, batch)
+    some = await once(lean.observe, batch)
+    parts = {
+        Counted.EVENTS: "events",
+        Counted.KEYS: "key_events",
+        Counted.LINKS: "link_events",
+        Counted.RECIPIENTS: "distinct_recipients",
+        Counted.IDENTITIES: "distinct_identities",
+    }
+    for part, field_name in parts.items():
+        expected = [getattr(c, field_name) if part in counted else 0 for c in everything]
+        assert [getattr(c, field_name) for c in some] == expected, field_name
+    assert everything[-1].distinct_identities == 4  # the full store did count them
+    if kind != "memory":
+        await client.aclose()
 
 
 ROOT = Path(__file__).resolve().parents[2]
