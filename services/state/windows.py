@@ -75,8 +75,8 @@ class Counted(Flag):
 # first, BUCKETS + 1 of each or none (a part the store does not count has no buckets).
 # ARGV: event id, event time, window, cap, ttl, has_link, identity ("" when none), has_key,
 # number of recipient buckets, number of identity buckets, the recipients as one JSON array,
-# then what is counted ("1"/"0": events, links, keys). Returns the five counts (0 where not
-# counted).
+# and which of events, links and keys are counted (letters E, L, K). Returns the five counts (0
+# where not counted).
 _OBSERVE = """
 local id, at, window, cap, ttl = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]),
   tonumber(ARGV[4]), tonumber(ARGV[5])
@@ -88,12 +88,13 @@ local function touch(key)
   return redis.call('ZCOUNT', key, at - window, at)
 end
 local events, links, keyed = 0, 0, 0
-if ARGV[12] == '1' then events = touch(KEYS[1]) end
-if ARGV[13] == '1' then
+local parts = ARGV[12]
+if string.find(parts, 'E', 1, true) then events = touch(KEYS[1]) end
+if string.find(parts, 'L', 1, true) then
   if ARGV[6] == '1' then links = touch(KEYS[2])
   else links = redis.call('ZCOUNT', KEYS[2], at - window, at) end
 end
-if ARGV[14] == '1' and ARGV[8] == '1' then keyed = touch(KEYS[3]) end
+if string.find(parts, 'K', 1, true) and ARGV[8] == '1' then keyed = touch(KEYS[3]) end
 local n_rcpt, n_idn = tonumber(ARGV[9]), tonumber(ARGV[10])
 local first_rcpt, first_idn = 4, 4 + n_rcpt
 local distinct = 0
@@ -149,9 +150,10 @@ class RedisBehaviourWindows:
         counted: Counted = Counted.ALL,
     ) -> None:
         self._redis = client
-        self._flags = tuple(
-            "1" if part in counted else "0"
-            for part in (Counted.EVENTS, Counted.LINKS, Counted.KEYS)
+        self._parts = "".join(
+            letter
+            for letter, part in (("E", Counted.EVENTS), ("L", Counted.LINKS), ("K", Counted.KEYS))
+            if part in counted
         )
         self._recipient_buckets = self.BUCKETS + 1 if Counted.RECIPIENTS in counted else 0
         self._identity_buckets = self.BUCKETS + 1 if Counted.IDENTITIES in counted else 0
@@ -197,7 +199,7 @@ class RedisBehaviourWindows:
                 # redis-py packs each argument in Python (spam stage on demo traffic: 50 -> 23
                 # arguments per event, ~760 -> ~720 µs per event at batch 64).
                 orjson.dumps(o.recipients) if self._recipient_buckets else b"[]",
-                *self._flags,
+                self._parts,
             ]
             calls.append(("EVALSHA", self._script.sha, len(keys), *keys, *args))
         return rt.add(
