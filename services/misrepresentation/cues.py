@@ -13,6 +13,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, fields
 
+from services.prefilter import PatternSet
+
 _AI = (
     r"(?:an? )?(?:ai|a\.i\.|bot|chat ?bot|robot|chatgpt|gpt(?:-?\d)?|claude|gemini|llm|"
     r"language model|machine|computer|automat\w*|generated|generator|assistant)"
@@ -290,27 +292,37 @@ def prompt_cues(prompt: str) -> PromptCues:
     return ask_cues(instruction_of(prompt[:8000]))
 
 
-def ask_cues(p: str) -> PromptCues:
-    """The cues of an ask already set apart from its material (`instruction_of`)."""
-    return PromptCues(
-        conceal_ai=bool(CONCEAL_AI.search(p)),
-        evade_detection=bool(EVADE_DETECTION.search(p)),
-        pass_as_own=bool(PASS_AS_OWN.search(p)),
-        pretend_human=bool(PRETEND_HUMAN.search(p)),
-        human_touch=bool(HUMAN_TOUCH.search(p)),
-        believe_human=bool(BELIEVE_HUMAN.search(p)),
-        write_as_other=bool(WRITE_AS_OTHER.search(p)),
-        review_as_customer=bool(REVIEW_AS_CUSTOMER.search(p)),
-        invented_people=bool(INVENTED_PEOPLE.search(p)),
-        # "don't mention it's AI-generated" names the disclosure only to refuse it
-        discloses_ai=bool(DISCLOSES_AI.search(p)) and not CONCEAL_AI.search(p),
-        edit_only=bool(EDIT_ONLY.search(p)),
-        own_voice=bool(OWN_VOICE.search(p)),
-        solicits_reviews=bool(SOLICITS_REVIEWS.search(p)),
+ASK_CUES = PatternSet(
+    {
+        "conceal_ai": CONCEAL_AI,
+        "evade_detection": EVADE_DETECTION,
+        "pass_as_own": PASS_AS_OWN,
+        "pretend_human": PRETEND_HUMAN,
+        "human_touch": HUMAN_TOUCH,
+        "believe_human": BELIEVE_HUMAN,
+        "write_as_other": WRITE_AS_OTHER,
+        "review_as_customer": REVIEW_AS_CUSTOMER,
+        "invented_people": INVENTED_PEOPLE,
+        "discloses_ai": DISCLOSES_AI,
+        "edit_only": EDIT_ONLY,
+        "own_voice": OWN_VOICE,
+        "solicits_reviews": SOLICITS_REVIEWS,
         # The asker tells what they lived ("we stayed three nights, the pool was cold"): a
         # review written for its author, not an invented one.
-        own_experience=bool(FIRST_HAND.search(p)),
-    )
+        "own_experience": FIRST_HAND,
+    }
+)
+"""The prompt cues, judged in one literal scan (services/prefilter.py): only the patterns whose
+phrases the ask holds run (134 µs per ordinary prompt when all fourteen ran)."""
+OUTPUT_CUES = PatternSet({"claims_human": CLAIMS_HUMAN, "first_hand": FIRST_HAND})
+
+
+def ask_cues(p: str) -> PromptCues:
+    """The cues of an ask already set apart from its material (`instruction_of`)."""
+    hit = ASK_CUES.search(p)
+    # "don't mention it's AI-generated" names the disclosure only to refuse it
+    hit["discloses_ai"] = hit["discloses_ai"] and not hit["conceal_ai"]
+    return PromptCues(**hit)
 
 
 @dataclass(frozen=True, slots=True)
@@ -323,7 +335,4 @@ class OutputCues:
 
 
 def output_cues(generation: str) -> OutputCues:
-    g = generation[:4000]
-    return OutputCues(
-        claims_human=bool(CLAIMS_HUMAN.search(g)), first_hand=bool(FIRST_HAND.search(g))
-    )
+    return OutputCues(**OUTPUT_CUES.search(generation[:4000]))

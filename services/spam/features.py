@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from schemas.events import Channel
+from services.prefilter import PatternSet
 from services.skeleton import MAX_CHARS, skeleton
 from services.spam.brands import brands_named, link_shape, lookalike_brand
 
@@ -139,117 +140,22 @@ EARNINGS = re.compile(
 )
 
 
-@dataclass(frozen=True, slots=True)
-class Cue:
-    """A cue's pattern and what any text it matches must contain: one of `words` as a word (as
-    `Extracted.words` holds them) or one of `stems` anywhere. Most texts hold
-    none, and checking the words a text already has costs a set lookup where the pattern costs
-    a scan of the text (4-9 µs each for twelve patterns, most of the cues' cost). The anchors
-    are a necessary condition, never a filter of their own: `test_cue_anchors` checks on every
-    shared set that anchored and unanchored counts are equal."""
-
-    pattern: re.Pattern[str]
-    words: frozenset[str]
-    stems: tuple[str, ...] = ()
-
-    def count(self, text: str, words: frozenset[str]) -> int:
-        if self.words.isdisjoint(words) and not any(s in text for s in self.stems):
-            return 0
-        return len(self.pattern.findall(text))
-
-
-def _words(spaced: str) -> frozenset[str]:
-    return frozenset(spaced.split())
-
-
-CUES: dict[str, Cue] = {
-    "call_to_action": Cue(
-        CALL_TO_ACTION,
-        _words(
-            "click tap call text txt reply visit claim redeem subscribe order buy sign register "
-            "download apply act hurry send follow check dm"
-        ),
-    ),
-    "urgency": Cue(
-        URGENCY,
-        _words(
-            "urgent immediately now today within expire expires expiring last final before "
-            "limited act asap suspend suspended locked blocked end can cant keep kept"
-        ),
-        ("deactivat",),
-    ),
-    "prize": Cue(
-        PRIZE,
-        _words(
-            "won winner win prize reward free bonus gift giftcard cash lottery jackpot selected "
-            "congratulations congrats guaranteed voucher offer discount deal off"
-        ),
-    ),
-    "credential_lure": Cue(
-        CREDENTIAL_LURE,
-        _words(
-            # Per branch, its rarer part: the verb asked for, the secret named, the state
-            # claimed, the way in.
-            "verify confirm update validate unlock restore reactivate activate "
-            "password passcode pin otp code cvv card bank login security social kyc "
-            "blocked deactivated activated suspended locked hold limited expire expires "
-            "expired expiring compromised sign signing log logging"
-        ),
-        ("k.y.c",),
-    ),
-    "payment_lure": Cue(
-        PAYMENT_LURE,
-        _words(
-            "payment unpaid outstanding refund tax customs delivery parcel package redelivery "
-            "overdue billing invoice wire gift crypto bitcoin transfer send account"
-        ),
-    ),
-    "prize_claim": Cue(
-        PRIZE_CLAIM,
-        _words(
-            "won winner awarded selected chosen entitled giveaway claim collect redeem prize "
-            "reward cash award voucher bonus holiday parcel"
-        ),
-    ),
-    "negated_lure": Cue(
-        NEGATED_LURE,
-        frozenset(
-            verb + ending
-            for verb in ("ask", "share", "send", "give", "disclose", "request")
-            for ending in ("", "s", "ed", "ing")
-        ),
-    ),
-    "asks_to_send": Cue(ASKS_TO_SEND, _words("send provide share forward give account wallet")),
-    "opt_in": Cue(
-        OPT_IN,
-        frozenset(),
-        # Substrings: its words may run on ("[unsubscribe_url]").
-        ("subscribe", "preferences", "receiving this", "signed up"),
-    ),
-    "transactional": Cue(
-        TRANSACTIONAL,
-        _words(
-            "order payment purchase charge transaction card account appointment booking "
-            "reservation table code package parcel delivery subscription password statement "
-            "invoice bill prescription flight pin"
-        ),
-    ),
-    "plug": Cue(
-        PLUG,
-        _words(
-            "channel page site website profile store shop blog group video videos song songs "
-            "music cover covers mixtape album track playlist stream podcast art account "
-            "telegram instagram insta youtube tiktok twitch link bio subscribe follow sub "
-            "sub4sub f4f l4l code"
-        ),
-        ("video", "post", "page", "channel", "song"),
-    ),
-    "earnings": Cue(
-        EARNINGS,
-        _words("make making made pull pulling bring bringing pulled brought work working"),
-        ("earn", "profit"),
-    ),
-}
+CUES = PatternSet(
+    {
+        "call_to_action": CALL_TO_ACTION,
+        "urgency": URGENCY,
+        "prize": PRIZE,
+        "credential_lure": CREDENTIAL_LURE,
+        "payment_lure": PAYMENT_LURE,
+        "prize_claim": PRIZE_CLAIM,
+        "negated_lure": NEGATED_LURE,
+        "asks_to_send": ASKS_TO_SEND,
+        "opt_in": OPT_IN,
+        "transactional": TRANSACTIONAL,
+        "plug": PLUG,
+        "earnings": EARNINGS,
+    }
+)
 """Every cue, by the name its model token and its evidence carry. Each reads the skeleton."""
 
 CHANNEL_GROUPS: dict[Channel, str] = {
@@ -350,15 +256,16 @@ class Cues:
 
 
 def cues(x: Extracted) -> Cues:
-    words = frozenset(x.words)
     return Cues(
         links=len(x.links),
         link_shapes=tuple(link.shape for link in x.links),
         lookalike_brands=tuple(link.brand for link in x.links if link.brand),
-        brands=tuple(sorted(brands_named(words))),
+        brands=tuple(sorted(brands_named(frozenset(x.words)))),
         phones=x.phones,
         money=x.money,
-        counts={name: cue.count(x.skeleton, words) for name, cue in CUES.items()},
+        # One literal scan picks the cues that can match (services/prefilter.py); only those
+        # run: 88 -> ~25 µs per text on demo traffic.
+        counts=CUES.count(x.skeleton),
     )
 
 
