@@ -10,7 +10,7 @@ DEMO_RATE ?= 40
 
 .DEFAULT_GOAL := help
 .PHONY: help setup up down status run demo test test-unit test-integration test-faults lint typecheck \
-        schemas bench train eval clean compose-check
+        schemas bench train eval eval-sources clean compose-check
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | \
@@ -109,6 +109,10 @@ EVAL_OUT ?= services/spam/model/eval.json
 eval: $(VENV_STAMP) ## Judge the shipped detectors on held-out rows of $(DATASETS): per set, per channel, evasions, rules (JSON in $(EVAL_OUT))
 	$(PY) -m usewatch.evaluate --data $(DATASETS) --out $(EVAL_OUT) --card services/spam/MODEL_CARD.md \
 		--safety-card services/content_safety/MODEL_CARD.md
+
+eval-sources: $(VENV_STAMP) ## The spam detector on each source of abuse it never saw: retrained without the source, judged on all of it (~10 min)
+	$(PY) -m usewatch.evaluate_sources --data $(DATASETS) --out services/spam/model/eval_sources.json \
+		--card services/spam/MODEL_CARD.md
 
 BENCH_EVENTS ?= 200000
 bench: setup ## Pipeline throughput and latency beside raw Kafka (own broker/Redis; BENCH_EVENTS=N, default 200000)

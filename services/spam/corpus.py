@@ -53,6 +53,9 @@ class Example:
     label: str  # ham | spam | phishing
     channel: Channel
     set: str
+    group: str = ""
+    """The part of its set a row came from, where the set says (SpamAssassin's collections,
+    YouTube's videos): `make eval-sources` leaves one out."""
 
 
 def _rows(data: Path, folder: str) -> Iterator[dict[str, str]]:
@@ -90,6 +93,7 @@ def _email(data: Path) -> list[Example]:
             row["label"],
             Channel.EMAIL,
             "spamassassin_hard_ham" if row["group"] == "hard-ham-1" else "spamassassin",
+            row["group"],
         )
         for row in _rows(data, "spamassassin_public_corpus")
     ]
@@ -108,7 +112,9 @@ def _comment(text: str) -> str:
 
 def _comments(data: Path) -> list[Example]:
     return [
-        Example(_comment(row["text"]), row["label"], Channel.COMMENT, "youtube")
+        Example(
+            _comment(row["text"]), row["label"], Channel.COMMENT, "youtube", row.get("video", "")
+        )
         for row in _rows(data, "youtube_spam_collection")
         if _comment(row["text"])
     ]

@@ -20,6 +20,8 @@ from __future__ import annotations
 import argparse
 import json
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -97,15 +99,17 @@ def recall_at(
     return float(np.mean(values))
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description="Rebuild the spam/phishing content model.")
-    parser.add_argument("--data", type=Path, default=Path("../shared/datasets"))
-    parser.add_argument("--out", type=Path, default=ARTIFACT_DIR)
-    args = parser.parse_args()
+@dataclass(frozen=True)
+class Fitted:
+    heads: dict[str, Head]
+    thresholds: dict[str, dict[str, Thresholds]]
+    weighting: Weighting
+    card_heads: dict[str, Any]
 
-    started = time.monotonic()
-    split = load_split(args.data)
-    fit = split.fit
+
+def fit_model(fit: list[Example], log: Callable[[str], None] = print) -> Fitted:
+    """Every head on `fit`: features, weighting, C by cross-validation, thresholds per channel
+    group from the out-of-fold scores, small weights pruned."""
     labels = np.array([e.label for e in fit])
     groups = np.array([CHANNEL_GROUPS[e.channel] for e in fit])
     sets = np.array([e.set for e in fit])
@@ -124,7 +128,7 @@ def main() -> None:
             head, oof = fit_head_cv(x, y, c, seed=SEED)
             t = thresholds_for(oof, y, groups, sets)
             recall = recall_at(oof, y, groups, t)
-            print(f"{name}: C={c} out-of-fold recall at the budgets {recall:.4f}", flush=True)
+            log(f"{name}: C={c} out-of-fold recall at the budgets {recall:.4f}")
             if best is None or recall > best[0]:
                 best = (recall, c, head, t)
         assert best is not None
@@ -143,7 +147,20 @@ def main() -> None:
             "C": c,
             "cv_recall_at_budgets": round(cv_recall, 4),
         }
+    return Fitted(heads, thresholds, weighting, card_heads)
 
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="Rebuild the spam/phishing content model.")
+    parser.add_argument("--data", type=Path, default=Path("../shared/datasets"))
+    parser.add_argument("--out", type=Path, default=ARTIFACT_DIR)
+    args = parser.parse_args()
+
+    started = time.monotonic()
+    split = load_split(args.data)
+    fit = split.fit
+    fitted = fit_model(fit, lambda line: print(line, flush=True))
+    heads, thresholds, card_heads = fitted.heads, fitted.thresholds, fitted.card_heads
     version = version_of("content", heads)
     card: dict[str, Any] = {
         "version": version,
@@ -183,7 +200,7 @@ def main() -> None:
         "heads": card_heads,
         "pruned_below": PRUNE_BELOW,
     }
-    model = ContentModel(version, heads, weighting, thresholds, card)
+    model = ContentModel(version, heads, fitted.weighting, thresholds, card)
     model.save(args.out)
     print(
         json.dumps(
