@@ -110,7 +110,7 @@ eval: $(VENV_STAMP) ## Judge the shipped detectors on held-out rows of $(DATASET
 	$(PY) -m usewatch.evaluate --data $(DATASETS) --out $(EVAL_OUT) --card services/spam/MODEL_CARD.md \
 		--safety-card services/content_safety/MODEL_CARD.md
 
-eval-sources: $(VENV_STAMP) ## The spam detector on each source of abuse it never saw: retrained without the source, judged on all of it (~10 min)
+eval-sources: $(VENV_STAMP) ## The spam detector on each source of abuse it never saw: retrained without the source, judged on all of it (~15 min)
 	$(PY) -m usewatch.evaluate_sources --data $(DATASETS) --out services/spam/model/eval_sources.json \
 		--card services/spam/MODEL_CARD.md
 
