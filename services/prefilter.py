@@ -163,8 +163,11 @@ def required_literals(pattern: re.Pattern[str]) -> tuple[str, ...] | None:
         if not all(s.isascii() for s in found):
             return None
         found = {s.lower() for s in found}
+    # A literal that contains another adds nothing: every text that holds it holds the shorter
+    # one too ("xz" beside "z").
+    kept = {s for s in found if not any(t != s and t in s for t in found)}
     # Longest first: a stable order to read (the automaton finds them all in one pass).
-    return tuple(sorted(found, key=lambda s: (-len(s), s)))
+    return tuple(sorted(kept, key=lambda s: (-len(s), s)))
 
 
 class PatternSet:
