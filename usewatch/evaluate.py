@@ -130,7 +130,8 @@ def judge_texts(
     return judge_all(pipeline, events)
 
 
-def _caught(v: Verdict | None) -> bool:
+def caught(v: Verdict | None) -> bool:
+    """A positive caught: a violation of spam, phishing or spear-phishing."""
     return v is not None and v.label == Label.VIOLATION and v.category in CAUGHT
 
 
@@ -139,8 +140,8 @@ def figures(examples: Sequence[Example], verdicts: Sequence[Verdict | None]) -> 
     precision of the whole (when both kinds are present)."""
     pos = [v for e, v in zip(examples, verdicts, strict=True) if e.label != "ham"]
     neg = [v for e, v in zip(examples, verdicts, strict=True) if e.label == "ham"]
-    tp = sum(map(_caught, pos))
-    fp = sum(map(_caught, neg))
+    tp = sum(map(caught, pos))
+    fp = sum(map(caught, neg))
     out: dict[str, Any] = {"positives": len(pos), "legitimate": len(neg)}
     if pos:
         out["recall"] = round(tp / len(pos), 4)
@@ -172,11 +173,11 @@ def evaluate_spam(model: ContentModel, held_out: Sequence[Example]) -> dict[str,
     # Evasions: recall of each set's positives under each transformation, as a ratio to clean.
     positives = [i for i, e in enumerate(held_out) if e.label != "ham"]
     pos_examples = [held_out[i] for i in positives]
-    clean = [_caught(verdicts[i]) for i in positives]
+    clean = [caught(verdicts[i]) for i in positives]
     robustness: dict[str, Any] = {}
     for name, evade in EVASIONS.items():
         texts = [evade(e.text, i) for i, e in enumerate(pos_examples)]
-        evaded = [_caught(v) for v in judge_texts(model, pos_examples, texts)]
+        evaded = [caught(v) for v in judge_texts(model, pos_examples, texts)]
         row: dict[str, Any] = {}
         for set_name in sorted({e.set for e in pos_examples}):
             idx = [k for k, e in enumerate(pos_examples) if e.set == set_name]

@@ -26,7 +26,7 @@ from services.spam.corpus import Example, load_split
 from services.spam.model import ContentModel
 from services.spam.train import fit_model
 from usewatch.eval_replay import to_review
-from usewatch.evaluate import _caught, judge_texts
+from usewatch.evaluate import caught, judge_texts
 
 Source = tuple[str, str, str]
 """(set, label, group): the positives of a set, or of one group of it ("" = all of them)."""
@@ -53,7 +53,7 @@ def _rates(model: ContentModel, rows: Sequence[Example]) -> dict[str, Any]:
     verdicts = judge_texts(model, rows)
     return {
         "rows": len(rows),
-        "flagged": round(sum(map(_caught, verdicts)) / len(rows), 4),
+        "flagged": round(sum(map(caught, verdicts)) / len(rows), 4),
         "to_review": round(sum(map(to_review, verdicts)) / len(rows), 4),
     }
 
