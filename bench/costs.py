@@ -30,6 +30,7 @@ from services.state.enforcement import EnforcementState
 from services.state.held_verdicts import RedisHeldVerdicts
 from services.state.links import RedisFingerprintLinks
 from services.state.near_duplicates import RedisNearDuplicateIndex
+from services.state.packing import PackingConnection
 from services.state.windows import RedisBehaviourWindows
 from usewatch import demo
 from usewatch.extremes import EXTREMES, at_the_bound
@@ -69,11 +70,16 @@ def extreme_events(n_each: int, seed: int = 13) -> list[GenerationEvent]:
     return [with_normalized_text(e) for name in EXTREMES for e in at_the_bound(base, name)]
 
 
+def _client(redis_url: str) -> aioredis.Redis:
+    """A client whose connections pack commands as the services' do (`stage_metrics`)."""
+    return aioredis.from_url(redis_url, connection_class=PackingConnection)
+
+
 async def detector_cost(
     redis_url: str, name: str, events: list[GenerationEvent], batch: int
 ) -> float:
     """Wall µs per event of one detector's batch pipeline in this process at `batch`."""
-    client = aioredis.from_url(redis_url)
+    client = _client(redis_url)
     run = f"bench:{batch}:{time.time_ns()}:"
     pipeline = DETECTORS[name](client, f"{run}{name}:", run)
     started = time.perf_counter()
@@ -87,7 +93,7 @@ async def detector_cost(
 async def enforcer_rate(redis_url: str, count: int = 20_000, batch: int = 256) -> float:
     """Decisions per second of the enforcer alone (load, decide, commit; Redis state, no
     Kafka): violation verdicts spread over 2,000 accounts."""
-    client = aioredis.from_url(redis_url)
+    client = _client(redis_url)
     state = EnforcementState.redis(client, f"bench:enf:{time.time_ns()}:")
     policy = load_policy(DEFAULT_POLICY).model_copy(update={"quotas_per_hour": {}})
     await state.mark_whole()
@@ -120,7 +126,7 @@ async def enforcer_rate(redis_url: str, count: int = 20_000, batch: int = 256) -
 async def detectors_memory(redis_url: str, accounts: int = 20_000) -> float:
     """Redis MB per 100k accounts held by every detector's state after one event per account
     (windows, the near-duplicate index they share, fingerprint links; judged marks excluded)."""
-    client = aioredis.from_url(redis_url)
+    client = _client(redis_url)
     await client.flushdb()
     before = int((await client.info("memory"))["used_memory"])
     pipelines = [build(client, f"m:{name}:", "m:") for name, build in DETECTORS.items()]

@@ -31,6 +31,7 @@ from opentelemetry.metrics import CallbackOptions, Observation
 from redis.asyncio.cluster import RedisCluster
 
 from services.settings import ServiceSettings
+from services.state.packing import PackingConnection
 from services.state.round_trip import RedisClient
 
 _meter = metrics.get_meter("usewatch")
@@ -80,7 +81,7 @@ def stage_batch(stage: str, batch: Sequence[EventT[Any]]) -> Iterator[None]:
             event_age.record(max(now - e.message.timestamp, 0.0), attributes)
 
 
-class CountingConnection(aioredis.Connection):
+class CountingConnection(PackingConnection):
     """A Redis connection that counts what it writes: one packed write is one round trip.
     The connection's own handshake (CLIENT SETINFO, SELECT) is not the stage's work."""
 
