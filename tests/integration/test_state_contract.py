@@ -413,6 +413,13 @@ async def test_detectors_share_one_index_and_its_longest_ttl(
     (key,) = [k async for k in client.scan_iter(f"{prefix}*")]
     assert await client.zcard(key) == 1
     assert await client.ttl(key) > WINDOW_MS // 1000 + 3600  # the long window's TTL stays
+    # The other order: the short window records first, the long one's write of the same
+    # member (which adds nothing) still lengthens the TTL.
+    await once(short.add_and_match, [sig(4, 1_000, ("0:bb",))])
+    await once(long.add_and_match, [sig(4, 1_000, ("0:bb",))])
+    (other,) = [k async for k in client.scan_iter(f"{prefix}*0:bb*")]
+    assert await client.zcard(other) == 1
+    assert await client.ttl(other) > WINDOW_MS // 1000 + 3600
     late = 1_000 + 2 * WINDOW_MS
     (for_short,) = await once(short.add_and_match, [sig(2, late, ("0:aa",), "b", index=False)])
     (for_long,) = await once(long.add_and_match, [sig(3, late, ("0:aa",), "b", index=False)])
