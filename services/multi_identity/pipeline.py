@@ -59,7 +59,6 @@ class MultiIdentityPipeline:
                     events[i].account_id,
                     events[i].event_id,
                     at_ms(events[i]),
-                    events[i].api_key_id,
                     identity=events[i].identity,
                 )
                 for i in normal

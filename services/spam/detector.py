@@ -266,7 +266,6 @@ def judge(
         "near_duplicate_accounts": s.matches.other_accounts,
         "similar_event_ids": list(s.matches.similar_event_ids),
         "events_in_window": s.window.events,
-        "events_in_window_api_key": s.window.key_events,
         "distinct_recipients_in_window": s.window.distinct_recipients,
         "link_share_in_window": round(s.window.link_share, 3),
     }

@@ -19,7 +19,7 @@ from services.state.near_duplicates import NearDuplicateIndex
 from services.state.round_trip import RoundTrip
 from services.state.windows import BehaviourWindows, Counted, Observation
 
-COUNTED = Counted.EVENTS | Counted.LINKS | Counted.KEYS | Counted.RECIPIENTS
+COUNTED = Counted.EVENTS | Counted.LINKS | Counted.RECIPIENTS
 """What the spam detector reads of an account's windows (no identities: it judges content and
 its spread, not who signs it)."""
 
@@ -84,7 +84,6 @@ class SpamPipeline:
                     account_id=events[i].account_id,
                     event_id=events[i].event_id,
                     at_ms=at_ms(events[i]),
-                    api_key_id=events[i].api_key_id,
                     recipients=tuple(events[i].recipients or ()),
                     has_link=content[i].cues.links > 0,
                 )

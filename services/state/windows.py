@@ -1,6 +1,6 @@
 """Behaviour in sliding windows of event time: how much an account sends, to how many distinct
-recipients, through which API key, with links. Event time (the event's `occurred_at`), never the
-wall clock, so replaying the same stream gives the same counts.
+recipients, with links, under how many declared identities. Event time (the event's
+`occurred_at`), never the wall clock, so replaying the same stream gives the same counts.
 
 Writes are idempotent: events are set members keyed by event_id (a redelivered event does not
 count twice) and recipients go into HyperLogLogs (adding the same recipient again is a no-op).
@@ -24,7 +24,6 @@ class Observation:
     account_id: str
     event_id: str
     at_ms: int
-    api_key_id: str | None = None
     recipients: tuple[str, ...] = ()
     has_link: bool = False
     identity: str | None = None
@@ -35,7 +34,6 @@ class WindowCounts:
     """Counts over the window ending at the observation, the observation included."""
 
     events: int
-    key_events: int
     link_events: int
     distinct_recipients: int
     distinct_identities: int = 0
@@ -64,19 +62,17 @@ class Counted(Flag):
     EVENTS = auto()
     LINKS = auto()
     """Link events and, with EVENTS, their share."""
-    KEYS = auto()
     RECIPIENTS = auto()
     IDENTITIES = auto()
-    ALL = EVENTS | LINKS | KEYS | RECIPIENTS | IDENTITIES
+    ALL = EVENTS | LINKS | RECIPIENTS | IDENTITIES
 
 
 # One call per observation, all keys of one account (one cluster slot). KEYS: events set, link
-# set, api-key set, then the recipient HLL buckets and the identity HLL buckets, current bucket
-# first, BUCKETS + 1 of each or none (a part the store does not count has no buckets).
-# ARGV: event id, event time, window, cap, ttl, has_link, identity ("" when none), has_key,
-# number of recipient buckets, number of identity buckets, the recipients as one JSON array,
-# and which of events, links and keys are counted (letters E, L, K). Returns the five counts (0
-# where not counted).
+# set, then the recipient HLL buckets and the identity HLL buckets, current bucket first,
+# BUCKETS + 1 of each or none (a part the store does not count has no buckets).
+# ARGV: event id, event time, window, cap, ttl, has_link, identity ("" when none), number of
+# recipient buckets, number of identity buckets, the recipients as one JSON array, and which of
+# events and links are counted (letters E, L). Returns the four counts (0 where not counted).
 _OBSERVE = """
 local id, at, window, cap, ttl = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]),
   tonumber(ARGV[4]), tonumber(ARGV[5])
@@ -87,19 +83,18 @@ local function touch(key)
   redis.call('EXPIRE', key, ttl)
   return redis.call('ZCOUNT', key, at - window, at)
 end
-local events, links, keyed = 0, 0, 0
-local parts = ARGV[12]
+local events, links = 0, 0
+local parts = ARGV[11]
 if string.find(parts, 'E', 1, true) then events = touch(KEYS[1]) end
 if string.find(parts, 'L', 1, true) then
   if ARGV[6] == '1' then links = touch(KEYS[2])
   else links = redis.call('ZCOUNT', KEYS[2], at - window, at) end
 end
-if string.find(parts, 'K', 1, true) and ARGV[8] == '1' then keyed = touch(KEYS[3]) end
-local n_rcpt, n_idn = tonumber(ARGV[9]), tonumber(ARGV[10])
-local first_rcpt, first_idn = 4, 4 + n_rcpt
+local n_rcpt, n_idn = tonumber(ARGV[8]), tonumber(ARGV[9])
+local first_rcpt, first_idn = 3, 3 + n_rcpt
 local distinct = 0
 if n_rcpt > 0 then
-  local recipients = cjson.decode(ARGV[11])
+  local recipients = cjson.decode(ARGV[10])
   if #recipients > 0 then
     redis.call('PFADD', KEYS[first_rcpt], unpack(recipients))
     redis.call('EXPIRE', KEYS[first_rcpt], ttl)
@@ -118,14 +113,14 @@ if n_idn > 0 then
   for i = first_idn, #KEYS do idn[#idn + 1] = KEYS[i] end
   identities = redis.call('PFCOUNT', unpack(idn))
 end
-return {events, keyed, links, distinct, identities}
+return {events, links, distinct, identities}
 """
 
 
 class RedisBehaviourWindows:
     """Keys (all tagged with the account, so one account's keys live in one cluster slot):
 
-    - `<p>w:ev:{acct}`, `<p>w:link:{acct}`, `<p>w:key:{acct}:<key>`: sorted sets of event ids
+    - `<p>w:ev:{acct}`, `<p>w:link:{acct}`: sorted sets of event ids
       scored by event time; entries older than the window are trimmed on write and each set is
       capped at `cap` members (the newest kept), so a busy account costs at most ~cap×50 bytes
       per set. TTL = window + 1 h, refreshed on write.
@@ -152,7 +147,7 @@ class RedisBehaviourWindows:
         self._redis = client
         self._parts = "".join(
             letter
-            for letter, part in (("E", Counted.EVENTS), ("L", Counted.LINKS), ("K", Counted.KEYS))
+            for letter, part in (("E", Counted.EVENTS), ("L", Counted.LINKS))
             if part in counted
         )
         self._recipient_buckets = self.BUCKETS + 1 if Counted.RECIPIENTS in counted else 0
@@ -174,7 +169,6 @@ class RedisBehaviourWindows:
             keys = [
                 f"{self._p}w:ev:{tag}",
                 f"{self._p}w:link:{tag}",
-                f"{self._p}w:key:{tag}:{o.api_key_id or ''}",
                 *(
                     f"{self._p}w:rcpt:{tag}:{b}"
                     for b in range(bucket, bucket - self._recipient_buckets, -1)
@@ -192,12 +186,11 @@ class RedisBehaviourWindows:
                 self._ttl_s,
                 "1" if o.has_link else "0",
                 o.identity or "",
-                "1" if o.api_key_id else "0",
                 self._recipient_buckets,
                 self._identity_buckets,
-                # One argument, not one per recipient: a newsletter names hundreds, and
-                # redis-py packs each argument in Python (spam stage on demo traffic: 50 -> 23
-                # arguments per event, ~760 -> ~720 µs per event at batch 64).
+                # One argument, not one per recipient: a newsletter names hundreds (when
+                # redis-py still packed each argument in Python, spam stage on demo traffic:
+                # 50 -> 23 arguments per event, ~760 -> ~720 µs per event at batch 64).
                 orjson.dumps(o.recipients) if self._recipient_buckets else b"[]",
                 self._parts,
             ]
@@ -206,7 +199,7 @@ class RedisBehaviourWindows:
             self._redis,
             calls,
             lambda replies: [
-                WindowCounts(int(e), int(k), int(li), int(r), int(i)) for e, k, li, r, i in replies
+                WindowCounts(int(e), int(li), int(r), int(i)) for e, li, r, i in replies
             ],
             {self._script.sha: _OBSERVE},
         )
@@ -254,7 +247,6 @@ class MemoryBehaviourWindows:
         out = []
         for o in batch:
             events = self._touch(f"ev:{o.account_id}", o)
-            key_events = self._touch(f"key:{o.account_id}:{o.api_key_id}", o) if o.api_key_id else 0
             link_set = self._sets.setdefault(f"link:{o.account_id}", _TimedSet())
             if o.has_link:
                 link_set.add(o.event_id, o.at_ms, self.window_ms, self._cap)
@@ -274,7 +266,6 @@ class MemoryBehaviourWindows:
             out.append(
                 WindowCounts(
                     events if Counted.EVENTS in c else 0,
-                    key_events if Counted.KEYS in c else 0,
                     links if Counted.LINKS in c else 0,
                     len(recipients) if Counted.RECIPIENTS in c else 0,
                     len(identities) if Counted.IDENTITIES in c else 0,

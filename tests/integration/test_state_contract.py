@@ -65,22 +65,22 @@ def obs(i: int, at: int, **kw: Any) -> Observation:
 
 
 @pytest.mark.asyncio
-async def test_windows_count_events_keys_links_and_distinct_recipients(stores: Any) -> None:
+async def test_windows_count_events_links_and_distinct_recipients(stores: Any) -> None:
     windows, _ = stores
     counts = await once(
         windows.observe,
         [
-            obs(1, 1_000, api_key_id="k1", recipients=("r1", "r2"), has_link=True),
-            obs(2, 2_000, api_key_id="k1", recipients=("r2", "r3")),
-            obs(3, 3_000, api_key_id="k2", recipients=("r3",), has_link=True),
+            obs(1, 1_000, recipients=("r1", "r2"), has_link=True),
+            obs(2, 2_000, recipients=("r2", "r3")),
+            obs(3, 3_000, recipients=("r3",), has_link=True),
             obs(4, 3_500, account="a2", recipients=("r1",)),
         ],
     )
-    assert [(c.events, c.key_events, c.link_events, c.distinct_recipients) for c in counts] == [
-        (1, 1, 1, 2),
-        (2, 2, 1, 3),
-        (3, 1, 2, 3),
-        (1, 0, 0, 1),
+    assert [(c.events, c.link_events, c.distinct_recipients) for c in counts] == [
+        (1, 1, 2),
+        (2, 1, 3),
+        (3, 2, 3),
+        (1, 0, 1),
     ]
 
 
@@ -173,10 +173,10 @@ async def test_every_redis_key_has_a_ttl(kind: str, request: pytest.FixtureReque
     prefix = f"uw:{uuid.uuid4().hex}:"
     windows = RedisBehaviourWindows(client, prefix, WINDOW_MS)
     index = RedisNearDuplicateIndex(client, prefix, WINDOW_MS)
-    await once(windows.observe, [obs(1, 1_000, api_key_id="k", recipients=("r",), has_link=True)])
+    await once(windows.observe, [obs(1, 1_000, recipients=("r",), has_link=True)])
     await once(index.add_and_match, [sig(1, 1_000, ("0:aa", "1:bb"))])
     keys = [k async for k in client.scan_iter(f"{prefix}*")]
-    assert len(keys) == 6
+    assert len(keys) == 5  # events, links, one recipient bucket, two index buckets
     ttls = [await client.ttl(k) for k in keys]
     assert all(t > 0 for t in ttls)
     await client.aclose()
@@ -315,7 +315,6 @@ async def test_a_store_that_counts_less_counts_the_rest_the_same(
         obs(
             i,
             i * 10,
-            api_key_id="k",
             recipients=(f"r{i % 3}",),
             has_link=i % 2 == 0,
             identity=f"name-{i % 4}",
@@ -326,7 +325,6 @@ async def test_a_store_that_counts_less_counts_the_rest_the_same(
     some = await once(lean.observe, batch)
     parts = {
         Counted.EVENTS: "events",
-        Counted.KEYS: "key_events",
         Counted.LINKS: "link_events",
         Counted.RECIPIENTS: "distinct_recipients",
         Counted.IDENTITIES: "distinct_identities",

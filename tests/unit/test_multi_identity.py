@@ -30,7 +30,7 @@ from tests.factories import (
     viral_quote,
 )
 
-WINDOW = WindowCounts(10, 10, 0, 0, 10)
+WINDOW = WindowCounts(10, 0, 0, 10)
 
 
 def matches(identities: int = 1, linked: tuple[str, ...] = ()) -> Matches:

@@ -24,7 +24,7 @@ from services.state.near_duplicates import NO_MATCHES, Matches
 from services.state.windows import WindowCounts
 from tests.factories import T0, event
 
-ONE = WindowCounts(events=1, key_events=1, link_events=0, distinct_recipients=1)
+ONE = WindowCounts(events=1, link_events=0, distinct_recipients=1)
 
 
 def snapshot(
