@@ -53,10 +53,19 @@ class Thresholds:
         )
 
 
-def version_of(kind: str, heads: dict[str, Head]) -> str:
-    """`<kind>-<12 hex>`: a hash of the weights, so the same model always has the same version."""
-    digest = hashlib.sha256(b"".join(h.weights.tobytes() for h in heads.values())).hexdigest()
-    return f"{kind}-{digest[:12]}"
+def version_of(
+    kind: str, heads: dict[str, Head], thresholds: dict[str, Thresholds] | None = None
+) -> str:
+    """`<kind>-<12 hex>`: a hash of the weights (and, where given, the thresholds, which decide
+    as much as the weights do), so the same model always has the same version and a model that
+    decides differently never has the same one."""
+    parts = [h.weights.tobytes() for h in heads.values()]
+    if thresholds:
+        parts += [
+            f"{name}:{t.suspect!r}:{t.violation!r}".encode()
+            for name, t in sorted(thresholds.items())
+        ]
+    return f"{kind}-{hashlib.sha256(b''.join(parts)).hexdigest()[:12]}"
 
 
 def fingerprint(x: sp.csr_matrix) -> str:

@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from services.content_safety.model import (
+    ANY,
     ARTIFACT_DIR,
     BUDGETS,
     FLOORS,
@@ -33,6 +34,17 @@ from services.linear_heads import Head, Thresholds, fit_head_cv, threshold_at_fp
 
 C = 30.0
 PRUNE_BELOW = 0.01
+
+
+NO_SUSPECT_BAND = frozenset({ANY})
+"""Heads that send nothing to review: below the violation threshold they say nothing. `any`
+speaks only through the lift (`local.combine`), in whichever topical category scores highest,
+and its suspect band (3 % of out-of-fold negatives, p >= 0.24) held mostly clean requests of
+families training never saw: on the held-out rows it sent to review 70 % of the
+research-statistics prompts, 21 % of the technical homonyms, 9 % of everyday work tasks, 4 % of
+everyday prompts and, in `make eval`'s demo stream, 14 % of ordinary chat help ("think through a
+database migration" as hate, every topical head near 0), against 9 % of the harmful requests:
+about three clean texts for each harmful one. Without the band no flag moves on any set."""
 
 
 def is_request(e: Example) -> bool:
@@ -65,6 +77,8 @@ def fit_one(x: Any, examples: list[Example], head: str) -> tuple[Head, Threshold
 
     violation = max(at(BUDGETS["violation"]), FLOORS["violation"])
     suspect = min(max(at(BUDGETS["suspect"]), FLOORS["suspect"]), violation)
+    if head in NO_SUSPECT_BAND:
+        suspect = violation
     pruned = Head(
         np.where(np.abs(fitted.weights) >= PRUNE_BELOW, fitted.weights, 0.0).astype(np.float32),
         fitted.intercept,
@@ -98,7 +112,7 @@ def main() -> None:
     for name in HEADS:
         heads[name], thresholds[name], cards[name] = fit_one(x, split.fit, name)
         print(f"{name}: {cards[name]}", flush=True)
-    version = version_of("safety", heads)
+    version = version_of("safety", heads, thresholds)
     tally: dict[str, int] = {}
     for e in split.fit:
         tally[e.set] = tally.get(e.set, 0) + 1

@@ -17,6 +17,7 @@ from services.content_safety.local import LocalClassifier, combine
 from services.content_safety.model import ANY, CATEGORIES, HEADS, LocalModel, features_fingerprint
 from services.content_safety.pipeline import ContentSafetyPipeline
 from services.content_safety.settings import ContentSafetySettings
+from services.event_view import SUSPECT_AT, VIOLATION_AT
 from services.gateway.admission import with_normalized_text
 from tests.factories import T0, event
 
@@ -148,3 +149,15 @@ def test_the_artifact_matches_the_features_and_has_every_head() -> None:
     assert set(MODEL.heads) == set(MODEL.thresholds) == set(HEADS)
     for t in MODEL.thresholds.values():
         assert 0.0 < t.suspect <= t.violation < 1.0
+
+
+def test_the_any_head_sends_nothing_to_review_on_its_own() -> None:
+    """`any` lifts a category to a violation or says nothing (train.NO_SUSPECT_BAND): a text it
+    finds just short of its violation threshold, with every topical head quiet, is clean."""
+    t = MODEL.thresholds[ANY]
+    assert t.suspect == t.violation
+    quiet = {head: 0.0 for head in HEADS}
+    under = combine(quiet | {ANY: MODEL.thresholds[ANY].grade(t.violation - 1e-3)})
+    over = combine(quiet | {ANY: MODEL.thresholds[ANY].grade(t.violation)})
+    assert max(under.by_category.values()) < SUSPECT_AT
+    assert max(over.by_category.values()) >= VIOLATION_AT
