@@ -167,12 +167,14 @@ def mail_without_an_offer(s: Snapshot, score: float) -> float:
 
 
 def phishing_is_unsolicited(s: Snapshot, score: float) -> float:
-    """Caps: phishing is a kind of unsolicited message, so the phishing head alone cannot make a
-    violation of a text the unsolicited head reads as legitimate (suspect at most). The
-    e-mail phishing set has no legitimate mail of its own era beside it, and its head reads
-    ordinary modern mail about payments (an invoice from a freelancer) as phishing."""
+    """Caps: phishing is a kind of unsolicited message, so the phishing head alone says nothing
+    of a text the unsolicited head reads as legitimate. The e-mail phishing set has no
+    legitimate mail of its own era beside it, and its head reads ordinary modern mail about
+    payments (an invoice from a freelancer) as phishing. Capped at suspect instead, it sent 14 %
+    of our held-out legitimate mail and 1.0 % of SpamAssassin's to review and no phish on any
+    held-out set or left-out source (`make eval-sources`: phishing mail, smishing)."""
     if s.content.spam_graded < SUSPECT_AT:
-        return min(score, JUST_BELOW_VIOLATION)
+        return min(score, JUST_BELOW_SUSPECT)
     return score
 
 

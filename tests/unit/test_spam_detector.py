@@ -83,8 +83,8 @@ def verdict(s: Snapshot, rules: frozenset[str] = RULE_NAMES) -> Any:
         (0.9, 0.1, Category.SPAM, Label.VIOLATION),
         (0.9, 0.85, Category.FRAUD_PHISHING, Label.VIOLATION),  # the graver reading wins
         (0.6, 0.6, Category.FRAUD_PHISHING, Label.SUSPECT),
-        # Phishing is unsolicited: the phishing head alone makes a text suspect at most.
-        (0.3, 0.95, Category.FRAUD_PHISHING, Label.SUSPECT),
+        # Phishing is unsolicited: the phishing head alone says nothing.
+        (0.3, 0.95, Category.SPAM, Label.CLEAN),
         (0.5, 0.95, Category.FRAUD_PHISHING, Label.VIOLATION),
     ],
 )
