@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +24,7 @@ import scipy.sparse as sp
 from schemas.events import Category
 from services.content_safety.word_vectors import WordVectors
 from services.gram_hashing import char_wb_grams, word_grams
-from services.linear_heads import Head, Thresholds, fingerprint, load_heads, save_heads
+from services.linear_heads import Head, HeadStack, Thresholds, fingerprint, load_heads, save_heads
 from services.skeleton import skeleton
 
 ARTIFACT_DIR = Path(__file__).parent / "model"
@@ -92,11 +93,16 @@ class LocalModel:
     card: dict[str, Any]
     words: WordVectors
 
+    @cached_property
+    def stack(self) -> HeadStack:
+        """Every head in one pass over a batch's matrix (`linear_heads.HeadStack`)."""
+        return HeadStack.of(self.heads)
+
     def probabilities(self, texts: Sequence[str]) -> dict[str, np.ndarray]:
         if not texts:
             return {name: np.zeros(0) for name in self.heads}
         x = design_matrix(texts, self.words)
-        return {name: head.proba(x) for name, head in self.heads.items()}
+        return self.stack.proba(x)
 
     def graded(self, texts: Sequence[str]) -> list[dict[str, float]]:
         """Per text, every head's probability on the detectors' scale (its own thresholds).

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +15,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from services.gram_hashing import char_wb_grams, word_grams
-from services.linear_heads import Head, fingerprint, load_heads, save_heads
+from services.linear_heads import Head, HeadStack, fingerprint, load_heads, save_heads
 from services.misrepresentation.cues import PROMPT_CUE_NAMES, PromptCues, ask_cues, instruction_of
 
 ARTIFACT_DIR = Path(__file__).parent / "model"
@@ -56,13 +57,18 @@ class PromptModel:
     heads: dict[str, Head]
     card: dict[str, Any]
 
+    @cached_property
+    def stack(self) -> HeadStack:
+        """Every head in one pass over a batch's matrix (`linear_heads.HeadStack`)."""
+        return HeadStack.of(self.heads)
+
     def score(
         self, prompts: Sequence[str], cue_rows: Sequence[PromptCues]
     ) -> dict[str, np.ndarray]:
         if not prompts:
             return {name: np.zeros(0) for name in self.heads}
         x = design_matrix(prompts, cue_rows)
-        return {name: head.proba(x) for name, head in self.heads.items()}
+        return self.stack.proba(x)
 
     @classmethod
     def load(cls, directory: Path = ARTIFACT_DIR) -> PromptModel:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +20,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from services import gram_hashing as gh
-from services.linear_heads import Head, Thresholds, fingerprint, load_heads, save_heads
+from services.linear_heads import Head, HeadStack, Thresholds, fingerprint, load_heads, save_heads
 from services.spam.features import (
     CHANNEL_GROUPS,
     CHAR_GRAM_CHARS,
@@ -142,6 +143,11 @@ class ContentModel:
     """head → channel group → thresholds."""
     card: dict[str, Any]
 
+    @cached_property
+    def stack(self) -> HeadStack:
+        """Every head in one pass over a batch's matrix (`linear_heads.HeadStack`)."""
+        return HeadStack.of(self.heads)
+
     def score(
         self, texts: Sequence[Extracted], text_cues: Sequence[Cues], groups: Sequence[str]
     ) -> dict[str, np.ndarray]:
@@ -149,7 +155,7 @@ class ContentModel:
         if not texts:
             return {name: np.zeros(0) for name in self.heads}
         x = self.weighting.apply(counts(texts, text_cues, groups))
-        return {name: head.proba(x) for name, head in self.heads.items()}
+        return self.stack.proba(x)
 
     def grade(self, head: str, group: str, p: float) -> float:
         return self.thresholds[head][group].grade(p)
