@@ -105,7 +105,12 @@ def token_hashes(token_lists: Sequence[Sequence[str]]) -> tuple[np.ndarray, np.n
         return _EMPTY
     sizes = np.fromiter(map(len, token_lists), dtype=np.int64, count=len(token_lists))
     rows = np.repeat(np.arange(len(token_lists), dtype=np.int64), sizes)
-    h = np.fromiter((zlib.crc32(t.encode()) for t in flat), np.uint64, len(flat))
+    # One encode and one split in C, then crc32 mapped without a Python frame per token (~140
+    # -> ~80 ns per token); a token holding the separator falls back to encoding one by one.
+    parts = "\x00".join(flat).encode().split(b"\x00")
+    if len(parts) != len(flat):
+        parts = [t.encode() for t in flat]
+    h = np.fromiter(map(zlib.crc32, parts), np.uint64, len(flat))
     return rows, h
 
 

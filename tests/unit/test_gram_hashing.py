@@ -3,10 +3,13 @@ function differs), keeps grams inside a word and a text, and is stable."""
 
 from __future__ import annotations
 
+import zlib
+
 import numpy as np
 import pytest
 from sklearn.feature_extraction.text import HashingVectorizer
 
+from services import gram_hashing as gh
 from services.gram_hashing import WORD, char_wb_grams, word_grams
 
 pytestmark = pytest.mark.unit
@@ -77,3 +80,11 @@ def test_empty_batches_and_texts_give_empty_rows() -> None:
     assert word_grams(["", "   "], N).nnz == 0
     with pytest.raises(ValueError, match="power of two"):
         char_wb_grams(["x"], 1000)
+
+
+def test_token_hashes_are_the_crc32_of_each_token_whatever_it_holds() -> None:
+    tokens = [["free", "naïve", "ключ", ""], [], ["a\x00b", "email|w:invoice"]]
+    rows, h = gh.token_hashes(tokens)
+    flat = [t for ts in tokens for t in ts]
+    assert rows.tolist() == [0, 0, 0, 0, 2, 2]
+    assert h.tolist() == [zlib.crc32(t.encode()) for t in flat]
