@@ -172,7 +172,9 @@ def phishing_is_unsolicited(s: Snapshot, score: float) -> float:
     legitimate mail of its own era beside it, and its head reads ordinary modern mail about
     payments (an invoice from a freelancer) as phishing. Capped at suspect instead, it sent 14 %
     of our held-out legitimate mail and 1.0 % of SpamAssassin's to review and no phish on any
-    held-out set or left-out source (`make eval-sources`: phishing mail, smishing)."""
+    held-out set or left-out source (`make eval-sources`: phishing mail, smishing); what it did
+    send to review besides was spam of a channel with no spam to learn from, as phishing (all
+    SpamAssassin spam left out: 0.373 -> 0.225 to review; the model card says more)."""
     if s.content.spam_graded < SUSPECT_AT:
         return min(score, JUST_BELOW_SUSPECT)
     return score
