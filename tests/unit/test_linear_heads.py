@@ -41,6 +41,8 @@ def test_heads_fitted_apart_are_stacked_by_copying() -> None:
         for i, n in enumerate(("a", "b", "c"))
     }
     stack = HeadStack.of(heads)
+    # Not laid out as one matrix's columns: the stack holds its own copy, and scores the same.
+    assert not any(np.shares_memory(stack.weights, h.weights) for h in heads.values())
     x = _batch(64, seed=4)
     for name, head in heads.items():
         assert np.array_equal(stack.proba(x)[name], head.proba(x))
