@@ -20,6 +20,7 @@ from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
+from selenium.webdriver.remote.webelement import WebElement
 
 from schemas.codec import encode, encode_key
 from schemas.events import (
@@ -112,9 +113,19 @@ def console(stack: Stack, prefix: str, tmp_path: Path) -> Iterator[str]:
 def _until_shown(driver: WebDriver, url: str, text: str, what: str) -> None:
     def shown() -> bool:
         driver.get(url)
+        # Sent back to the login, the wait would only time out: say so at once.
+        assert not driver.current_url.endswith("/login"), f"logged out waiting for {what}"
         return text in driver.page_source
 
     wait_for(shown, 60, what)
+
+
+def _click_and_wait(driver: WebDriver, button: WebElement, shown: str, what: str) -> None:
+    """Click a form's button and wait for the page its POST leads to. Chromedriver's click does
+    not always wait for a form's navigation, and a `get` sent meanwhile cancels the POST (a
+    login whose cookie never arrives), so the test waits for the answer on the page itself."""
+    button.click()
+    wait_for(lambda: shown in driver.page_source, 60, what)
 
 
 def test_a_reviewer_dismisses_a_suspect_and_reverses_an_action_in_the_browser(
@@ -142,18 +153,29 @@ def test_a_reviewer_dismisses_a_suspect_and_reverses_an_action_in_the_browser(
     assert browser.current_url.endswith("/login")
     browser.find_element(By.NAME, "reviewer").send_keys("ana")
     browser.find_element(By.NAME, "password").send_keys("wrong")
-    browser.find_element(By.TAG_NAME, "form").submit()
-    assert "Wrong password" in browser.page_source
+    _click_and_wait(
+        browser,
+        browser.find_element(By.CSS_SELECTOR, "main form button"),
+        "Wrong password",
+        "the refusal",
+    )
     browser.find_element(By.NAME, "reviewer").send_keys("ana")
     browser.find_element(By.NAME, "password").send_keys(PASSWORD)
-    browser.find_element(By.CSS_SELECTOR, "main form button").click()
+    _click_and_wait(
+        browser, browser.find_element(By.CSS_SELECTOR, "main form button"), "Log out", "the login"
+    )
 
     # The queue: the suspect with its evidence; dismissed with a reason.
     _until_shown(browser, console + "/", review.enforcement_id, "the suspect in the queue")
     item = browser.find_element(By.ID, f"item-{review.enforcement_id}")
     assert "acct-s" in item.text
     item.find_element(By.NAME, "reason").send_keys("a newsletter the user subscribed to")
-    item.find_element(By.CSS_SELECTOR, "button[value=dismiss]").click()
+    _click_and_wait(
+        browser,
+        item.find_element(By.CSS_SELECTOR, "button[value=dismiss]"),
+        "dismiss of ",
+        "the dismissal",
+    )
     assert "dismiss of " + review.enforcement_id in browser.find_element(By.ID, "done").text
     assert f"item-{review.enforcement_id}" not in browser.page_source
 
@@ -163,7 +185,12 @@ def test_a_reviewer_dismisses_a_suspect_and_reverses_an_action_in_the_browser(
     _until_shown(browser, browser.current_url, action.enforcement_id, "the action on the page")
     section = browser.find_element(By.ID, f"action-{action.enforcement_id}")
     section.find_element(By.NAME, "reason").send_keys("appeal upheld: opt-in list")
-    section.find_element(By.CSS_SELECTOR, "button[value=reverse]").click()
+    _click_and_wait(
+        browser,
+        section.find_element(By.CSS_SELECTOR, "button[value=reverse]"),
+        "reverse of ",
+        "the reversal",
+    )
     assert "reverse of " + action.enforcement_id in browser.find_element(By.ID, "done").text
 
     # On the topics: two decisions with the reviewer's name; the enforcer published one
