@@ -36,6 +36,7 @@ from services.spam.model import ContentModel
 from services.spam.pipeline import SpamPipeline
 from services.state.enforcement import EnforcementState
 from services.state.held_verdicts import RedisHeldVerdicts
+from services.state.keys import Namespace, key_prefix
 from services.state.links import RedisFingerprintLinks
 from services.state.near_duplicates import RedisNearDuplicateIndex
 from services.state.packing import PackingConnection
@@ -66,6 +67,15 @@ DETECTORS: dict[str, Builder] = {
     ),
     "content_safety": lambda c, p, shared: ContentSafetyPipeline([LocalClassifier()]),
 }
+
+NAMESPACES = {
+    "spam": Namespace.SPAM,
+    "misrepresentation": Namespace.MISREPRESENTATION,
+    "multi_identity": Namespace.MULTI_IDENTITY,
+    "content_safety": Namespace.SHARED,  # keeps no state
+}
+"""Each detector's key namespace in production, so that memory is measured on the keys it
+writes there (a key's name is part of its cost)."""
 
 
 def sample_events(n: int, seed: int = 12) -> list[GenerationEvent]:
@@ -151,7 +161,10 @@ async def detectors_memory(redis_url: str, accounts: int = 20_000) -> float:
     client = _client(redis_url)
     await client.flushdb()
     before = int((await client.info("memory"))["used_memory"])
-    pipelines = [build(client, f"m:{name}:", "m:") for name, build in DETECTORS.items()]
+    shared = key_prefix("", Namespace.SHARED)
+    pipelines = [
+        build(client, key_prefix("", NAMESPACES[name]), shared) for name, build in DETECTORS.items()
+    ]
     events = [
         with_normalized_text(
             e.model_copy(
