@@ -4,6 +4,7 @@ addresses); this store only learns that two accounts share one."""
 
 from __future__ import annotations
 
+import hashlib
 from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -72,36 +73,65 @@ def _linked(
     )
 
 
-# One call per batch; all keys share the hash tag {fp}. KEYS: per event, its fingerprint keys.
-# ARGV: window, cap, ttl, root prefix, flag prefix, then per event: account, time, index flag,
-# key count, then one strong flag per key. Per event: record and read each fingerprint's recent
-# accounts, then union the accounts tied by strong fingerprints: their cluster root becomes the
-# smallest of their current roots and ids, and every one of them points at it (roots expire
-# with ttl). Returns, per event, the accounts per key, the root, and whether it is flagged.
+# One call per batch; all keys share the hash tag {fp}. KEYS: per fingerprint, its buckets of the
+# window before, of the event's window and of the one after. ARGV: window, cap, ttl, root prefix,
+# flag prefix, then per event: account, time, index flag, fingerprint count, then per
+# fingerprint its field and strong flag. A field's value is msgpack [account, time, ...]: the
+# accounts that used the fingerprint, newest first, each at the last time it did. Per event and
+# fingerprint: merge the three buckets' records, keep the accounts seen since the window's start
+# (later ones too), newest first, at most cap; if indexed, write them (with this account) into
+# the event's bucket and drop the record of the bucket before. Then union the accounts tied by
+# strong fingerprints: their cluster root becomes the smallest of their current roots and ids,
+# and every one of them points at it (roots expire with ttl). Returns, per event, the accounts
+# per fingerprint, the root, and whether it is flagged.
 _LINK = """
 local window, cap, ttl, rootp, flagp = tonumber(ARGV[1]), tonumber(ARGV[2]),
   tonumber(ARGV[3]), ARGV[4], ARGV[5]
+local function newest_first(x, y)
+  if x[2] ~= y[2] then return x[2] > y[2] end
+  return x[1] < y[1]
+end
 local out, k, a = {}, 1, 6
 while a <= #ARGV do
   local account, at, index, n = ARGV[a], tonumber(ARGV[a + 1]), ARGV[a + 2], tonumber(ARGV[a + 3])
   local found, strong = {}, {[account] = true}
   local linked = false
   for i = 0, n - 1 do
-    local key = KEYS[k + i]
-    if index == '1' then
-      redis.call('ZADD', key, at, account)
-      redis.call('ZREMRANGEBYSCORE', key, '-inf', '(' .. (at - window))
-      redis.call('ZREMRANGEBYRANK', key, 0, -(cap + 1))
-      redis.call('EXPIRE', key, ttl)
+    local field, is_strong = ARGV[a + 4 + 2 * i], ARGV[a + 5 + 2 * i]
+    local last = {}
+    for b = 0, 2 do
+      local packed = redis.call('HGET', KEYS[k + b], field)
+      if packed then
+        local e = cmsgpack.unpack(packed)
+        for j = 1, #e, 2 do
+          if not last[e[j]] or e[j + 1] > last[e[j]] then last[e[j]] = e[j + 1] end
+        end
+      end
     end
-    local members = redis.call('ZREVRANGEBYSCORE', key, '+inf', at - window, 'LIMIT', 0, cap)
+    if index == '1' and (not last[account] or at > last[account]) then last[account] = at end
+    local recent = {}
+    for m, t in pairs(last) do
+      if t >= at - window then recent[#recent + 1] = {m, t} end
+    end
+    table.sort(recent, newest_first)
+    local members, record = {}, {}
+    for j = 1, math.min(cap, #recent) do
+      members[j] = recent[j][1]
+      record[2 * j - 1], record[2 * j] = recent[j][1], recent[j][2]
+    end
+    if index == '1' then
+      redis.call('HSET', KEYS[k + 1], field, cmsgpack.pack(record))
+      redis.call('EXPIRE', KEYS[k + 1], ttl)
+      redis.call('HDEL', KEYS[k], field)
+    end
     found[#found + 1] = members
-    if ARGV[a + 4 + i] == '1' then
+    if is_strong == '1' then
       for _, m in ipairs(members) do
         if m ~= account then linked = true end
         strong[m] = true
       end
     end
+    k = k + 3
   end
   local root = redis.call('GET', rootp .. account) or false
   if linked then
@@ -117,28 +147,49 @@ while a <= #ARGV do
   found[#found + 1] = root or ''
   found[#found + 1] = (root and redis.call('EXISTS', flagp .. root) == 1) and '1' or '0'
   out[#out + 1] = found
-  k, a = k + n, a + 4 + n
+  a = a + 4 + 2 * n
 end
 return out
 """
 
+SLOTS = 1024
+"""Buckets per fingerprint kind and window. A bucket stays a compact listpack up to Redis's
+`hash-max-listpack-entries` (128) fields, so 1,024 keep that encoding up to ~130k fingerprints
+of a kind per window; beyond, buckets become hash tables and a fingerprint costs ~70 bytes, still
+half of a key of its own."""
+
+
+def _field(value: str, slots: int) -> tuple[int, bytes]:
+    """A fingerprint's bucket and field: 12 bytes of its BLAKE2b digest (the producer's hash may
+    be any length up to the schema's bound; a collision needs ~2^48 fingerprints per bucket)."""
+    digest = hashlib.blake2b(value.encode(), digest_size=12).digest()
+    return int.from_bytes(digest[:4], "big") % slots, digest
+
 
 class RedisFingerprintLinks:
-    """Keys `<p>fp:{fp}:<kind>:<hash>`: sorted sets of account ids scored by the last time they
-    used that fingerprint, trimmed to the window and capped at `cap` accounts (a fingerprint
-    shared by more is a carrier NAT, not an operator); TTL = window + 1 h. `<p>fp:{fp}:root:
-    <account>`: the account's cluster root (union-find without path compression: every account
-    seen in a union is pointed at the root directly); TTL the same, refreshed on each union.
-    Memory is bounded by the distinct fingerprints of one window × cap, plus one root per
-    linked account. `<p>fp:{fp}:flagged:<root>`: the cluster was judged one operator; TTL the
-    same. All keys carry the hash tag `{fp}` so a batch is one script call (on a Redis Cluster
-    the links live on one node)."""
+    """Fingerprints in buckets: `<p>fp:{fp}:<kind>:<w>:<slot>` is a hash, one per kind, window
+    number w (event time // window) and slot; its field for a fingerprint holds the accounts that
+    used it, each at the last time it did, trimmed to the window and capped at `cap` accounts (a
+    fingerprint shared by more is a carrier NAT, not an operator). A lookup reads the buckets of
+    the window before, its own and the next, so it sees every account of its window and those
+    seen up to one window later in event time; a write moves the record into its own window's
+    bucket. TTL = two windows + 1 h, refreshed on each write. Nearly every fingerprint is one
+    account's: as a field it costs ~40 bytes, as a key of its own (a sorted set per fingerprint,
+    as before) it cost ~136, nearly all Redis's per-key overhead. `<p>fp:{fp}:root:<account>`:
+    the account's cluster root (union-find without path compression: every account seen in a
+    union is pointed at the root directly); TTL the same, refreshed on each union.
+    `<p>fp:{fp}:flagged:<root>`: the cluster was judged one operator; TTL the same. All keys
+    carry the hash tag `{fp}` so a batch is one script call (on a Redis Cluster the links live on
+    one node)."""
 
-    def __init__(self, client: RedisClient, prefix: str, window_ms: int, cap: int = 64) -> None:
+    def __init__(
+        self, client: RedisClient, prefix: str, window_ms: int, cap: int = 64, slots: int = SLOTS
+    ) -> None:
         self._p = prefix
         self._window_ms = window_ms
         self._cap = cap
-        self._ttl_s = window_ms // 1000 + 3600
+        self._slots = slots
+        self._ttl_s = 2 * window_ms // 1000 + 3600
         self._redis = client
         self._script = client.register_script(_LINK)
 
@@ -158,7 +209,7 @@ class RedisFingerprintLinks:
         if not batch:
             return Pending.resolved([])
         keys: list[str] = []
-        args: list[str | int] = [
+        args: list[str | int | bytes] = [
             self._window_ms,
             self._cap,
             self._ttl_s,
@@ -168,9 +219,13 @@ class RedisFingerprintLinks:
         kinds_of: list[list[str]] = []
         for f in batch:
             pairs = f.kinds()
-            keys.extend(f"{self._p}fp:{{fp}}:{kind}:{value}" for kind, value in pairs)
+            window = f.at_ms // self._window_ms
             args.extend((f.account_id, f.at_ms, "1" if f.index else "0", len(pairs)))
-            args.extend("1" if kind in STRONG else "0" for kind, _ in pairs)
+            for kind, value in pairs:
+                slot, name = _field(value, self._slots)
+                bucket = f"{self._p}fp:{{fp}}:{kind}"
+                keys.extend(f"{bucket}:{w}:{slot}" for w in (window - 1, window, window + 1))
+                args.extend((name, "1" if kind in STRONG else "0"))
             kinds_of.append([kind for kind, _ in pairs])
 
         def decode(replies: list[Any]) -> list[Linked]:

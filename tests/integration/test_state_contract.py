@@ -270,6 +270,42 @@ async def test_links_forget_outside_the_window_and_skip_unindexed(links: Any) ->
 
 
 @pytest.mark.asyncio
+async def test_links_see_across_window_boundaries_and_events_consumed_late(links: Any) -> None:
+    """Links hold whatever order partitions are consumed in: an event judged after one that
+    happened later sees it, and the window's start may fall in the window number before."""
+    await once(links.link, [Fingerprints("later", WINDOW_MS + WINDOW_MS // 2, device_hash="d1")])
+    (early,) = await once(links.link, [Fingerprints("early", WINDOW_MS - 5, device_hash="d1")])
+    assert early.strong == ("later",)
+    (last,) = await once(links.link, [Fingerprints("last", 2 * WINDOW_MS - 10, device_hash="d1")])
+    assert last.strong == ("early", "later")
+
+
+@pytest.mark.asyncio
+async def test_links_keep_the_newest_accounts_of_a_fingerprint(links: Any) -> None:
+    await once(links.link, [Fingerprints(f"a{i}", 100 * i, device_hash="nat") for i in range(5)])
+    (probe,) = await once(links.link, [Fingerprints("z", 1_000, ip_hash="x", device_hash="nat")])
+    assert probe.strong == ("a3", "a4")  # cap 3: the probe itself and the two newest
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("kind", REDIS_KINDS)
+async def test_fingerprints_share_bucket_keys(kind: str, request: pytest.FixtureRequest) -> None:
+    """One account's fingerprint is a field of a bucket, not a key of its own: the keys are
+    bounded by the slots, whatever the number of fingerprints."""
+    client = redis_of(kind, request)
+    prefix = f"uw:{uuid.uuid4().hex}:"
+    links = RedisFingerprintLinks(client, prefix, WINDOW_MS, slots=4)
+    batch = [Fingerprints(f"a{i}", 1_000, device_hash=f"d{i}", ip_hash=f"i{i}") for i in range(99)]
+    out = await once(links.link, batch)
+    assert all(o == Linked() for o in out)
+    keys = [k async for k in client.scan_iter(f"{prefix}*")]
+    assert 0 < len(keys) <= 2 * 4
+    ttls = [await client.ttl(k) for k in keys]
+    assert all(t > 0 for t in ttls)
+    await client.aclose()
+
+
+@pytest.mark.asyncio
 async def test_windows_count_distinct_identities(stores: Any) -> None:
     windows, _ = stores
     counts = await once(windows.observe, [obs(i, i * 10, identity=f"@h{i % 3}") for i in range(7)])
