@@ -153,15 +153,16 @@ return out
 """
 
 SLOTS = 1024
-"""Buckets per fingerprint kind and window. A bucket stays a compact listpack up to Redis's
-`hash-max-listpack-entries` (128) fields, so 1,024 keep that encoding up to ~130k fingerprints
-of a kind per window; beyond, buckets become hash tables and a fingerprint costs ~70 bytes, still
-half of a key of its own."""
+"""Buckets per fingerprint kind and window. A bucket stays a compact listpack while it holds at
+most Redis's `hash-max-listpack-entries` (128) fields of at most `hash-max-listpack-value` (64)
+bytes, so 1,024 keep that encoding up to ~130k fingerprints of a kind per window; beyond, or
+once one of its fingerprints is shared by a few accounts (~64 bytes of ids and times), a bucket
+becomes a hash table and a fingerprint in it costs ~70 bytes, still half of a key of its own."""
 
 
 def _field(value: str, slots: int) -> tuple[int, bytes]:
-    """A fingerprint's bucket and field: 12 bytes of its BLAKE2b digest (the producer's hash may
-    be any length up to the schema's bound; a collision needs ~2^48 fingerprints per bucket)."""
+    """A fingerprint's slot and field: 12 bytes of its BLAKE2b digest (the producer's hash may
+    be any length up to the schema's bound; two fingerprints read as one needs ~2^48 of them)."""
     digest = hashlib.blake2b(value.encode(), digest_size=12).digest()
     return int.from_bytes(digest[:4], "big") % slots, digest
 
