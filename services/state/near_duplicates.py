@@ -36,7 +36,7 @@ CAP = 64
 """Members kept per bucket, the newest: four times what a lookup reads, so an event that arrives
 behind others (another partition read ahead, a redelivery) still finds the members of its own
 time unless its bucket took 48 newer ones since. Every other member is never read. 200 cost
-25 MB per 100k accounts of the demo's templated traffic in buckets of hot texts, 64 ~8 MB
+25 MB per 100k accounts of the demo's templated traffic in buckets of hot texts, 64 ~6 MB
 (`make bench`'s memory figure)."""
 
 
