@@ -75,7 +75,7 @@ demo: ## Send 1,000 demo events to a running stack
 test: setup lint typecheck ## Run the whole suite: lint, types, unit, integration (starts Kafka and Redis itself)
 	$(PYTEST) tests -m "not faults"
 
-test-faults: setup ## Stream 20,000 events through kill -9 of every service, a broker, the controller and Redis, and a rebalance, on 3 brokers; prints the fault table
+test-faults: setup ## Stream events (20,000 to 40,000, until the last fault recovers) through kill -9 of every service, a broker, the controller and Redis, and a rebalance, on 3 brokers; prints the fault table
 	$(PYTEST) tests -m faults -s
 
 test-unit: setup ## Unit tests only (no broker, no Redis)

@@ -1,8 +1,9 @@
 """`make test-faults`: the whole pipeline on a three-node KRaft cluster (replication factor 3,
 min.insync.replicas 2) and Redis, streaming demo traffic (~10 % violative) while faults are
-applied one after another: kill -9 of each service (restarted), of a broker and of the
-controller leader (brought back), of Redis (restarted cold, from its append-only file), and a
-rebalance (a second worker of every stage joins, then the first stops).
+applied one after another (the stream lasts until the last has recovered): kill -9 of each
+service (restarted), of a broker and of the controller leader (brought back), of Redis
+(restarted cold, from its append-only file), and a rebalance (a second worker of every stage
+joins, then the first stops).
 
 After the stream, over everything published: every emitted event accepted once, no dead
 letter, no report id twice, every violation verdict reported exactly once, and each account's
@@ -52,6 +53,9 @@ from usewatch.admin import end_offsets, ensure_topics, read_records
 from usewatch.localstack import ROOT, ServiceProcess, Stack
 
 EVENTS = int(os.environ.get("FAULT_EVENTS", "20000"))
+"""Events streamed at least; more while faults are still being applied, up to MAX_EVENTS (a
+bound on the run: with 3 x, on a slow day, the stream ran all 60,000 and the run took 16 min)."""
+MAX_EVENTS = 2 * EVENTS
 RATE = float(os.environ.get("FAULT_RATE", "80"))
 PREFIX = "faults-"
 DETECTORS = ("approval", "spam", "misrepresentation", "multi_identity", "content_safety")
@@ -242,14 +246,21 @@ def test_no_fault_loses_an_event_or_repeats_an_effect(stack: Stack) -> None:
     workers = Workers(stack)
     for stage in STAGES:
         workers.start(stage)
-    start = datetime.now(UTC) - timedelta(milliseconds=50 * EVENTS)
-    events = list(demo.generate(EVENTS, seed=23, start=start, run="faults"))
+    start = datetime.now(UTC) - timedelta(milliseconds=50 * MAX_EVENTS)  # all in the past
+    # The stream runs until the last fault has recovered (at least EVENTS long): on a slow day
+    # the faults outlast a fixed stream, and the last ones then had nothing in flight.
+    pool = list(demo.generate(MAX_EVENTS, seed=23, start=start, run="faults"))
+    events: list[GenerationEvent] = []
+    faults_over = threading.Event()
     sent_at: dict[str, float] = {}
 
     def emit() -> None:
         producer = KafkaProducer(bootstrap_servers=stack.bootstrap.split(","), acks="all")
         t0 = time.monotonic()
-        for i, e in enumerate(events):
+        for i, e in enumerate(pool):
+            if i >= EVENTS and faults_over.is_set():
+                break
+            events.append(e)
             delay = t0 + i / RATE - time.monotonic()
             if delay > 0:
                 time.sleep(delay)
@@ -264,11 +275,13 @@ def test_no_fault_loses_an_event_or_repeats_an_effect(stack: Stack) -> None:
     emitter.start()
     try:
         faults = run_faults(stack, workers)
+        faults_over.set()
         emitter.join()
         wait_caught_up(stack, STAGES, time.monotonic(), 600)
         # Verdicts published while the enforcer was catching up land after it read them.
         wait_caught_up(stack, ("enforcement",), time.monotonic(), 120)
     finally:
+        faults_over.set()
         emitter.join()
         workers.stop_all()
 
