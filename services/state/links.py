@@ -157,7 +157,8 @@ SLOTS = 1024
 most Redis's `hash-max-listpack-entries` (128) fields of at most `hash-max-listpack-value` (64)
 bytes, so 1,024 keep that encoding up to ~130k fingerprints of a kind per window; beyond, or
 once one of its fingerprints is shared by a few accounts (~64 bytes of ids and times), a bucket
-becomes a hash table and a fingerprint in it costs ~70 bytes, still half of a key of its own."""
+becomes a hash table and a fingerprint in it costs ~64 bytes (MEMORY USAGE of one bucket of
+2,000; ~31 in a listpack bucket of 100), still half of a key of its own."""
 
 
 def _field(value: str, slots: int) -> tuple[int, bytes]:
@@ -175,8 +176,9 @@ class RedisFingerprintLinks:
     the window before, its own and the next, so it sees every account of its window and those
     seen up to one window later in event time; a write moves the record into its own window's
     bucket. TTL = two windows + 1 h, refreshed on each write. Nearly every fingerprint is one
-    account's: as a field it costs ~40 bytes, as a key of its own (a sorted set per fingerprint,
-    as before) it cost ~136, nearly all Redis's per-key overhead. `<p>fp:{fp}:root:<account>`:
+    account's: as a field it costs ~43 bytes with its share of the bucket (`make bench`'s 20,000
+    accounts), as a key of its own (a sorted set per fingerprint, as before) it cost ~136, nearly
+    all Redis's per-key overhead. `<p>fp:{fp}:root:<account>`:
     the account's cluster root (union-find without path compression: every account seen in a
     union is pointed at the root directly); TTL the same, refreshed on each union.
     `<p>fp:{fp}:flagged:<root>`: the cluster was judged one operator; TTL the same. All keys

@@ -1,9 +1,9 @@
 """`make test-faults`: the whole pipeline on a three-node KRaft cluster (replication factor 3,
 min.insync.replicas 2) and Redis, streaming demo traffic (~10 % violative) while faults are
-applied one after another (the stream lasts until the last has recovered): kill -9 of each
-service (restarted), of a broker and of the controller leader (brought back), of Redis
-(restarted cold, from its append-only file), and a rebalance (a second worker of every stage
-joins, then the first stops).
+applied one after another (the stream lasts until the last has recovered, up to MAX_EVENTS):
+kill -9 of each service (restarted), of a broker and of the controller leader (brought back),
+of Redis (restarted cold, from its append-only file), and a rebalance (a second worker of every
+stage joins, then the first stops).
 
 After the stream, over everything published: every emitted event accepted once, no dead
 letter, no report id twice, every violation verdict reported exactly once, and each account's
