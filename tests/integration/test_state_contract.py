@@ -117,6 +117,62 @@ async def test_windows_slide_on_event_time_and_ignore_redelivery(stores: Any) ->
 
 
 @pytest.mark.asyncio
+async def test_windows_count_the_same_as_an_account_outgrows_its_record(stores: Any) -> None:
+    """An account's first events are a small record; past `windows.SMALL` entries each part
+    moves to keys of its own. Counts run on across the move, a redelivered event still counts
+    once, and events slide out of the window on either side of it."""
+    windows, _ = stores
+    batch = [
+        obs(i, 1_000 * i, recipients=(f"r{i % 6}",), has_link=i % 2 == 0, identity=f"n{i % 5}")
+        for i in range(12)
+    ]
+    counts = await once(windows.observe, batch)
+    assert [c.events for c in counts] == list(range(1, 13))
+    assert [c.link_events for c in counts] == [(i + 2) // 2 for i in range(12)]
+    assert [c.distinct_recipients for c in counts] == [min(i + 1, 6) for i in range(12)]
+    assert [c.distinct_identities for c in counts] == [min(i + 1, 5) for i in range(12)]
+    (again,) = await once(windows.observe, [batch[-1]])
+    assert (again.events, again.link_events) == (12, 6)
+    (later,) = await once(windows.observe, [obs(99, WINDOW_MS + 5_500)])
+    assert later.events == 7  # e0-e5 slid out; e6-e11 and e99 remain
+
+
+@pytest.mark.asyncio
+async def test_windows_see_across_window_boundaries_and_events_consumed_late(
+    stores: Any,
+) -> None:
+    """An account's record sits in the bucket of its window number; the window's start may fall
+    in the number before, and an event consumed after one that happened later must not lose it."""
+    windows, _ = stores
+    await once(windows.observe, [obs(1, WINDOW_MS - 1_000, recipients=("r1",))])
+    (next_window,) = await once(windows.observe, [obs(2, WINDOW_MS + 1_000, recipients=("r2",))])
+    assert (next_window.events, next_window.distinct_recipients) == (2, 2)
+    (late,) = await once(windows.observe, [obs(3, WINDOW_MS - 500)])
+    assert late.events == 2  # e1 and itself; e2 happened later
+    (last,) = await once(windows.observe, [obs(4, 2 * WINDOW_MS - 500)])
+    assert last.events == 3  # e2, e3 (late, kept) and itself; e1 slid out
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("kind", REDIS_KINDS)
+async def test_quiet_accounts_share_bucket_keys(kind: str, request: pytest.FixtureRequest) -> None:
+    """An account with a few events is a field of a bucket, not keys of its own: the keys are
+    bounded by the slots, whatever the number of accounts."""
+    client = redis_of(kind, request)
+    prefix = f"uw:{uuid.uuid4().hex}:"
+    windows = RedisBehaviourWindows(client, prefix, WINDOW_MS, slots=4)
+    batch = [
+        obs(i, 1_000 + i, account=f"a{i % 99}", recipients=(f"r{i}",), identity="x")
+        for i in range(198)
+    ]
+    counts = await once(windows.observe, batch)
+    assert [c.events for c in counts[99:]] == [2] * 99
+    keys = [k async for k in client.scan_iter(f"{prefix}*")]
+    assert 0 < len(keys) <= 4
+    await client.aclose()
+
+
+@pytest.mark.asyncio
 async def test_windows_are_capped(stores: Any) -> None:
     windows, _ = stores
     counts = await once(windows.observe, [obs(i, i) for i in range(80)])
@@ -174,9 +230,15 @@ async def test_every_redis_key_has_a_ttl(kind: str, request: pytest.FixtureReque
     windows = RedisBehaviourWindows(client, prefix, WINDOW_MS)
     index = RedisNearDuplicateIndex(client, prefix, WINDOW_MS)
     await once(windows.observe, [obs(1, 1_000, recipients=("r",), has_link=True)])
+    busy = [
+        obs(i, 1_000 + i, account="busy", recipients=(f"r{i}",), has_link=True) for i in range(9)
+    ]
+    await once(windows.observe, busy)
     await once(index.add_and_match, [sig(1, 1_000, ("0:aa", "1:bb"))])
     keys = [k async for k in client.scan_iter(f"{prefix}*")]
-    assert len(keys) == 5  # events, links, one recipient bucket, two index buckets
+    # the records' bucket (or two, by the accounts' slots), the busy account's events, links
+    # and one recipient HyperLogLog, two index buckets
+    assert 6 <= len(keys) <= 7
     ttls = [await client.ttl(k) for k in keys]
     assert all(t > 0 for t in ttls)
     await client.aclose()
