@@ -139,15 +139,32 @@ end
 -- recipients and identities: (value, sub-bucket) within the window's sub-buckets
 local function distinct(p, first, n_keys, values)
   local m, n, kept = entries[p], 0, {}
+  if promoted[p] and next(m) == nil then
+    -- a busy account with nothing left in a record: straight into the current sub-bucket
+    if #values > 0 then
+      redis.call('PFADD', KEYS[first], unpack(values))
+      redis.call('EXPIRE', KEYS[first], kttl)
+    end
+    local all = {}
+    for i = first, first + n_keys - 1 do all[#all + 1] = KEYS[i] end
+    record[p] = 0
+    counts[p] = redis.call('PFCOUNT', unpack(all))
+    return
+  end
   for _, v in ipairs(values) do add(m, v, sub) end
   for k, s in pairs(m) do
     if s > sub - n_keys then n = n + 1; kept[#kept + 1] = k; kept[#kept + 1] = s end
   end
   if promoted[p] or n > small then
+    local by_age = {}
     for j = 1, #kept, 2 do
       -- a value seen at a later event time (consumed late) goes into the current sub-bucket
       local age = math.max(sub - kept[j + 1], 0)
-      redis.call('PFADD', KEYS[first + age], kept[j])
+      by_age[age] = by_age[age] or {}
+      table.insert(by_age[age], kept[j])
+    end
+    for age, values in pairs(by_age) do
+      redis.call('PFADD', KEYS[first + age], unpack(values))
       redis.call('EXPIRE', KEYS[first + age], kttl)
     end
     local all = {}
