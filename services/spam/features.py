@@ -33,14 +33,16 @@ from services.spam.brands import brands_named, link_shape, lookalike_brand
 URL_RE = re.compile(
     r"(?:(?:https?://|www\.)[^\s<>\"']+|\b[a-z0-9][a-z0-9-]{1,62}\.(?:com|net|org|info|biz|co|io|"
     r"ly|me|uk|xyz|top|click|link|site|online|ru|cn|tk|ml|ga|cf|gq|in|au|ca|de|fr|nl|br|za|ng|ph|"
-    r"pk|ke|us|cc|ws|live|shop|app|support|help|vip|icu|cyou|buzz)\b(?:/[^\s<>\"']*)?)",
-    re.IGNORECASE,
+    r"pk|ke|us|cc|ws|live|shop|app|support|help|vip|icu|cyou|buzz)\b(?:/[^\s<>\"']*)?)"
 )
+"""Links, phone numbers and amounts read the skeleton, which is lower case, so no pattern here
+folds case: on the 15,931 texts of the spam corpora IGNORECASE found the same matches and cost
+URL_RE 58 -> 43 and MONEY_RE 38 -> 21 µs per text (a 32,000-character text of amounts: 3.4 ->
+1.2 ms)."""
 PHONE_RE = re.compile(r"(?<!\w)(?:\+?\d[\d\s().-]{7,}\d)(?!\w)")
 MONEY_RE = re.compile(
     r"(?:[£$€₹]\s?\d[\d,.]*|\d[\d,.]*\s?(?:usd|gbp|eur|dollars|pounds|euros|rs|inr|p/min|ppm|"
-    r"btc|eth|usdt)\b)",
-    re.IGNORECASE,
+    r"btc|eth|usdt)\b)"
 )
 TOKEN_WORD_RE = re.compile(r"\w\w+")
 SUBJECT_LABEL = re.compile(r"^subject:\s*")

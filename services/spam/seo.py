@@ -19,7 +19,7 @@ from services.spam.features import URL_RE, Extracted
 
 ANCHOR_RE = re.compile(
     r"\[([^\]]{1,120})\]\((?:https?://|www\.)[^)\s]+\)|<a\s[^>]*href=[^>]*>(.{1,120}?)</a>",
-    re.IGNORECASE | re.DOTALL,
+    re.DOTALL,  # no IGNORECASE: it reads the skeleton, which is lower case (see features.URL_RE)
 )
 WORD_RE = re.compile(r"[a-z][a-z0-9'-]{2,}")
 MIN_WORDS_FOR_STUFFING = 25

@@ -177,3 +177,28 @@ def test_the_batch_counts_are_the_counts_of_the_tokens_with_another_hash() -> No
     untagged = {t for t in tokens(xs[0], cs[0], "sms") if not t.startswith(("sms|", "g:"))}
     assert len(set(both[0].indices) & set(both[1].indices)) == len(untagged)
     assert both[0].nnz == both[1].nnz
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "CLICK HTTPS://WWW.EXAMPLE.COM/LOGIN and WIN $500 or 200 USD",
+        "Ｆｒｅｅ ＭＯＮＥＹ at ЕХАМРLЕ.СОМ",  # full-width and Cyrillic capitals
+        "ǅungla İstanbul ẞtraße K℃ ΣΑΣ",  # title case, dotted I, capital sharp s, Greek
+        "V1AGRA H X X P S://BIT[.]LY/X F R E E",
+    ],
+)
+def test_the_matching_form_has_no_capitals_so_patterns_need_not_fold_case(text: str) -> None:
+    """URL_RE, MONEY_RE and seo.ANCHOR_RE read the skeleton without IGNORECASE (it only slowed
+    them); a capital left in the skeleton would hide a link or an amount."""
+    form = extract(normalize_text(text)).skeleton
+    assert form == form.lower()
+    assert not any(c.isupper() for c in form)
+
+
+def test_links_and_amounts_written_in_capitals_are_found() -> None:
+    x = extract(
+        normalize_text("CLICK HTTPS://WWW.EXAMPLE.COM/LOGIN or PAYPAL.COM, WIN $500 OR 200 USD")
+    )
+    assert [link.host for link in x.links] == ["example.com", "paypal.com"]
+    assert x.money == 2
