@@ -113,6 +113,20 @@ end
 local function add(m, k, v) if not m[k] or v > m[k] then m[k] = v end end
 local function has(letter) return string.find(parts, letter, 1, true) ~= nil end
 local record, counts = {{}, {}, {}, {}}, {0, 0, 0, 0}
+-- a part kept in the record: its entries, counted up to this observation (time or sub-bucket)
+local function in_record(p, kept, upto)
+  record[p] = kept
+  local c = 0
+  for j = 2, #kept, 2 do if kept[j] <= upto then c = c + 1 end end
+  counts[p] = c
+end
+-- a set part in the account's own HyperLogLogs: the union of the window's sub-buckets
+local function in_own_keys(p, first, n_keys)
+  local all = {}
+  for i = first, first + n_keys - 1 do all[#all + 1] = KEYS[i] end
+  record[p] = 0
+  counts[p] = redis.call('PFCOUNT', unpack(all))
+end
 -- events and links: (hash, time) within the window
 local function timed(p, key, write)
   local m, n, kept = entries[p], 0, {}
@@ -130,10 +144,7 @@ local function timed(p, key, write)
     record[p] = 0
     counts[p] = redis.call('ZCOUNT', key, lo, at)
   else
-    record[p] = kept
-    local c = 0
-    for j = 2, #kept, 2 do if kept[j] <= at then c = c + 1 end end
-    counts[p] = c
+    in_record(p, kept, at)
   end
 end
 -- recipients and identities: (value, sub-bucket) within the window's sub-buckets
@@ -145,10 +156,7 @@ local function distinct(p, first, n_keys, values)
       redis.call('PFADD', KEYS[first], unpack(values))
       redis.call('EXPIRE', KEYS[first], kttl)
     end
-    local all = {}
-    for i = first, first + n_keys - 1 do all[#all + 1] = KEYS[i] end
-    record[p] = 0
-    counts[p] = redis.call('PFCOUNT', unpack(all))
+    in_own_keys(p, first, n_keys)
     return
   end
   for _, v in ipairs(values) do add(m, v, sub) end
@@ -167,15 +175,9 @@ local function distinct(p, first, n_keys, values)
       redis.call('PFADD', KEYS[first + age], unpack(values))
       redis.call('EXPIRE', KEYS[first + age], kttl)
     end
-    local all = {}
-    for i = first, first + n_keys - 1 do all[#all + 1] = KEYS[i] end
-    record[p] = 0
-    counts[p] = redis.call('PFCOUNT', unpack(all))
+    in_own_keys(p, first, n_keys)
   else
-    record[p] = kept
-    local c = 0
-    for j = 2, #kept, 2 do if kept[j] <= sub then c = c + 1 end end
-    counts[p] = c
+    in_record(p, kept, sub)
   end
 end
 if has('E') then timed(1, KEYS[4], true) end
@@ -187,7 +189,7 @@ if has('R') then
 end
 if has('I') then distinct(4, first, n_keys, ARGV[10] ~= '' and {ARGV[10]} or {}) end
 local packed = cmsgpack.pack(record)
--- a busy account's record is [0, 0, 0, 0] and stays so: not rewritten while in its own bucket
+-- a busy account's record (every counted part 0) stays the same: not rewritten in its own bucket
 if packed ~= stored[2] then
   redis.call('HSET', KEYS[2], field, packed)
   redis.call('EXPIRE', KEYS[2], rttl)
