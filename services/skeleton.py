@@ -9,13 +9,25 @@ Steps, in order (each is what an evader does to dodge an exact match):
    their accents (NFKD, combining marks dropped). Only what maps to ASCII changes: a Hindi or
    Chinese text keeps its script.
 2. Case: lower-cased.
-3. Leetspeak: in a word where a digit or symbol touches a letter, the ones that stand in for
-   letters become them (0→o, 1→i, 3→e, 4→a, 5→s, 7→t, @→a, $→s); numbers (a phone number, an
-   amount, a code), numbers with their unit (10am, 24hrs, 2nd) and handles (@name) are left
-   alone.
-4. Letter spacing: three or more single letters separated by one space, dot, dash or
-   underscore ("f r e e", "F.R.E.E") are joined.
-5. Defanged links: hxxp → http, "[.]", "(.)", "[dot]" → ".", "[:]" → ":".
+   Letters of other alphabets that NFKD cannot take apart get their usual transliteration
+   (ø → o, ł → l, ß → ss, ƒ → f).
+3. Letter spacing: three or more single letters separated by one and the same spacer (a space,
+   dot, dash, underscore, star, plus, tilde, bar or bullet: "f r e e", "F.R.E.E", "f*r*e*e")
+   are joined, and a joined run that is several words is split where they end ("f r e e c a s h"
+   → "free cash", `services/word_split.py`).
+4. Leetspeak: in a word where a digit or symbol touches a letter, the ones that stand in for
+   letters become them (0→o, 1→i, 3→e, 4→a, 5→s, 7→t, @→a, $→s, €→e, ¢→c, ¥→y); numbers (a phone
+   number, an amount, a code) and numbers with their unit (10am, 24hrs, 2nd) are left alone.
+   Punctuation that stands in for a letter (! → i, | → l, ( → c, + → t, © → c, ® → r), and an @
+   that opens a word, are letters only where that makes an English word: cl!ck, |eaks and @nd
+   are click, leaks and and; foo(bar, a|b, yahoo!mail and @home (a handle) stay; "(" never
+   opens a word ("(all" is not "call") and "!" or "+" never ends one (fr€€! keeps its mark).
+5. Broken words: a piece that is no word is joined to a neighbour with which it makes one
+   ("fr ee" → "free", "acco unt" → "account"; `word_split.rejoin_broken`).
+6. Defanged links: hxxp → http, "[.]", "(.)", "[dot]" → ".", "[:]" → ":".
+
+"A word" is one of the English word list `services/word_split.py` reads (126k words by
+frequency).
 
 It reads text as the gateway hands it to detectors (`services/gateway/normalize.py`: NFKC,
 zero-width and control characters gone, lines kept); training reads its texts through the same
@@ -34,17 +46,34 @@ import unicodedata
 from functools import lru_cache
 from importlib import resources
 
+from services.word_split import is_word, rejoin_broken, split_run
+
 MAX_CHARS = 8_000
 """Only the opening of a text is put into this form: everything that reads it (the model's
 tokens, the cues, the SEO signals) reads at most this much, and the cost of every scan stays
 bounded. 8,000 characters hold the whole of most mail; reading 3,000 lost 0.04-0.05 of e-mail
 spam recall on held-out rows."""
 
-_LEET = str.maketrans("013457@$", "oieasta" + "s")
-# Where a stand-in touches a letter (fr33, c@sh, 0ffer, 7h3); most texts have none, and only
-# the words around these hits are looked at.
-_LEET_HIT = re.compile(r"[a-z][0-9@$]|[0-9@$][a-z]")
-_WORD_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789@$")
+_LEET = str.maketrans("013457@$€¢¥" + "!|(+©®", "oieastase" + "cy" + "ilctcr")
+_LEET_ALONE = str.maketrans("013457@$€¢¥", "oieastase" + "cy")
+"""The stand-ins that are not also punctuation."""
+_PUNCT = frozenset("!|(+©®")
+"""Stand-ins that are punctuation too: read as letters only where that makes a word."""
+# Where a stand-in touches a letter (fr33, c@sh, 0ffer, 7h3, cl!ck, |oan); most texts have none,
+# and only the words around these hits are looked at.
+_LEET_HIT = re.compile(
+    r"[0-9@$€¢¥|+©®](?:(?<=[a-z].)|(?=[a-z]))"
+    r"|!(?:(?<=[a-z]!)(?=[a-z0-9@$€¢¥|])|(?=[a-z]))"
+    r"|\((?<=[a-z]\()(?=[a-z0-9@$€¢¥|])"
+)
+"""A stand-in with a letter on either side; "!" and "(" only inside a word or, "!", opening one
+("free!" and "see (" are in most texts, and fold nothing). The pattern starts at the stand-in,
+which most characters are not: 1 µs a text where starting at the letter cost 6-18."""
+_RUN_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789@$€¢¥!|(+©®")
+_LEADING_ONLY_PUNCT = "("
+"""Never a letter at the start of a word: "(all" is a parenthesis, not "call"."""
+_TRAILING_ONLY_PUNCT = "!(+"
+"""Never a letter at the end of a word: "free!" is an exclamation, not "freei"."""
 _UNIT = re.compile(
     r"\d+(?:st|nd|rd|th|am|pm|k|m|g|x|s|h|hrs?|mins?|secs?|gb|mb|kb|tb|px|km|kg|lbs?|ml|cm|mm|"
     r"d|yrs?|wks?|mo|p|fps|mph|kph)"
@@ -53,37 +82,60 @@ _UNIT = re.compile(
 _LINKISH = frozenset("./:-")
 
 
+def _folded(word: str) -> str:
+    """`word` with its stand-ins folded. Punctuation, and an @ that opens the word, only where
+    that makes an English word: cl!ck, |eaks and @nd are click, leaks and and; foo(bar, a|b,
+    yahoo!mail and @home are code, a pipe, a name and a handle, and stay."""
+    folded = word.translate(_LEET)
+    if word[0] != "@" and _PUNCT.isdisjoint(word):
+        return folded
+    if is_word(folded):
+        return folded
+    if word[0] == "@":
+        return word  # a handle
+    return word.translate(_LEET_ALONE)
+
+
 def _fold_leet(text: str) -> str:
-    """Each word (letters, digits, @, $) with a stand-in touching a letter, folded, unless it is
-    a number with its unit, a handle (@name), or part of a link or an address (a host or an
-    e-mail address: the brand matcher reads hosts with its own digit swaps)."""
+    """Each word (letters, digits and stand-ins) with a stand-in touching a letter, folded,
+    unless it is a number with its unit or part of a link or an address (a host or an e-mail
+    address: the brand matcher reads hosts with its own digit swaps)."""
     out: list[str] = []
     last = 0
     for hit in _LEET_HIT.finditer(text):
         if hit.start() < last:
             continue  # inside a word already handled
         start, end = hit.start(), hit.end()
-        while start > 0 and text[start - 1] in _WORD_CHARS:
+        while start > 0 and text[start - 1] in _RUN_CHARS:
             start -= 1
-        while end < len(text) and text[end] in _WORD_CHARS:
+        while end < len(text) and text[end] in _RUN_CHARS:
             end += 1
+        while start < end and text[start] in _LEADING_ONLY_PUNCT:
+            start += 1
+        while end > start and text[end - 1] in _TRAILING_ONLY_PUNCT:
+            end -= 1  # fr€€! keeps its exclamation mark
+        if start >= end or start < last:
+            continue
         word = text[start:end]
         before = text[start - 1] if start else " "
         after = text[end : end + 2]
         linkish = before in _LINKISH or (
             len(after) == 2 and after[0] in _LINKISH and after[1].isalnum()
         )
-        handle = word.startswith("@")
-        if not linkish and not handle and not _UNIT.fullmatch(word):
-            out += [text[last:start], word.translate(_LEET)]
+        if not linkish and not _UNIT.fullmatch(word):
+            out += [text[last:start], _folded(word)]
             last = end
     out.append(text[last:])
     return "".join(out)
 
 
 # Three or more single letters joined by one and the same spacer.
-_SPACED = re.compile(r"\b[a-z]([ ._-])[a-z](?:\1[a-z])+\b")
-_SPACERS = re.compile(r"[ ._-]")
+_SPACED = re.compile(r"\b[a-z]([ ._*+~|·•-])[a-z](?:\1[a-z])+\b")
+_SPACERS = re.compile(r"[ ._*+~|·•-]")
+_TRANSLITERATED = str.maketrans(
+    {"ø": "o", "ł": "l", "đ": "d", "ħ": "h", "ƒ": "f", "∂": "d", "ß": "ss", "æ": "ae", "œ": "oe"}
+)
+"""Letters NFKD leaves whole (ø is not o + a mark), lower case: the step runs after `lower`."""
 _DEFANGED = (
     ("hxxp", re.compile(r"\bhxxp(s?)\b"), r"http\1"),
     ("[.]", re.compile(r"\s?\[\.\]\s?"), "."),
@@ -125,8 +177,26 @@ def _unconfuse(match: re.Match[str]) -> str:
     return _LATIN.sub(_deaccent, match.group(0).translate(_lookalikes()))
 
 
-def _join_spaced(match: re.Match[str]) -> str:
-    return _SPACERS.sub("", match.group(0))
+SPLIT_LETTERS = 2_000
+"""At most this many joined letters per text are split into words (a whole text spelt out
+letter by letter is split over its first 2,000 letters, about 400 words: services/word_split.py
+costs ~10 µs a letter); the rest stays joined, so an adversarial text costs no more."""
+
+
+def _join_spaced(text: str) -> str:
+    budget = SPLIT_LETTERS
+
+    def join(match: re.Match[str]) -> str:
+        nonlocal budget
+        letters = _SPACERS.sub("", match.group(0))
+        if len(letters) > budget:  # split the first letters, the rest stays joined
+            head, letters = letters[:budget], letters[budget:]
+            budget = 0
+            return (split_run(head) + " " + letters) if head else letters
+        budget -= len(letters)
+        return split_run(letters)
+
+    return _SPACED.sub(join, text)
 
 
 def skeleton(text: str) -> str:
@@ -136,9 +206,14 @@ def skeleton(text: str) -> str:
     if not text.isascii():
         text = _NON_ASCII.sub(_unconfuse, text)
     text = text.lower()
+    if not text.isascii():
+        text = text.translate(_TRANSLITERATED)
+    # Spacing before leetspeak: "f|r|e|e" is a spaced word, not the letters of "flrlele".
+    if _SPACED.search(text):
+        text = _join_spaced(text)
     if _LEET_HIT.search(text):
         text = _fold_leet(text)
-    text = _SPACED.sub(_join_spaced, text)
+    text = rejoin_broken(text)
     for marker, pattern, replacement in _DEFANGED:
         if marker in text:
             text = pattern.sub(replacement, text)

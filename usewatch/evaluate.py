@@ -78,6 +78,43 @@ def letter_spacing(text: str, seed: int) -> str:
     )
 
 
+_SYMBOLS = {"a": "@", "c": "(", "e": "€", "i": "!", "l": "|", "o": "0", "s": "$", "t": "+"}
+
+
+def symbol_leetspeak(text: str, seed: int) -> str:
+    """Letters swapped for symbols that look like them (fr€€ c@$h, cl!ck, |oan)."""
+    return _per_letter(text, _SYMBOLS, 0.5, seed)
+
+
+def separated_letters(text: str, seed: int) -> str:
+    """Every third word of four letters or more spelt out with a symbol (f*r*e*e, c.a.s.h)."""
+    rng = random.Random(seed)
+    out = []
+    for w in text.split(" "):
+        if len(w) >= 4 and w.isalpha() and rng.random() < 0.33:
+            w = rng.choice("*.-_+~|").join(w)
+        out.append(w)
+    return " ".join(out)
+
+
+def split_words(text: str, seed: int) -> str:
+    """Every other word of five letters or more broken in two by a space (fr ee, acco unt)."""
+    rng = random.Random(seed)
+    out = []
+    for w in text.split(" "):
+        if len(w) >= 5 and w.isalpha() and rng.random() < 0.5:
+            cut = rng.randint(2, len(w) - 2)
+            w = w[:cut] + " " + w[cut:]
+        out.append(w)
+    return " ".join(out)
+
+
+def spaced_out(text: str, seed: int) -> str:
+    """The whole text spelt out letter by letter, words kept apart by three spaces."""
+    del seed
+    return "\n".join("   ".join(" ".join(w) for w in line.split()) for line in text.split("\n"))
+
+
 def url_obfuscation(text: str, seed: int) -> str:
     """Defanged links: hxxp:// and [.] in every host."""
     import re
@@ -93,6 +130,10 @@ EVASIONS: dict[str, Callable[[str, int], str]] = {
     "confusables": confusables,
     "zero_width": zero_width,
     "letter_spacing": letter_spacing,
+    "separated_letters": separated_letters,
+    "split_words": split_words,
+    "spaced_out": spaced_out,
+    "symbol_leetspeak": symbol_leetspeak,
     "url_obfuscation": url_obfuscation,
 }
 

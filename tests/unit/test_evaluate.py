@@ -4,6 +4,7 @@ channel is reported, every evasion and every rule has its row, and the JSON matc
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -54,11 +55,17 @@ def test_each_evasion_changes_the_text_and_the_skeleton_undoes_it(name: str) -> 
     text = "Please verify your account today, dear customer"
     if name == "url_obfuscation":
         text += " at https://www.example.com/login"
+    if name == "symbol_leetspeak":
+        # Undone inside words only: a word that opens with "(", "@" or "+" reads as a
+        # parenthesis, a handle or a phone number (tests/unit/test_spam_features.py).
+        text = "Please verify your details today, dear customer"
     evaded = evaluate.EVASIONS[name](text, 3)
     assert evaded != text
-    # Spacing joins neighbouring spaced words, which the skeleton cannot split again.
-    if name != "letter_spacing":
-        assert skeleton(normalize_text(evaded)) == skeleton(text)
+    if name == "split_words":
+        return  # not undone: a word broken in two is left to the model's character grams
+    # Spaced-out punctuation stays spaced out; the words are the same.
+    words = re.compile(r"[a-z0-9]+").findall
+    assert words(skeleton(normalize_text(evaded))) == words(skeleton(text))
 
 
 def test_the_table_prints_every_set(result: dict[str, Any]) -> None:

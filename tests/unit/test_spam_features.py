@@ -98,12 +98,35 @@ def test_shape_tokens_are_log_sized_buckets(text: str, expected: set[str]) -> No
         "FR€E ｃａѕһ prize, call now".replace("€", "E"),  # fullwidth and Cyrillic look-alikes
         "fr33 c4sh pr1z3, c4ll n0w",  # leetspeak
         "f r e e cash prize, call now",  # letter spacing
+        "f*r*e*e c.a.s.h prize, c|a|l|l now",  # letters kept apart by symbols
+        "F R E E   C A S H   P R I Z E ,   C A L L   N O W",  # spelt out, words run together
+        "Fr€€ c@$h pr!ze, ca|l n0w",  # symbols for letters
+        "FR€€ ｃａѕһ prize, call now",  # fullwidth and Cyrillic look-alikes, a euro sign
         "Fr\u200bee ca\u200dsh prize, call now",  # zero-width characters
     ],
 )
 def test_evasions_give_the_same_words(text: str) -> None:
     words = set(extract(normalize_text(text)).words)
     assert {"free", "cash", "prize", "call", "now"} <= words
+
+
+@pytest.mark.parametrize(
+    ("text", "form"),
+    [
+        # Punctuation stands in for a letter only between letters.
+        ("free! (click here) c++ @home +44 20", "free! (click here) c++ @home +44 20"),
+        ("cl!ck h€re", "click here"),
+        ("50€ or €50 off", "50€ or €50 off"),  # an amount is not a word
+        ("Windows® 11", "windows® 11"),
+        ("København straße", "kobenhavn strasse"),
+        ("u.s.a", "usa"),
+        ("x j k q z", "xjkqz"),  # joined, but not split into words it does not hold
+    ],
+)
+def test_symbol_stand_ins_and_spacing(text: str, form: str) -> None:
+    from services.skeleton import skeleton
+
+    assert skeleton(text) == form
 
 
 def test_defanged_links_are_links() -> None:
