@@ -20,9 +20,9 @@ from pathlib import Path
 import numpy as np
 
 from services.content_safety.minilm import MiniLM
+from services.content_safety.model import matching_form
 from services.content_safety.sets import load_split
 from services.content_safety.word_vectors import WORD, WordVectors
-from services.skeleton import skeleton
 
 DIMS = 128
 MIN_COUNT = 3
@@ -35,7 +35,7 @@ def vocabulary(
 ) -> tuple[list[str], Counter[str]]:
     counts: Counter[str] = Counter()
     for text in texts:
-        counts.update(WORD.findall(skeleton(text)))
+        counts.update(WORD.findall(matching_form(text)))
     whole = {w for w in encoder_vocab if WORD.fullmatch(w) and len(w) > 1}
     seen = {w for w, n in counts.items() if n >= MIN_COUNT}
     return sorted(whole | seen), counts

@@ -12,6 +12,7 @@ and the verdict names the category whose own head scores it highest."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
@@ -61,6 +62,17 @@ hint of the category's words would pass it (1e-6 for self-harm, first build: 87 
 held-out "kill a Python process" family flagged); a violation needs at least an even chance."""
 
 
+HANDLE = re.compile(r"@[a-z0-9_]+")
+
+
+def matching_form(text: str) -> str:
+    """What the model reads of a text: the skeleton of its opening, every @handle one and the
+    same token. Who a text names is not what it says: with the handles, the model learnt the
+    users of Davidson's tweets (held-out tweets share their authors with the training ones), and
+    a hateful tweet whose only change was a handle spelt another way went unflagged."""
+    return HANDLE.sub("@user", skeleton(text[:TEXT_CHARS]))
+
+
 def size(words: WordVectors) -> int:
     return 2 * N_FEATURES + words.dims
 
@@ -68,7 +80,7 @@ def size(words: WordVectors) -> int:
 def design_matrix(texts: Sequence[str], words: WordVectors) -> sp.csr_matrix:
     """[word n-grams | char n-grams | mean word vector] of each text's skeleton, each block of
     norm 1 (weighting the vector block 3 x lost held-out recall: minor_sexual 1.0 -> 0.76)."""
-    folded = [skeleton(t[:TEXT_CHARS]) for t in texts]
+    folded = [matching_form(t) for t in texts]
     grams = char_wb_grams([f[:GRAM_CHARS] for f in folded], N_FEATURES)
     meaning = sp.csr_matrix(words.embed(folded))
     return sp.hstack([word_grams(folded, N_FEATURES), grams, meaning], format="csr")
@@ -76,7 +88,7 @@ def design_matrix(texts: Sequence[str], words: WordVectors) -> sp.csr_matrix:
 
 FINGERPRINT_TEXTS = (
     "How do I kill a Python process that will not stop?",
-    "I am going to hurt everyone at the mall on friday",
+    "@mallcops I am going to hurt everyone at the mall on friday",
     "Wh@t is the d0se of ibuprofen for a fever",
 )
 

@@ -161,3 +161,13 @@ def test_the_any_head_sends_nothing_to_review_on_its_own() -> None:
     over = combine(quiet | {ANY: MODEL.thresholds[ANY].grade(t.violation)})
     assert max(under.by_category.values()) < SUSPECT_AT
     assert max(over.by_category.values()) >= VIOLATION_AT
+
+
+def test_who_a_text_names_does_not_change_its_scores() -> None:
+    """Handles are one token to the model (`model.matching_form`): a tweet scores the same
+    whoever it addresses, so the model cannot learn which users wrote the labelled ones."""
+    from services.content_safety.model import matching_form
+
+    assert matching_form("RT @Some_User1: you are all great") == "rt @user: you are all great"
+    a, b = MODEL.graded(["@anna_b you are all great", "@x9 you are all great"])
+    assert a == b
