@@ -20,8 +20,9 @@ Steps, in order (each is what an evader does to dodge an exact match):
    number, an amount, a code) and numbers with their unit (10am, 24hrs, 2nd) are left alone.
    Punctuation that stands in for a letter (! → i, | → l, ( → c, + → t, © → c, ® → r), and an @
    that opens a word, are letters only where that makes an English word: cl!ck, |eaks and @nd
-   are click, leaks and and; foo(bar, a|b, yahoo!mail and @home (a handle) stay; "(" never
-   opens a word ("(all" is not "call") and "!" or "+" never ends one (fr€€! keeps its mark).
+   are click, leaks and and; foo(bar, a|b, yahoo!mail and @home (a handle) stay; "(" opens a
+   word only where no ")" closes it ("(ash" is cash, "(all of us)" stays) and "!" never ends
+   one (fr€€! keeps its mark; wha+ is what).
 5. Broken words: a piece that is no word is joined to a neighbour with which it makes one
    ("fr ee" → "free", "acco unt" → "account"; `word_split.rejoin_broken`).
 6. Defanged links: hxxp → http, "[.]", "(.)", "[dot]" → ".", "[:]" → ":".
@@ -64,15 +65,16 @@ _PUNCT = frozenset("!|(+©®")
 _LEET_HIT = re.compile(
     r"[0-9@$€¢¥|+©®](?:(?<=[a-z].)|(?=[a-z]))"
     r"|!(?:(?<=[a-z]!)(?=[a-z0-9@$€¢¥|])|(?=[a-z]))"
-    r"|\((?<=[a-z]\()(?=[a-z0-9@$€¢¥|])"
+    r"|\((?=[a-z])(?![^)]{0,80}\))|(?<=[a-z])\((?=[0-9@$€¢¥|])"
 )
-"""A stand-in with a letter on either side; "!" and "(" only inside a word or, "!", opening one
-("free!" and "see (" are in most texts, and fold nothing). The pattern starts at the stand-in,
+"""A stand-in with a letter on either side; "!" and "(" only inside a word or opening one
+("free!" and "(see" are in most texts, and fold nothing; an opening "(" that a ")" closes within
+PAREN_REACH characters is not looked at). The pattern starts at the stand-in,
 which most characters are not: 1 µs a text where starting at the letter cost 6-18."""
 _RUN_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789@$€¢¥!|(+©®")
-_LEADING_ONLY_PUNCT = "("
-"""Never a letter at the start of a word: "(all" is a parenthesis, not "call"."""
-_TRAILING_ONLY_PUNCT = "!(+"
+PAREN_REACH = 80
+"""How far a ")" may follow a "(" that opens a word for the pair to be read as a parenthesis."""
+_TRAILING_ONLY_PUNCT = "!("
 """Never a letter at the end of a word: "free!" is an exclamation, not "freei"."""
 _UNIT = re.compile(
     r"\d+(?:st|nd|rd|th|am|pm|k|m|g|x|s|h|hrs?|mins?|secs?|gb|mb|kb|tb|px|km|kg|lbs?|ml|cm|mm|"
@@ -110,10 +112,12 @@ def _fold_leet(text: str) -> str:
             start -= 1
         while end < len(text) and text[end] in _RUN_CHARS:
             end += 1
-        while start < end and text[start] in _LEADING_ONLY_PUNCT:
-            start += 1
+        while start < end and text[start] == "(" and text.find(")", start, start + PAREN_REACH) > 0:
+            start += 1  # a parenthesis
         while end > start and text[end - 1] in _TRAILING_ONLY_PUNCT:
             end -= 1  # fr€€! keeps its exclamation mark
+        if end - start < 3 and text[end - 1] == "+":
+            end -= 1  # a grade (a+), not a word
         if start >= end or start < last:
             continue
         word = text[start:end]

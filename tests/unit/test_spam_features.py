@@ -116,6 +116,10 @@ def test_evasions_give_the_same_words(text: str) -> None:
         # Punctuation stands in for a letter only between letters.
         ("free! (click here) c++ @home +44 20", "free! (click here) c++ @home +44 20"),
         ("cl!ck h€re", "click here"),
+        # An opening "(" is a letter only when no ")" closes it; "+" ends a word, not a grade.
+        ("get (ash now", "get cash now"),
+        ("see (all of us)", "see (all of us)"),
+        ("wha+ is a+ in c++", "what is a+ in c++"),
         ("50€ or €50 off", "50€ or €50 off"),  # an amount is not a word
         ("Windows® 11", "windows® 11"),
         ("København straße", "kobenhavn strasse"),
