@@ -62,18 +62,18 @@ _PUNCT = frozenset("!|(+©®")
 """Stand-ins that are punctuation too: read as letters only where that makes a word."""
 # Where a stand-in touches a letter (fr33, c@sh, 0ffer, 7h3, cl!ck, |oan); most texts have none,
 # and only the words around these hits are looked at.
+PAREN_REACH = 80
+"""How far a ")" may follow a "(" that opens a word for the pair to be read as a parenthesis."""
 _LEET_HIT = re.compile(
     r"[0-9@$€¢¥|+©®](?:(?<=[a-z].)|(?=[a-z]))"
     r"|!(?:(?<=[a-z]!)(?=[a-z0-9@$€¢¥|])|(?=[a-z]))"
-    r"|\((?=[a-z])(?![^)]{0,80}\))|(?<=[a-z])\((?=[0-9@$€¢¥|])"
+    rf"|\((?=[a-z])(?![^)]{{0,{PAREN_REACH}}}\))|(?<=[a-z])\((?=[0-9@$€¢¥|])"
 )
 """A stand-in with a letter on either side; "!" and "(" only inside a word or opening one
 ("free!" and "(see" are in most texts, and fold nothing; an opening "(" that a ")" closes within
-PAREN_REACH characters is not looked at). The pattern starts at the stand-in,
-which most characters are not: 1 µs a text where starting at the letter cost 6-18."""
+PAREN_REACH characters is not looked at). The pattern starts at the stand-in, which most
+characters are not: 1 µs a text where starting at the letter cost 6-18."""
 _RUN_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789@$€¢¥!|(+©®")
-PAREN_REACH = 80
-"""How far a ")" may follow a "(" that opens a word for the pair to be read as a parenthesis."""
 _TRAILING_ONLY_PUNCT = "!("
 """Never a letter at the end of a word: "free!" is an exclamation, not "freei"."""
 _UNIT = re.compile(

@@ -107,7 +107,10 @@ def rejoin_broken(text: str) -> str:
     frequent word); "he re" and "in to" stay, both halves being words. Only the neighbours of
     pieces that are no word are looked at: a text of known words costs one split and one set
     difference."""
-    cut = text.rfind(" ", 0, REJOIN_CHARS) if len(text) > REJOIN_CHARS else len(text)
+    cut = len(text)
+    if cut > REJOIN_CHARS:
+        space = text.rfind(" ", 0, REJOIN_CHARS)
+        cut = space if space > 0 else REJOIN_CHARS  # at a space, so that no word is cut in two
     head = text[:cut]
     costs = _costs()
     # [between, word, between, word, ..., between]: words at the odd places.
