@@ -53,9 +53,10 @@ def test_a_text_spelt_out_reads_as_its_words() -> None:
 def test_splitting_is_bounded_per_text() -> None:
     """An adversarial text of spaced letters is split over its first SPLIT_LETTERS letters
     only; the rest stays joined (the cost of a text stays bounded)."""
-    from services.skeleton import SPLIT_LETTERS
+    from services.skeleton import MAX_CHARS, SPLIT_LETTERS
 
     spelt = " ".join("claimyourfreeprizenow" * 400)
-    form = skeleton(normalize_text(spelt))
-    assert form.startswith("claim your free prize now claim")
-    assert len(form.split()) < SPLIT_LETTERS
+    words = skeleton(normalize_text(spelt)).split()
+    assert words[:6] == ["claim", "your", "free", "prize", "now", "claim"]
+    assert sum(map(len, words[:-1])) == SPLIT_LETTERS  # split as far as the budget goes
+    assert len(words[-1]) == MAX_CHARS // 2 - SPLIT_LETTERS  # the rest of the opening, joined
