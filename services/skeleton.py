@@ -73,7 +73,10 @@ _LEET_HIT = re.compile(
 ("free!" and "(see" are in most texts, and fold nothing; an opening "(" that a ")" closes within
 PAREN_REACH characters is not looked at). The pattern starts at the stand-in, which most
 characters are not: 1 µs a text where starting at the letter cost 6-18."""
-_RUN_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789@$€¢¥!|(+©®")
+STAND_INS = "@$€¢¥!|(+©®"
+"""The symbols that may stand in for letters (besides digits): a word is a run of letters,
+digits and these (`_fold_leet`), and what the skeleton leaves of a handle is too."""
+_RUN_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789" + STAND_INS)
 _TRAILING_ONLY_PUNCT = "!("
 """Never a letter at the end of a word: "free!" is an exclamation, not "freei"."""
 _UNIT = re.compile(

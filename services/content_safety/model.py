@@ -26,7 +26,7 @@ from schemas.events import Category
 from services.content_safety.word_vectors import WordVectors
 from services.gram_hashing import char_wb_grams, word_grams
 from services.linear_heads import Head, HeadStack, Thresholds, fingerprint, load_heads, save_heads
-from services.skeleton import skeleton
+from services.skeleton import STAND_INS, skeleton
 
 ARTIFACT_DIR = Path(__file__).parent / "model"
 STEM = "content_safety_model"
@@ -62,7 +62,7 @@ hint of the category's words would pass it (1e-6 for self-harm, first build: 87 
 held-out "kill a Python process" family flagged); a violation needs at least an even chance."""
 
 
-HANDLE = re.compile(r"@[a-z0-9_@$€¢¥!|(+©®]+")
+HANDLE = re.compile(rf"@[a-z0-9_{re.escape(STAND_INS)}]+")
 """A handle as the skeleton leaves it: letters, digits and the stand-ins it did not fold (a
 handle is no word)."""
 
