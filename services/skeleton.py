@@ -17,7 +17,11 @@ Steps, in order (each is what an evader does to dodge an exact match):
    → "free cash", `services/word_split.py`).
 4. Leetspeak: in a word where a digit or symbol touches a letter, the ones that stand in for
    letters become them (0→o, 1→i, 3→e, 4→a, 5→s, 7→t, @→a, $→s, €→e, ¢→c, ¥→y); numbers (a phone
-   number, an amount, a code) and numbers with their unit (10am, 24hrs, 2nd) are left alone.
+   number, an amount, a code) and numbers with their unit (10am, 24hrs, 2nd) are left alone,
+   and so are words joined to a link, or by a hyphen or a slash to digits (07/10/2019). In a
+   text of leetspeak (two words or more folded into English words), a number that spells a
+   word is that word too: "m4ke 17 4 r4ce" is "make it a race", "4nd" (no ordinal) "and",
+   "don'7" "don't"; elsewhere "4", "15" and "1s" stay numbers.
    Punctuation that stands in for a letter (! → i, | → l, ( → c, + → t, © → c, ® → r), and an @
    that opens a word, are letters only where that makes an English word: cl!ck, |eaks and @nd
    are click, leaks and and; foo(bar, a|b, yahoo!mail and @home (a handle) stay; "(" opens a
@@ -35,8 +39,10 @@ zero-width and control characters gone, lines kept); training reads its texts th
 normalisation (`services/spam/train.py`), so this module does not repeat that work.
 
 Known costs: "1" always reads as "i" ("he11o" becomes "heiio"); alphanumeric names get folded
-too ("mp3" becomes "mpe"), identically in training and serving. Hosts and addresses are left as
-they are: the brand matcher reads them with its own digit swaps (`services/spam/brands.py`).
+too ("mp3" becomes "mpe"), and in a text of leetspeak a number that spells a word is read as
+one ("s3nd 4 f0r 15" is "send a for is"), identically in training and serving. Hosts and
+addresses are left as they are: the brand matcher reads them with its own digit swaps
+(`services/spam/brands.py`).
 """
 
 from __future__ import annotations
@@ -66,7 +72,7 @@ PAREN_REACH = 80
 """How far a ")" may follow a "(" that opens a word for the pair to be read as a parenthesis."""
 _LEET_HIT = re.compile(
     r"[0-9@$€¢¥|+©®](?:(?<=[a-z].)|(?=[a-z]))"
-    r"|!(?:(?<=[a-z]!)(?=[a-z0-9@$€¢¥|])|(?=[a-z]))"
+    r"|!(?:(?<=[a-z]!)(?=[a-z0-9@$€¢¥|+])|(?=[a-z]))"
     rf"|\((?=[a-z])(?![^)]{{0,{PAREN_REACH}}}\))|(?<=[a-z])\((?=[0-9@$€¢¥|])"
 )
 """A stand-in with a letter on either side; "!" and "(" only inside a word or opening one
@@ -85,6 +91,50 @@ _UNIT = re.compile(
 )
 """A number with its unit (10am, 24hrs, 2nd, 4g, 5k): not leetspeak."""
 _LINKISH = frozenset("./:-")
+_JOINERS = frozenset("-/")
+"""Touching a word, these make it part of a link only where its chunk (the text between two
+spaces) is one: "paypa1-secure.com" is a host, "st3p-by-st3p" and "f13lds/farm5" are words."""
+_LINK_CHUNK = re.compile(r"\.[a-z]{2}|://")
+LEETY_WORDS = 2
+"""A text in which at least this many words were folded into English words is written in
+leetspeak (a code or a hex string folds into no word), and only there
+are numbers read as the words they spell: "m4ke 17 4 ra7e" is "make it a rate", while "15
+minutes" and "2nd floor, 1s delay, 0k" elsewhere stay what they are."""
+_NUMBER_WORD = re.compile(r"(?<![\w£$€¢¥#%.,:/'@!|(+©®=&\[-])\d{1,3}(?![\w%'@$€+=&.)\]]|[,:/-]\w)")
+"""A number of up to three digits standing alone ("4", "70", "175"), not part of an amount, a
+time, a phone number, a decimal, a code, a link's query or a list's numbering ("1.", "[1]")."""
+_CONTRACTION = re.compile(r"(?<=[a-z]')[57](?![\w'])|(?<![\w'])1(?='[a-z])")
+"""The digit of a contraction: don'7, what'5, 1'm, 1'll."""
+
+
+def _touching(text: str, start: int, end: int) -> str:
+    """The link character (`_LINKISH`) that text[start:end], a word, touches, or ""."""
+    before = text[start - 1] if start else " "
+    if before in _LINKISH:
+        return before
+    after = text[end : end + 2]
+    if len(after) == 2 and after[0] in _LINKISH and after[1].isalnum():
+        return after[0]
+    return ""
+
+
+def _in_a_link(text: str, start: int, end: int, touching: str) -> bool:
+    """Whether text[start:end], a word touching `touching`, is part of a link, an address or a
+    code (a host, an e-mail address: the brand matcher reads hosts with its own digit swaps; a
+    date or a reference, digits joined by a hyphen or a slash to digits: 07/10/2019, 6465-0012tm;
+    "14-ye@r-old" is words)."""
+    if touching not in _JOINERS:
+        return True
+    beyond = (
+        text[start - 2 : start - 1]
+        if text[start - 1 : start] == touching
+        else text[end + 1 : end + 2]
+    )
+    if beyond.isdigit() and text[start].isdigit():
+        return True
+    left = max(text.rfind(" ", 0, start), text.rfind("\n", 0, start)) + 1
+    right = min(i for i in (text.find(" ", end), text.find("\n", end), len(text)) if i >= 0)
+    return bool(_LINK_CHUNK.search(text, left, right))
 
 
 def _folded(word: str) -> str:
@@ -101,12 +151,39 @@ def _folded(word: str) -> str:
     return word.translate(_LEET_ALONE)
 
 
+def _is_ordinal(word: str) -> bool:
+    """1st, 2nd, 3rd, 4th, 11th, 22nd: a number with its own ordinal suffix ("4nd" is not)."""
+    digits, suffix = word[:-2], word[-2:]
+    if not digits.isdigit() or suffix not in ("st", "nd", "rd", "th"):
+        return False
+    n = int(digits)
+    return suffix == ("th" if n % 100 in (11, 12, 13) else _ORDINALS.get(n % 10, "th"))
+
+
+_ORDINALS = {1: "st", 2: "nd", 3: "rd"}
+
+
+def _spelt(word: str) -> str:
+    """A number, or a number with a unit, as the word its digits spell ("4nd" → "and", "70" →
+    "to"), where they spell one."""
+    folded = word.translate(_LEET_ALONE)
+    return folded if is_word(folded) and not _ROMAN.fullmatch(folded) else word
+
+
+_ROMAN = re.compile(r"i{2,}")
+"""11 and 111 are numbers, not "ii" and "iii"."""
+
+
 def _fold_leet(text: str) -> str:
     """Each word (letters, digits and stand-ins) with a stand-in touching a letter, folded,
-    unless it is a number with its unit or part of a link or an address (a host or an e-mail
-    address: the brand matcher reads hosts with its own digit swaps)."""
-    out: list[str] = []
+    unless it is a number with its unit or part of a link or an address. In a text of
+    leetspeak (`LEETY_WORDS`), numbers that spell a word are that word too: numbers with a unit
+    that is no ordinal of theirs ("4nd", "1s", "0k"), numbers alone ("4", "70") and the digits
+    of contractions ("don'7", "1'm")."""
+    edits: list[tuple[int, int, str]] = []
+    units: list[tuple[int, int, str]] = []
     last = 0
+    folds = 0
     for hit in _LEET_HIT.finditer(text):
         if hit.start() < last:
             continue  # inside a word already handled
@@ -123,17 +200,33 @@ def _fold_leet(text: str) -> str:
             end -= 1  # a grade (a+), not a word
         if start >= end or start < last:
             continue
+        last = end
         word = text[start:end]
-        before = text[start - 1] if start else " "
-        after = text[end : end + 2]
-        linkish = before in _LINKISH or (
-            len(after) == 2 and after[0] in _LINKISH and after[1].isalnum()
-        )
-        if not linkish and not _UNIT.fullmatch(word):
-            out += [text[last:start], _folded(word)]
-            last = end
-    out.append(text[last:])
-    return "".join(out)
+        touching = _touching(text, start, end)
+        if touching and _in_a_link(text, start, end, touching):
+            continue
+        if _UNIT.fullmatch(word):
+            if not _is_ordinal(word):
+                units.append((start, end, _spelt(word)))
+            continue
+        folded = _folded(word)
+        if touching and not is_word(folded):
+            continue  # a code joined by a hyphen or a slash: i386-redhat, emu10k1-tools
+        folds += folded != word and is_word(folded)
+        edits.append((start, end, folded))
+    leety = folds >= LEETY_WORDS
+    if leety and units:
+        edits = sorted(edits + units)
+    parts, at = [], 0
+    for start, end, folded in edits:
+        parts += [text[at:start], folded]
+        at = end
+    parts.append(text[at:])
+    text = "".join(parts)
+    if leety:
+        text = _NUMBER_WORD.sub(lambda m: _spelt(m.group(0)), text)
+        text = _CONTRACTION.sub(lambda m: m.group(0).translate(_LEET_ALONE), text)
+    return text
 
 
 # Three or more single letters joined by one and the same spacer.

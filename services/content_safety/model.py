@@ -62,9 +62,9 @@ hint of the category's words would pass it (1e-6 for self-harm, first build: 87 
 held-out "kill a Python process" family flagged); a violation needs at least an even chance."""
 
 
-HANDLE = re.compile(rf"@[a-z0-9_{re.escape(STAND_INS)}]+")
+HANDLE = re.compile(rf"(?<![a-z0-9_])@[a-z0-9_{re.escape(STAND_INS)}]+")
 """A handle as the skeleton leaves it: letters, digits and the stand-ins it did not fold (a
-handle is no word)."""
+handle is no word), opening a word (the @ of an e-mail address is none)."""
 
 
 def matching_form(text: str) -> str:

@@ -169,5 +169,7 @@ def test_who_a_text_names_does_not_change_its_scores() -> None:
     from services.content_safety.model import matching_form
 
     assert matching_form("RT @Some_User1: you are all great") == "rt @user: you are all great"
+    # The @ of an e-mail address opens no handle.
+    assert matching_form("write to anna@example.org") == "write to anna@example.org"
     a, b = MODEL.graded(["@anna_b you are all great", "@x9 you are all great"])
     assert a == b

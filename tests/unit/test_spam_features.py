@@ -133,6 +133,51 @@ def test_symbol_stand_ins_and_spacing(text: str, form: str) -> None:
     assert skeleton(text) == form
 
 
+@pytest.mark.parametrize(
+    ("text", "form"),
+    [
+        # In a text of leetspeak, numbers that spell a word are that word...
+        ("m4ke 17 4 r4ce 1ssue, 70 w1n", "make it a race issue, to win"),
+        ("1 d0n'7 kn0w wh47'5 g01ng 0n, 1'm l0st", "i don't know what's going on, i'm lost"),
+        ("h3lp 4nd 5upp0r7 1s h3re", "help and support is here"),  # no ordinal, no unit
+        # ... words joined by a hyphen or a slash are words...
+        (
+            "g1ve 573p-by-57ep h3lp f0r the f13ld5/farm5",
+            "give step-by-step help for the fields/farms",
+        ),
+        ("4 14-ye@r-0ld g1rl", "a 14-year-old girl"),
+        # ... but amounts, times, decimals, list numbers, ordinals and codes stay.
+        (
+            "fr33 c4sh: £15, 15%, 4:15, 1.5, 1. 2nd 4th",
+            "free cash: £15, 15%, 4:15, 1.5, 1. 2nd 4th",
+        ),
+        (
+            "fr33 c4sh at http://x.com/?a=1&n=15 ref 8e383ed3-7ea5",
+            "free cash at http://x.com/?a=1&n=15 ref 8e383ed3-7ea5",
+        ),
+        (
+            "fr33 c4sh, b00k by 07/10/2019 or call 6465-0012tm",
+            "free cash, book by 07/10/2019 or call 6465-0012tm",
+        ),
+        ("11 and 111 fr33 c4sh", "11 and 111 free cash"),  # numbers, not "ii" and "iii"
+        # Outside leetspeak, a number is a number: one folded word is no leetspeak.
+        (
+            "Meet at 4 for 15 minutes, 1s delay, 2nd floor, mp3",
+            "meet at 4 for 15 minutes, 1s delay, 2nd floor, mpe",
+        ),
+        # The price: in leetspeak, a number that spells a word is read as that word.
+        ("s3nd 4 f0r 15", "send a for is"),
+        # A host joined by a hyphen is still a host (the brand matcher reads it).
+        ("v1s1t paypa1-secure.com n0w", "visit paypa1-secure.com now"),
+        ("wh!+€ fr€€", "white free"),
+    ],
+)
+def test_leetspeak_numbers_and_joined_words(text: str, form: str) -> None:
+    from services.skeleton import skeleton
+
+    assert skeleton(normalize_text(text)) == form
+
+
 def test_defanged_links_are_links() -> None:
     c = cues_of("Verify at hxxps://paypa1-secure[.]com/login")
     assert c.links == 1
