@@ -261,7 +261,23 @@ def evaluate_misrepresentation() -> dict[str, Any]:
     prompts = [normalize_text(r.text) for r in held]
     labels = np.array([r.label for r in held])
     model = PromptModel.load()
-    return {"model_version": model.version, **evaluate_detector(model, prompts, labels)}
+    result = {"model_version": model.version, **evaluate_detector(model, prompts, labels)}
+    # Recall under each evasion as a share of clean recall, per head, and what the evasions do
+    # to the clean prompts (a hard negative must stay clean however it is spelt).
+    robustness: dict[str, dict[str, float | None]] = {}
+    for name, evade in EVASIONS.items():
+        evaded = [normalize_text(evade(r.text, i)) for i, r in enumerate(held)]
+        under = evaluate_detector(model, evaded, labels)
+        robustness[name] = {
+            head: _ratio(under[head]["violation"]["recall"], result[head]["violation"]["recall"])
+            for head in ("human_authorship", "false_identity")
+        } | {"clean_flagged": under["clean_prompts"]["violation_rate"]}
+    result["robustness_recall_ratio"] = robustness
+    return result
+
+
+def _ratio(evaded: float, clean: float) -> float | None:
+    return round(evaded / clean, 4) if clean else None
 
 
 STREAM_EXPECTED: dict[str, frozenset[Category]] = {
@@ -430,6 +446,12 @@ def misrepresentation_table(result: dict[str, Any]) -> str:
         f"  clean prompts ({clean['prompts']}): violation {clean['violation_rate']:.4f}, "
         f"suspect or violation {clean['suspect_or_violation_rate']:.4f}"
     )
+    robust = result.get("robustness_recall_ratio", {})
+    if robust:
+        lines.append("  evasions (recall / clean recall; clean prompts flagged):")
+        for name, r in robust.items():
+            cells = [f"{k} {v:.3f}" if v is not None else f"{k} –" for k, v in r.items()]
+            lines.append(f"    {name:18} " + ", ".join(cells))
     return "\n".join(lines)
 
 

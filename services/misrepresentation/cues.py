@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass, fields
 
 from services.prefilter import PatternSet
+from services.skeleton import skeleton
 
 _AI = (
     r"(?:an? )?(?:ai|a\.i\.|bot|chat ?bot|robot|chatgpt|gpt(?:-?\d)?|claude|gemini|llm|"
@@ -287,9 +288,34 @@ def instruction_of(prompt: str) -> str:
     return "\n".join(kept) if kept else paragraphs[0][:LONG_PARAGRAPH]
 
 
+PROMPT_SCAN = 8_000
+"""Only the opening of a prompt is looked at for its ask (`instruction_of` reads paragraphs)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Ask:
+    """A prompt's ask, apart from the material it is about (`instruction_of`), twice: in the
+    matching form (`services/skeleton.py`: look-alike letters, leetspeak, symbols for letters
+    and letter spacing undone, lower case), which the prompt model and the cues read, and as
+    written, where a name keeps its capitals for the cue that tells a person from a character
+    ("in Keanu Reeves's voice" against "in a pirate's voice")."""
+
+    form: str
+    written: str
+
+
+def ask_of(prompt: str) -> Ask:
+    """The ask of a prompt, for the model and the cues ("wr1te 1t s0 n0 A1 det3ctor fl4gs it"
+    reads as the ask it spells). The form is taken before the ask is set apart: a prompt spelt
+    out letter by letter is three times as long, and read as written its ask looked like pasted
+    material. Training reads its prompts through the same function."""
+    opening = prompt[:PROMPT_SCAN]
+    return Ask(instruction_of(skeleton(opening)), instruction_of(opening))
+
+
 def prompt_cues(prompt: str) -> PromptCues:
-    """The cues of a prompt as written: of its ask (`instruction_of`), not pasted material."""
-    return ask_cues(instruction_of(prompt[:8000]))
+    """The cues of a prompt as written: of its ask (`ask_of`), not pasted material."""
+    return ask_cues(ask_of(prompt))
 
 
 ASK_CUES = PatternSet(
@@ -317,9 +343,17 @@ phrases the ask holds run (134 µs per ordinary prompt when all fourteen ran).""
 OUTPUT_CUES = PatternSet({"claims_human": CLAIMS_HUMAN, "first_hand": FIRST_HAND})
 
 
-def ask_cues(p: str) -> PromptCues:
-    """The cues of an ask already set apart from its material (`instruction_of`)."""
-    hit = ASK_CUES.search(p)
+NAMED_CUES = PatternSet({"write_as_other": WRITE_AS_OTHER})
+"""The cue whose patterns read capitals (a name, as against a character), also run on the ask as
+written."""
+
+
+def ask_cues(ask: Ask) -> PromptCues:
+    """The cues of an ask (`ask_of`): of its matching form, and the named-person cue of the ask as
+    written too."""
+    hit = ASK_CUES.search(ask.form)
+    if not hit["write_as_other"]:
+        hit["write_as_other"] = NAMED_CUES.search(ask.written)["write_as_other"]
     # "don't mention it's AI-generated" names the disclosure only to refuse it
     hit["discloses_ai"] = hit["discloses_ai"] and not hit["conceal_ai"]
     return PromptCues(**hit)

@@ -16,7 +16,7 @@ import scipy.sparse as sp
 
 from services.gram_hashing import char_wb_grams, word_grams
 from services.linear_heads import Head, HeadStack, fingerprint, load_heads, save_heads
-from services.misrepresentation.cues import PROMPT_CUE_NAMES, PromptCues, ask_cues, instruction_of
+from services.misrepresentation.cues import PROMPT_CUE_NAMES, PromptCues, ask_cues, ask_of
 
 ARTIFACT_DIR = Path(__file__).parent / "model"
 STEM = "prompt_model"
@@ -47,8 +47,8 @@ FINGERPRINT_PROMPTS = (
 
 def features_fingerprint() -> str:
     """What the featurisation (the ask, its cues, n-grams) makes of a few fixed prompts."""
-    asks = [instruction_of(p) for p in FINGERPRINT_PROMPTS]
-    return fingerprint(design_matrix(asks, [ask_cues(a) for a in asks]))
+    asks = [ask_of(p) for p in FINGERPRINT_PROMPTS]
+    return fingerprint(design_matrix([a.form for a in asks], [ask_cues(a) for a in asks]))
 
 
 @dataclass(frozen=True)

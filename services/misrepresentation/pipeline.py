@@ -9,7 +9,7 @@ from datetime import datetime
 
 from schemas.events import GenerationEvent, Verdict
 from services.event_view import EMPTY_WINDOW, at_ms, text_of
-from services.misrepresentation.cues import ask_cues, instruction_of, output_cues
+from services.misrepresentation.cues import ask_cues, ask_of, output_cues
 from services.misrepresentation.detector import (
     REVIEW_CHANNELS,
     AccountWindow,
@@ -60,9 +60,9 @@ class MisrepresentationPipeline:
     ) -> list[Verdict | None]:
         rt = rt or RoundTrip()
         prompts = [e.normalized.prompt if e.normalized else e.prompt for e in events]
-        asks = [instruction_of(p[:8000]) for p in prompts]
+        asks = [ask_of(p) for p in prompts]
         cue_rows = [ask_cues(a) for a in asks]
-        scores = self.model.score(asks, cue_rows)
+        scores = self.model.score([a.form for a in asks], cue_rows)
         # Red-team traffic is judged but never recorded in the shared state of normal traffic.
         normal = [i for i, e in enumerate(events) if not e.red_team]
         counts = self.windows.observe(

@@ -20,9 +20,10 @@ from typing import Any
 import numpy as np
 from sklearn.model_selection import train_test_split
 
+from services.gateway.normalize import normalize_text
 from services.linear_heads import Head, fit_head, rates, report, version_of
 from services.misrepresentation.corpus import CLEAN, DEFAULT_OUT, read
-from services.misrepresentation.cues import PROMPT_CUE_NAMES, ask_cues, instruction_of
+from services.misrepresentation.cues import PROMPT_CUE_NAMES, ask_cues, ask_of
 from services.misrepresentation.model import (
     ARTIFACT_DIR,
     HEADS,
@@ -43,8 +44,9 @@ def evaluate_detector(model: PromptModel, prompts: list[str], labels: np.ndarray
     from services.misrepresentation.cues import output_cues
     from services.misrepresentation.detector import AccountWindow, Snapshot, judge
 
-    cue_rows = [ask_cues(p) for p in prompts]
-    scores = model.score(prompts, cue_rows)
+    asks = [ask_of(p) for p in prompts]
+    cue_rows = [ask_cues(a) for a in asks]
+    scores = model.score([a.form for a in asks], cue_rows)
     when = datetime(2026, 1, 1, tzinfo=UTC)
     verdicts = []
     for i, prompt in enumerate(prompts):
@@ -100,7 +102,9 @@ def main() -> None:
     started = time.monotonic()
 
     rows = read(args.data)
-    texts = [instruction_of(r.text) for r in rows]  # as served: the ask, not pasted material
+    # As served: through the gateway's normalisation, the ask (not pasted material), in the
+    # matching form.
+    asks = [ask_of(normalize_text(r.text)) for r in rows]
     labels = np.array([r.label for r in rows])
     is_test = np.array([r.split == "test" for r in rows])
     train_pool = np.flatnonzero(~is_test)
@@ -108,7 +112,7 @@ def main() -> None:
     fit_idx, cal_idx = train_test_split(
         train_pool, test_size=0.15, stratify=labels[train_pool], random_state=SEED
     )
-    x = design_matrix(texts, [ask_cues(t) for t in texts])
+    x = design_matrix([a.form for a in asks], [ask_cues(a) for a in asks])
 
     heads: dict[str, Head] = {}
     card_heads: dict[str, Any] = {}
@@ -163,7 +167,7 @@ def main() -> None:
     }
     model = PromptModel(version, heads, card)
     card["detector_on_held_out_families"] = evaluate_detector(
-        model, [texts[i] for i in test_idx], labels[test_idx]
+        model, [normalize_text(rows[i].text) for i in test_idx], labels[test_idx]
     )
     model.save(args.out)
     print(
