@@ -1,4 +1,5 @@
-"""Near-duplicate signatures: MinHash over character 5-grams of normalised text, banded for LSH.
+"""Near-duplicate signatures: MinHash over character 5-grams of the matching form of a text,
+banded for LSH.
 
 Character shingles, not word shingles: spam templates vary a slot or two ("a free iPhone" / "a
 $500 gift card") and in a 20-word SMS that alone drops word-3-shingle similarity to ~0.5, while
@@ -24,6 +25,7 @@ from rensa import RMinHash
 
 from schemas.events import GenerationEvent
 from services.event_view import at_ms
+from services.skeleton import skeleton
 from services.state.near_duplicates import NO_MATCHES, Matches, NearDuplicateIndex, Signature
 from services.state.round_trip import Pending, RoundTrip
 
@@ -49,12 +51,16 @@ def shingles(text: str, size: int = SHINGLE) -> list[str]:
 @lru_cache(maxsize=2048)
 def band_hashes(text: str) -> tuple[str, ...] | None:
     """The LSH band keys of a text (short hex strings), or None when it is too short.
-    Remembered for the last few thousand texts: detectors hosted in one worker sign each
+    The text's opening is signed in its matching form (`services/skeleton.py`): a farm that
+    posts each copy in other look-alike letters or leetspeak ("Gr3at pr0duct", "Grеat prоduct")
+    changes most of its character 5-grams, and as written the copies were strangers to each
+    other. Remembered for the last few thousand texts: detectors hosted in one worker sign each
     event once between them."""
-    if len(text[:MAX_CHARS].split(None, MIN_WORDS)) < MIN_WORDS:
+    form = skeleton(text[:MAX_CHARS])
+    if len(form.split(None, MIN_WORDS)) < MIN_WORDS:
         return None
     m = RMinHash(num_perm=NUM_PERM, seed=SEED)
-    m.update(shingles(text))
+    m.update(shingles(form))
     rows = np.asarray(m.digest(), dtype=np.uint32).reshape(BANDS, ROWS)
     return tuple(f"{b}:{row.tobytes().hex()}" for b, row in enumerate(rows))
 

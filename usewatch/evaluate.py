@@ -299,7 +299,9 @@ def evaluate_streams(events: int = 6_000, seed: int = 11, ablate: bool = True) -
     the expected category, and of legitimate scenarios, the share judged any violation. Weak
     evidence on its own (the scenarios were written with the detectors), it is where
     multi-identity and the behaviour rules are measured at all: no public set has streams. With
-    `ablate`, the same per scenario with each spam rule switched off."""
+    `ablate`, the same per scenario with each spam rule switched off. Under `STREAM_EVASIONS`,
+    the same stream with every generation rewritten by the evasion (its own seed per event):
+    a farm whose copies are each spelt differently must still be one voice."""
     from usewatch import demo
 
     stream = list(demo.generate(events, seed=seed, start=WHEN, run="eval"))
@@ -308,7 +310,21 @@ def evaluate_streams(events: int = 6_000, seed: int = 11, ablate: bool = True) -
         out["spam_rules_switched_off"] = {
             rule.name: _scenarios(stream, RULE_NAMES - {rule.name}) for rule in RULES
         }
+        out["under_evasion"] = {
+            name: _scenarios(
+                [
+                    e.model_copy(update={"generation": EVASIONS[name](e.generation, i)})
+                    for i, e in enumerate(stream)
+                ]
+            )
+            for name in STREAM_EVASIONS
+        }
     return out
+
+
+STREAM_EVASIONS = ("leetspeak", "confusables", "symbol_leetspeak")
+"""The evasions a stream is replayed under: per-letter rewrites, which change most of a text's
+character shingles (what the near-duplicate signatures are made of)."""
 
 
 def _scenarios(
@@ -370,13 +386,23 @@ def streams_table(result: dict[str, Any]) -> str:
             if f != result["by_scenario"][name]
         ]
         lines.append(f"    {rule}: {', '.join(moved) or 'none'}")
+    evaded = result.get("under_evasion", {})
+    if evaded:
+        lines += ["", "  every generation evaded: scenarios whose figure moves"]
+    for name, scenarios in evaded.items():
+        moved = [
+            f"{scenario} {_figure(f)} (was {_figure(result['by_scenario'][scenario])})"
+            for scenario, f in scenarios.items()
+            if f != result["by_scenario"][scenario]
+        ]
+        lines.append(f"    {name}: {', '.join(moved) or 'none'}")
     return "\n".join(lines)
 
 
 def _figure(f: dict[str, Any]) -> str:
     if "recall" in f:
         return f"recall {f['recall']:.3f}"
-    return f"flagged {f['legitimate_flagged']:.4f}"
+    return f"flagged {f['legitimate_flagged']:.4f}, to review {f['legitimate_to_review']:.4f}"
 
 
 def _sample(examples: list[Example], limit: int | None) -> list[Example]:

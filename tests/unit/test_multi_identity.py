@@ -127,6 +127,23 @@ def test_eight_device_linked_accounts_are_one_cluster_and_all_flagged() -> None:
     assert all("device" in v.evidence["shared_fingerprints"] for v in verdicts)
 
 
+@pytest.mark.parametrize("evasion", ["leetspeak", "confusables", "symbol_leetspeak"])
+def test_a_farm_whose_copies_are_each_spelt_differently_is_still_one_voice(evasion: str) -> None:
+    """The near-duplicate signatures read the matching form (`similarity.band_hashes`): each
+    copy in its own look-alike letters or leetspeak changes most of its character shingles,
+    and as written the farm's posts were strangers to each other."""
+    from usewatch.evaluate import EVASIONS
+
+    evade = EVASIONS[evasion]
+    farm = [
+        e.model_copy(update={"generation": evade(e.generation, i)})
+        for i, e in enumerate(persona_farm(8))
+    ]
+    assert len({e.generation for e in farm}) > len(farm) // 2  # the copies differ as written
+    flagged = {v.account_id for v in run(farm) if v.label == Label.VIOLATION}
+    assert flagged == {f"farm-{a}" for a in range(8)}
+
+
 @pytest.mark.parametrize(
     "legit",
     [crm_agents("acct-crm", 40), agency_posts("acct-agency"), office_neighbours(), viral_quote(10)],
