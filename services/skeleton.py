@@ -21,7 +21,8 @@ Steps, in order (each is what an evader does to dodge an exact match):
    and so are words joined to a link, or by a hyphen or a slash to digits (07/10/2019). In a
    text of leetspeak (two words or more folded into English words), a number that spells a
    word is that word too: "m4ke 17 4 r4ce" is "make it a race", "4nd" (no ordinal) "and",
-   "don'7" "don't"; elsewhere "4", "15" and "1s" stay numbers.
+   "don'7" "don't", and so is a word of symbols alone ("@" a, "+0" to, "@!" ai; a lone "!"
+   stays an exclamation mark); elsewhere "4", "15" and "1s" stay numbers.
    Punctuation that stands in for a letter (! → i, | → l, ( → c, + → t, © → c, ® → r), and an @
    that opens a word, are letters only where that makes an English word: cl!ck, |eaks and @nd
    are click, leaks and and; foo(bar, a|b, yahoo!mail and @home (a handle) stay; "(" opens a
@@ -83,6 +84,8 @@ STAND_INS = "@$€¢¥!|(+©®"
 """The symbols that may stand in for letters (besides digits): a word is a run of letters,
 digits and these (`_fold_leet`), and what the skeleton leaves of a handle is too."""
 _RUN_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789" + STAND_INS)
+_GRADES = frozenset("abcdef")
+"""a+ is a grade; i+ is "it"."""
 _TRAILING_ONLY_PUNCT = "!("
 """Never a letter at the end of a word: "free!" is an exclamation, not "freei"."""
 _UNIT = re.compile(
@@ -103,8 +106,10 @@ minutes" and "2nd floor, 1s delay, 0k" elsewhere stay what they are."""
 _NUMBER_WORD = re.compile(r"(?<![\w£$€¢¥#%.,:/'@!|(+©®=&\[-])\d{1,3}(?![\w%'@$€+=&.)\]]|[,:/-]\w)")
 """A number of up to three digits standing alone ("4", "70", "175"), not part of an amount, a
 time, a phone number, a decimal, a code, a link's query or a list's numbering ("1.", "[1]")."""
-_CONTRACTION = re.compile(r"(?<=[a-z]')[57](?![\w'])|(?<![\w'])1(?='[a-z])")
-"""The digit of a contraction: don'7, what'5, 1'm, 1'll."""
+_CONTRACTION = re.compile(r"(?<=[a-z]')[57+](?![\w'])|(?<![\w'])[1!](?='[a-z])")
+"""The stand-in of a contraction: don'7, what'5, don'+, 1'm, !'ll."""
+_STAND_IN_WORD = re.compile(r"(?<![\w@$€¢¥!|(+©®'])[@$€¢¥!|(+©®0-9]{1,3}(?![\w@$€¢¥!|(+©®'])")
+"""A word of stand-ins alone ("@" for a, "!" for i, "+0" for to, "@!" for ai)."""
 
 
 def _touching(text: str, start: int, end: int) -> str:
@@ -178,8 +183,8 @@ def _fold_leet(text: str) -> str:
     """Each word (letters, digits and stand-ins) with a stand-in touching a letter, folded,
     unless it is a number with its unit or part of a link or an address. In a text of
     leetspeak (`LEETY_WORDS`), numbers that spell a word are that word too: numbers with a unit
-    that is no ordinal of theirs ("4nd", "1s", "0k"), numbers alone ("4", "70") and the digits
-    of contractions ("don'7", "1'm")."""
+    that is no ordinal of theirs ("4nd", "1s", "0k"), numbers alone ("4", "70"), words of
+    symbols alone ("@", "+0", "@!") and the stand-ins of contractions ("don'7", "1'm")."""
     edits: list[tuple[int, int, str]] = []
     units: list[tuple[int, int, str]] = []
     last = 0
@@ -196,7 +201,7 @@ def _fold_leet(text: str) -> str:
             start += 1  # a parenthesis
         while end > start and text[end - 1] in _TRAILING_ONLY_PUNCT:
             end -= 1  # fr€€! keeps its exclamation mark
-        if end - start < 3 and text[end - 1] == "+":
+        if end - start < 3 and text[end - 1] == "+" and text[start] in _GRADES:
             end -= 1  # a grade (a+), not a word
         if start >= end or start < last:
             continue
@@ -225,8 +230,19 @@ def _fold_leet(text: str) -> str:
     text = "".join(parts)
     if leety:
         text = _NUMBER_WORD.sub(lambda m: _spelt(m.group(0)), text)
-        text = _CONTRACTION.sub(lambda m: m.group(0).translate(_LEET_ALONE), text)
+        text = _STAND_IN_WORD.sub(_stand_in_word, text)
+        text = _CONTRACTION.sub(lambda m: m.group(0).translate(_LEET), text)
     return text
+
+
+def _stand_in_word(match: re.Match[str]) -> str:
+    """A word made only of stand-ins, with at least one symbol (numbers are `_NUMBER_WORD`'s),
+    as the word it spells where it spells one: "@" is "a", "+0" "to", "@!" "ai"."""
+    word = match.group(0)
+    if word.isdigit() or word == "!":
+        return word  # a number, or an exclamation mark set apart ("wow !")
+    folded = word.translate(_LEET)
+    return folded if is_word(folded) and not _ROMAN.fullmatch(folded) else word
 
 
 # Three or more single letters joined by one and the same spacer.

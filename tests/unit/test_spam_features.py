@@ -146,6 +146,10 @@ def test_symbol_stand_ins_and_spacing(text: str, form: str) -> None:
             "give step-by-step help for the fields/farms",
         ),
         ("4 14-ye@r-0ld g1rl", "a 14-year-old girl"),
+        # ... and so are words of symbols alone, and contractions: "@" a, "+0" to, "@!" ai ...
+        ("d0n'+ m3nt10n @! +0 @ny0n3", "don't mention ai to anyone"),
+        ("g3t 1+ d0n3, 4n a+ gr4de", "get it done, an a+ grade"),  # a+ is a grade, i+ "it"
+        ("w0w ! gr34t j0b", "wow ! great job"),  # an exclamation mark set apart stays one
         # ... but amounts, times, decimals, list numbers, ordinals and codes stay.
         (
             "fr33 c4sh: £15, 15%, 4:15, 1.5, 1. 2nd 4th",

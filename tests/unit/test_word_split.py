@@ -17,6 +17,9 @@ from services.word_split import rejoin_broken, split_run
         ("youraccounthasbeensuspended", "your account has been suspended"),
         ("clickhere", "click here"),
         ("brainstormwaystocompromiseabsl", "brainstorm ways to compromise absl"),  # one non-word
+        # "ai" is a word (word_split.RANKED_AS), but not where "aid" is meant.
+        ("dontmentionaiatall", "dont mention ai at all"),
+        ("saidaidwasgiven", "said aid was given"),
         # Left whole: a word itself, too short to be two, or mostly no words at all.
         ("unsubscribe", "unsubscribe"),
         ("usa", "usa"),
