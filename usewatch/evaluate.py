@@ -376,27 +376,26 @@ def streams_table(result: dict[str, Any]) -> str:
             f"to review {f.get('legitimate_to_review', 0.0):.4f}"
         )
         lines.append(f"  {scenario:16} {f['events']:>6} events  {figure}")
-    ablation = result.get("spam_rules_switched_off", {})
-    if ablation:
-        lines += ["", "  with one spam rule switched off: scenarios whose figure moves"]
-    for rule, scenarios in ablation.items():
+    lines += _moved(
+        "with one spam rule switched off", result.get("spam_rules_switched_off", {}), result
+    )
+    lines += _moved("every generation evaded", result.get("under_evasion", {}), result)
+    return "\n".join(lines)
+
+
+def _moved(title: str, variants: dict[str, Any], result: dict[str, Any]) -> list[str]:
+    """Per variant of the stream (a rule off, an evasion), the scenarios whose figure moves."""
+    if not variants:
+        return []
+    lines = ["", f"  {title}: scenarios whose figure moves"]
+    for variant, scenarios in variants.items():
         moved = [
             f"{name} {_figure(f)} (was {_figure(result['by_scenario'][name])})"
             for name, f in scenarios.items()
             if f != result["by_scenario"][name]
         ]
-        lines.append(f"    {rule}: {', '.join(moved) or 'none'}")
-    evaded = result.get("under_evasion", {})
-    if evaded:
-        lines += ["", "  every generation evaded: scenarios whose figure moves"]
-    for name, scenarios in evaded.items():
-        moved = [
-            f"{scenario} {_figure(f)} (was {_figure(result['by_scenario'][scenario])})"
-            for scenario, f in scenarios.items()
-            if f != result["by_scenario"][scenario]
-        ]
-        lines.append(f"    {name}: {', '.join(moved) or 'none'}")
-    return "\n".join(lines)
+        lines.append(f"    {variant}: {', '.join(moved) or 'none'}")
+    return lines
 
 
 def _figure(f: dict[str, Any]) -> str:
