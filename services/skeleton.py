@@ -100,16 +100,16 @@ spaces) is one: "paypa1-secure.com" is a host, "st3p-by-st3p" and "f13lds/farm5"
 _LINK_CHUNK = re.compile(r"\.[a-z]{2}|://")
 LEETY_WORDS = 2
 """A text in which at least this many words were folded into English words is written in
-leetspeak (a code or a hex string folds into no word), and only there
-are numbers read as the words they spell: "m4ke 17 4 ra7e" is "make it a rate", while "15
-minutes" and "2nd floor, 1s delay, 0k" elsewhere stay what they are."""
+leetspeak (a code or a hex string folds into no word), and only there are numbers and words of
+symbols read as the words they spell: "m4ke 17 4 ra7e" is "make it a rate", while "15 minutes"
+and "2nd floor, 1s delay, 0k" elsewhere stay what they are."""
 _NUMBER_WORD = re.compile(r"(?<![\w£$€¢¥#%.,:/'@!|(+©®=&\[-])\d{1,3}(?![\w%'@$€+=&.)\]]|[,:/-]\w)")
 """A number of up to three digits standing alone ("4", "70", "175"), not part of an amount, a
 time, a phone number, a decimal, a code, a link's query or a list's numbering ("1.", "[1]")."""
 _CONTRACTION = re.compile(r"(?<=[a-z]')[57+](?![\w'])|(?<![\w'])[1!](?='[a-z])")
 """The stand-in of a contraction: don'7, what'5, don'+, 1'm, !'ll."""
 _STAND_IN_WORD = re.compile(r"(?<![\w@$€¢¥!|(+©®'])[@$€¢¥!|(+©®0-9]{1,3}(?![\w@$€¢¥!|(+©®'])")
-"""A word of stand-ins alone ("@" for a, "!" for i, "+0" for to, "@!" for ai)."""
+"""A word of stand-ins alone ("@" for a, "+0" for to, "@!" for ai; `_stand_in_word`)."""
 
 
 def _touching(text: str, start: int, end: int) -> str:

@@ -40,7 +40,7 @@ and one long unknown piece costs less than several short ones."""
 KNOWN_SHARE = 0.7
 RANKED_AS: dict[str, str] = {"ai": "am"}
 """Words the list ranks below what the platform's traffic says of them, each costed as the word
-beside it: the list is Wikipedia's of about 2015, where "ai" is the 10,333rd word (and so no
+it maps to: the list is Wikipedia's of about 2015, where "ai" is the 10,333rd word (and so no
 two-letter word at all), while it is the subject of nearly every prompt the misrepresentation
 detector reads ("don't mention AI"); spelt out, "a i" was two words. Costed as "am", the last
 two-letter word admitted, "a i" (10.4) becomes "ai" (9.1) but "saidaid" stays "said aid"."""

@@ -314,7 +314,7 @@ def ask_of(prompt: str) -> Ask:
 
 
 def prompt_cues(prompt: str) -> PromptCues:
-    """The cues of a prompt as written: of its ask (`ask_of`), not pasted material."""
+    """The cues of a prompt: of its ask (`ask_of`), not pasted material."""
     return ask_cues(ask_of(prompt))
 
 
