@@ -168,10 +168,10 @@ def _is_ordinal(word: str) -> bool:
 _ORDINALS = {1: "st", 2: "nd", 3: "rd"}
 
 
-def _spelt(word: str) -> str:
-    """A number, or a number with a unit, as the word its digits spell ("4nd" → "and", "70" →
-    "to"), where they spell one."""
-    folded = word.translate(_LEET_ALONE)
+def _spelt(word: str, stand_ins: dict[int, int] = _LEET_ALONE) -> str:
+    """A number, a number with a unit or a word of symbols, as the word its stand-ins spell
+    ("4nd" → "and", "70" → "to", "+0" → "to"), where they spell one."""
+    folded = word.translate(stand_ins)
     return folded if is_word(folded) and not _ROMAN.fullmatch(folded) else word
 
 
@@ -241,8 +241,7 @@ def _stand_in_word(match: re.Match[str]) -> str:
     word = match.group(0)
     if word.isdigit() or word == "!":
         return word  # a number, or an exclamation mark set apart ("wow !")
-    folded = word.translate(_LEET)
-    return folded if is_word(folded) and not _ROMAN.fullmatch(folded) else word
+    return _spelt(word, _LEET)
 
 
 # Three or more single letters joined by one and the same spacer.
